@@ -1,0 +1,396 @@
+//! Request and response bodies, endpoint by endpoint, in the order of shared/API.md.
+
+use crate::ids::{ApiKeyId, EntryId, PartnerId, TenantId, UserId};
+use crate::money::{Amount, Currency};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// A page of a list: `next_cursor` is passed back as `?cursor=` for the next page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+// ---------------------------------------------------------------- tenants and accounts
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreateTenantRequest {
+    /// `^[a-z0-9-]{3,40}$`, unique.
+    pub slug: String,
+    pub name: String,
+    pub currency: Currency,
+    pub owner: NewAccount,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct NewAccount {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Tenant {
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+    pub currency: Currency,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreateTenantResponse {
+    pub tenant: Tenant,
+    /// A session token of the owner.
+    pub token: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LoginRequest {
+    /// The tenant's slug.
+    pub tenant: String,
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TokenResponse {
+    pub token: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    Participate,
+    ViewAllPartners,
+    ManageBalances,
+    InviteLevelZero,
+    ConfigureProgram,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 5] = [
+        Permission::Participate,
+        Permission::ViewAllPartners,
+        Permission::ManageBalances,
+        Permission::InviteLevelZero,
+        Permission::ConfigureProgram,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::Participate => "participate",
+            Permission::ViewAllPartners => "view_all_partners",
+            Permission::ManageBalances => "manage_balances",
+            Permission::InviteLevelZero => "invite_level_zero",
+            Permission::ConfigureProgram => "configure_program",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Permission> {
+        Permission::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub email_confirmed: bool,
+    pub permissions: Vec<Permission>,
+}
+
+// ---------------------------------------------------------------- program and plan
+
+/// What makes a rule earn.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// The deal *enters* this pipeline status.
+    DealStatus(String),
+    Event(EventKind),
+}
+
+impl Trigger {
+    /// A stable name for the rule, recorded on every entry it produced: `deal_status:won`.
+    pub fn key(&self) -> String {
+        match self {
+            Trigger::DealStatus(status) => format!("deal_status:{status}"),
+            Trigger::Event(event) => format!("event:{}", event.as_str()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    LeadCreated,
+    ClientRegistered,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::LeadCreated => "lead_created",
+            EventKind::ClientRegistered => "client_registered",
+        }
+    }
+}
+
+/// What one level up the chain earns: a percent of the deal amount or a fixed amount.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LevelReward {
+    /// Percent units: `"12.5"` is 12.5 %.
+    Percent(Amount),
+    Fixed(Amount),
+}
+
+/// Level 1's percent by turnover: the tier with the largest `from` ≤ turnover applies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Tier {
+    pub from: Amount,
+    pub percent: Amount,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Rule {
+    pub on: Trigger,
+    /// `levels[0]` is the referring partner, `levels[1]` their sponsor, and so on.
+    pub levels: Vec<LevelReward>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tiers: Option<Vec<Tier>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Plan {
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Program {
+    pub currency: Currency,
+    pub min_payout: Amount,
+    pub open_signup: bool,
+    /// e.g. `P-{seq:05}`; `{seq}` is the tenant's partner counter.
+    pub external_id_template: String,
+    pub plan: Plan,
+    pub reversal_statuses: Vec<String>,
+    pub widget_origins: Vec<String>,
+}
+
+/// `PUT /v1/program`: every field is optional; what is left out keeps its value.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UpdateProgramRequest {
+    #[serde(default)]
+    pub currency: Option<Currency>,
+    #[serde(default)]
+    pub min_payout: Option<Amount>,
+    #[serde(default)]
+    pub open_signup: Option<bool>,
+    #[serde(default)]
+    pub external_id_template: Option<String>,
+    #[serde(default)]
+    pub plan: Option<Plan>,
+    #[serde(default)]
+    pub reversal_statuses: Option<Vec<String>>,
+    #[serde(default)]
+    pub widget_origins: Option<Vec<String>>,
+}
+
+// ---------------------------------------------------------------- partners
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreatePartnerRequest {
+    pub email: String,
+    pub name: String,
+    #[serde(default)]
+    pub sponsor_id: Option<PartnerId>,
+    #[serde(default)]
+    pub external_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Partner {
+    pub id: PartnerId,
+    pub user_id: Option<UserId>,
+    pub name: String,
+    pub email: String,
+    pub referral_code: String,
+    /// Path of the portal's referral route: `/r/<referral_code>`.
+    pub referral_link: String,
+    pub external_id: String,
+    pub sponsor_id: Option<PartnerId>,
+    /// 0 for a partner with nobody above them.
+    pub depth: u32,
+    pub status: String,
+    pub joined_at: String,
+}
+
+// ---------------------------------------------------------------- deals and commissions
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PutDealRequest {
+    pub amount: Amount,
+    pub status: String,
+    #[serde(default)]
+    pub currency: Option<Currency>,
+    #[serde(default)]
+    pub lead_id: Option<String>,
+    #[serde(default)]
+    pub referral_code: Option<String>,
+    #[serde(default)]
+    pub partner_id: Option<PartnerId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StatusChange {
+    /// 1 for the status the deal was created with, then one more per change.
+    pub seq: u64,
+    pub from: Option<String>,
+    pub to: String,
+    pub amount: Amount,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Deal {
+    pub external_id: String,
+    pub amount: Amount,
+    pub currency: Currency,
+    pub status: String,
+    pub partner_id: PartnerId,
+    pub created_at: String,
+    pub updated_at: String,
+    pub history: Vec<StatusChange>,
+    /// What the commission walk has credited or reversed for this deal so far.
+    pub commissions: Vec<Commission>,
+}
+
+/// One line of what a deal earned (or would earn) one partner.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Commission {
+    pub partner_id: PartnerId,
+    pub level: u32,
+    pub amount: Amount,
+    /// The rule's key, e.g. `deal_status:won`.
+    pub rule: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CommissionPreview {
+    pub items: Vec<Commission>,
+}
+
+// ---------------------------------------------------------------- wallets
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Wallet {
+    pub partner_id: PartnerId,
+    pub balance: Amount,
+    pub currency: Currency,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    Accrual,
+    Reversal,
+    Adjustment,
+    Payout,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Accrual => "accrual",
+            EntryKind::Reversal => "reversal",
+            EntryKind::Adjustment => "adjustment",
+            EntryKind::Payout => "payout",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EntryKind> {
+        [EntryKind::Accrual, EntryKind::Reversal, EntryKind::Adjustment, EntryKind::Payout]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WalletEntry {
+    pub id: EntryId,
+    pub kind: EntryKind,
+    pub amount: Amount,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deal_id: Option<String>,
+    /// The partner whose deal this came from (level 1 of the walk).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_partner_id: Option<PartnerId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+// ---------------------------------------------------------------- integrations
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreateApiKeyRequest {
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ApiKeyCreated {
+    pub id: ApiKeyId,
+    /// `upk_…`: shown once, stored only as a hash.
+    pub key: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Health {
+    pub status: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TenantRef {
+    pub id: TenantId,
+}
