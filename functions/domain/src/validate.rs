@@ -1,0 +1,111 @@
+//! Input checks shared by every entry point. Each returns a message for the field it checks.
+
+pub const REFERRAL_CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+pub const REFERRAL_CODE_LEN: usize = 8;
+
+/// Tenant slugs: `^[a-z0-9-]{3,40}$`.
+pub fn slug(slug: &str) -> Result<(), String> {
+    let ok = (3..=40).contains(&slug.len())
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok { Ok(()) } else { Err("must match ^[a-z0-9-]{3,40}$".to_owned()) }
+}
+
+/// A plausible email address, returned lower-cased (emails identify accounts case-insensitively).
+pub fn email(email: &str) -> Result<String, String> {
+    let email = email.trim();
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Err("is not an email address".to_owned());
+    };
+    let ok = !local.is_empty()
+        && email.len() <= 254
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok { Ok(email.to_lowercase()) } else { Err("is not an email address".to_owned()) }
+}
+
+/// A person's or company's display name: 1–200 characters after trimming.
+pub fn name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err("must be 1 to 200 characters".to_owned());
+    }
+    Ok(name.to_owned())
+}
+
+/// Passwords: 10–256 characters. Length is what makes a password strong.
+pub fn password(password: &str) -> Result<(), String> {
+    let length = password.chars().count();
+    if !(10..=256).contains(&length) {
+        return Err("must be 10 to 256 characters".to_owned());
+    }
+    Ok(())
+}
+
+/// Ids chosen by a tenant (deal external ids, partner external ids): they travel in URLs and keys.
+pub fn external_id(id: &str) -> Result<(), String> {
+    let ok = (1..=128).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    if ok { Ok(()) } else { Err("must be 1 to 128 of A-Z a-z 0-9 - _ . :".to_owned()) }
+}
+
+pub fn referral_code(code: &str) -> Result<String, String> {
+    let code = code.trim().to_ascii_uppercase();
+    let ok = code.len() == REFERRAL_CODE_LEN && code.bytes().all(|b| REFERRAL_CODE_ALPHABET.contains(&b));
+    if ok { Ok(code) } else { Err("is not a referral code".to_owned()) }
+}
+
+/// Renders an external id template: `{seq}` or `{seq:05}` (zero-padded) is the tenant's counter.
+pub fn render_external_id(template: &str, seq: u64) -> Result<String, String> {
+    let start = template.find("{seq").ok_or("must contain {seq} or {seq:0N}")?;
+    let end = start + template[start..].find('}').ok_or("has an unclosed {seq")?;
+    let width = match &template[start + 4..end] {
+        "" => 0,
+        spec => spec
+            .strip_prefix(":0")
+            .and_then(|w| w.parse::<usize>().ok())
+            .filter(|w| *w <= 20)
+            .ok_or("uses {seq:0N} with N from 1 to 20")?,
+    };
+    let rendered = format!("{}{seq:0width$}{}", &template[..start], &template[end + 1..]);
+    external_id(&rendered)?;
+    Ok(rendered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_lowercase_words_with_dashes() {
+        assert!(slug("acme-42").is_ok());
+        for bad in ["ab", "Acme", "acme_co", "a".repeat(41).as_str(), "acme co"] {
+            assert!(slug(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails_are_trimmed_and_lowercased() {
+        assert_eq!(email(" Ann@Example.COM ").unwrap(), "ann@example.com");
+        for bad in ["ann", "ann@", "@x.io", "ann@localhost", "a b@x.io", "ann@x.io."] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn external_id_templates_pad_the_counter() {
+        assert_eq!(render_external_id("P-{seq:05}", 42).unwrap(), "P-00042");
+        assert_eq!(render_external_id("{seq}", 7).unwrap(), "7");
+        assert!(render_external_id("P-", 1).is_err());
+        assert!(render_external_id("P-{seq:x}", 1).is_err());
+        assert!(render_external_id("P {seq}", 1).is_err(), "spaces cannot travel in links");
+    }
+
+    #[test]
+    fn referral_codes_avoid_ambiguous_characters() {
+        assert_eq!(referral_code("ab3cd5ef").unwrap(), "AB3CD5EF");
+        assert!(referral_code("AB0CD5EF").is_err(), "0 looks like O");
+        assert!(referral_code("ABC").is_err());
+    }
+}
