@@ -1,17 +1,42 @@
-//! (interface stub, being written) One handler per endpoint.
+//! The HTTP API: one handler per endpoint (`handlers/<resource>.rs`), the route list they are
+//! mounted from (`routes.rs`), authentication and the error contract.
+//!
+//! The same router runs under `lambda_http` in the cloud (one Lambda per route, chosen by
+//! `UPLINE_ROUTE`) and under `axum::serve` in the local cloud.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod handlers;
+pub mod openapi;
+pub mod routes;
+
+pub use auth::SessionKey;
+pub use error::{ApiError, ApiResult};
+
+use std::sync::Arc;
+use upline_store::Store;
+
 #[derive(Clone)]
 pub struct AppState {
-    pub store: upline_store::Store,
+    pub store: Store,
+    pub sessions: Arc<SessionKey>,
+    /// Where the portal is served, for absolute referral links (empty: links are paths).
+    pub portal_url: Arc<str>,
 }
-/// The session-signing key (32+ random bytes).
-#[derive(Clone)]
-pub struct SessionKey(pub Vec<u8>);
+
 impl AppState {
-    pub fn new(store: upline_store::Store, _key: SessionKey) -> Self {
-        Self { store }
+    pub fn new(store: Store, sessions: SessionKey) -> Self {
+        AppState { store, sessions: Arc::new(sessions), portal_url: Arc::from("") }
+    }
+
+    pub fn with_portal_url(mut self, url: &str) -> Self {
+        self.portal_url = Arc::from(url.trim_end_matches('/'));
+        self
     }
 }
+
 /// Every endpoint of the route list, plus `/openapi.json`.
 pub fn router(state: AppState) -> axum::Router {
-    axum::Router::new().with_state(state)
+    routes::router(state, None)
 }

@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 
 /// A page of a list: `next_cursor` is passed back as `?cursor=` for the next page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
@@ -364,6 +363,14 @@ pub struct WalletEntry {
     pub rule: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+/// `Page<WalletEntry>` as the OpenAPI document names it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WalletEntryPage {
+    pub items: Vec<WalletEntry>,
+    pub next_cursor: Option<String>,
 }
 
 // ---------------------------------------------------------------- integrations

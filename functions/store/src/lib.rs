@@ -1,30 +1,59 @@
-//! (interface stub, being written) The single-table DynamoDB adapter.
-pub mod schema {
-    /// Creates the table (stream NEW_AND_OLD_IMAGES, GSIs) and waits until it is active.
-    pub async fn create_table(
-        _client: &aws_sdk_dynamodb::Client,
-        _table: &str,
-    ) -> Result<(), crate::StoreError> {
-        Ok(())
-    }
-    /// True when the table exists.
-    pub async fn table_exists(
-        _client: &aws_sdk_dynamodb::Client,
-        _table: &str,
-    ) -> Result<bool, crate::StoreError> {
-        Ok(false)
-    }
-}
-#[derive(Debug, thiserror::Error)]
-#[error("store error")]
-pub struct StoreError;
-#[derive(Clone)]
+//! The single-table DynamoDB adapter. `keys` holds every key format, `schema` the table, and one
+//! module per aggregate reads and writes it. The design and every access pattern are written
+//! down in `DESIGN.md` next to this crate.
+
+pub mod api_keys;
+mod dead_letters;
+pub mod deals;
+mod error;
+pub mod item;
+pub mod keys;
+pub mod outbox;
+pub mod partners;
+pub mod program;
+pub mod schema;
+pub mod tenants;
+pub mod users;
+pub mod walk;
+pub mod wallets;
+
+pub use error::StoreError;
+
+use aws_sdk_dynamodb::Client;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// The table and the client to reach it; cheap to clone, built once per Lambda.
+#[derive(Clone, Debug)]
 pub struct Store {
-    pub client: aws_sdk_dynamodb::Client,
+    pub client: Client,
     pub table: String,
 }
+
 impl Store {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self { client, table: table.into() }
+    }
+}
+
+/// A moment as the API shows it (RFC 3339 UTC, milliseconds) and as keys sort it (epoch ms).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timestamp {
+    pub rfc3339: String,
+    pub millis: i64,
+}
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Self::from(OffsetDateTime::now_utc())
+    }
+}
+
+impl From<OffsetDateTime> for Timestamp {
+    fn from(at: OffsetDateTime) -> Self {
+        let at = at.replace_nanosecond(at.millisecond() as u32 * 1_000_000).unwrap_or(at);
+        let millis = i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+        let rfc3339 = at.format(&Rfc3339).unwrap_or_else(|_| millis.to_string());
+        Timestamp { rfc3339, millis }
     }
 }

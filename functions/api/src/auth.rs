@@ -1,0 +1,231 @@
+//! Who is calling: passwords (argon2id, OWASP parameters), signed session tokens, API keys, and
+//! the `Caller` extractor every protected handler takes.
+
+use crate::AppState;
+use crate::error::ApiError;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+use time::OffsetDateTime;
+use upline_contract::{Permission, TenantId, UserId};
+use upline_store::api_keys::ApiKeyRecord;
+use upline_store::users::UserRecord;
+
+/// OWASP's argon2id minimum: 19 MiB, 2 iterations, 1 lane.
+pub const ARGON2_MEMORY_KIB: u32 = 19 * 1024;
+pub const ARGON2_ITERATIONS: u32 = 2;
+pub const ARGON2_LANES: u32 = 1;
+
+pub const SESSION_TTL_SECONDS: i64 = 12 * 60 * 60;
+const SESSION_PREFIX: &str = "ust_";
+const API_KEY_PREFIX: &str = "upk_";
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_LANES, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes off the async threads: a hash takes tens of milliseconds of CPU by design.
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        argon2().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?
+    .map_err(|e| ApiError::internal(&std::io::Error::other(e.to_string())))
+}
+
+/// Verifies a password. With no hash (unknown account) it verifies against a dummy hash, so an
+/// unknown email costs the same time as a wrong password.
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let known = hash.is_some();
+    let hash = hash.unwrap_or_else(|| {
+        DUMMY
+            .get_or_init(|| {
+                let salt = SaltString::generate(&mut rand::rngs::OsRng);
+                argon2().hash_password(b"upline-dummy-password", &salt).map(|h| h.to_string()).unwrap_or_default()
+            })
+            .clone()
+    });
+    let matches = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .unwrap_or(false);
+    known && matches
+}
+
+/// The key that signs session tokens (HMAC-SHA256). From Secrets Manager in the cloud, an env
+/// var or a generated file locally.
+#[derive(Clone)]
+pub struct SessionKey(pub Vec<u8>);
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SessionClaims {
+    /// Tenant.
+    pub t: TenantId,
+    /// User.
+    pub u: UserId,
+    /// Expiry, unix seconds.
+    pub exp: i64,
+}
+
+impl SessionKey {
+    pub fn random() -> Self {
+        let mut key = vec![0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        SessionKey(key)
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes keys of any length")
+    }
+
+    pub fn issue(&self, tenant: &TenantId, user: &UserId) -> String {
+        let claims = SessionClaims { t: tenant.clone(), u: user.clone(), exp: OffsetDateTime::now_utc().unix_timestamp() + SESSION_TTL_SECONDS };
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap_or_default());
+        let mut mac = self.mac();
+        mac.update(payload.as_bytes());
+        let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        format!("{SESSION_PREFIX}{payload}.{signature}")
+    }
+
+    /// The claims of a token this key signed and that has not expired.
+    pub fn verify(&self, token: &str) -> Option<SessionClaims> {
+        let (payload, signature) = token.strip_prefix(SESSION_PREFIX)?.split_once('.')?;
+        let mut mac = self.mac();
+        mac.update(payload.as_bytes());
+        mac.verify_slice(&URL_SAFE_NO_PAD.decode(signature).ok()?).ok()?;
+        let claims: SessionClaims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+        (claims.exp > OffsetDateTime::now_utc().unix_timestamp()).then_some(claims)
+    }
+}
+
+/// A new API key secret and the hash it is stored and found under.
+pub fn new_api_key() -> (String, String) {
+    let mut bytes = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let secret = format!("{API_KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
+    let hash = api_key_hash(&secret);
+    (secret, hash)
+}
+
+pub fn api_key_hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The authenticated caller of a request.
+#[derive(Clone, Debug)]
+pub enum Caller {
+    User(Box<UserRecord>),
+    /// A tenant's backend (CRM) with an API key.
+    ApiKey(ApiKeyRecord),
+}
+
+impl Caller {
+    pub fn tenant_id(&self) -> &TenantId {
+        match self {
+            Caller::User(user) => &user.tenant_id,
+            Caller::ApiKey(key) => &key.tenant_id,
+        }
+    }
+
+    pub fn has(&self, permission: Permission) -> bool {
+        matches!(self, Caller::User(user) if user.permissions.contains(&permission))
+    }
+
+    /// A user with the permission; API keys act for the tenant's backend, not for a person.
+    pub fn require(&self, permission: Permission) -> Result<&UserRecord, ApiError> {
+        match self {
+            Caller::User(user) if user.permissions.contains(&permission) => Ok(user),
+            _ => Err(ApiError::forbidden(permission)),
+        }
+    }
+
+    /// The tenant's backend or its staff: an API key, or a user who may see all partners,
+    /// manage balances or configure the program.
+    pub fn require_backend_or_staff(&self) -> Result<(), ApiError> {
+        let staff = [Permission::ViewAllPartners, Permission::ManageBalances, Permission::ConfigureProgram];
+        match self {
+            Caller::ApiKey(_) => Ok(()),
+            Caller::User(user) if staff.iter().any(|p| user.permissions.contains(p)) => Ok(()),
+            Caller::User(_) => Err(ApiError::forbidden(Permission::ViewAllPartners)),
+        }
+    }
+
+    pub fn user(&self) -> Option<&UserRecord> {
+        match self {
+            Caller::User(user) => Some(user),
+            Caller::ApiKey(_) => None,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(ApiError::unauthorized)?;
+        if token.starts_with(API_KEY_PREFIX) {
+            let key = state.store.api_key_by_hash(&api_key_hash(token)).await?;
+            return key.map(Caller::ApiKey).ok_or_else(ApiError::unauthorized);
+        }
+        let claims = state.sessions.verify(token).ok_or_else(ApiError::unauthorized)?;
+        let user = state.store.user(&claims.t, &claims.u).await?;
+        user.map(|u| Caller::User(Box::new(u))).ok_or_else(ApiError::unauthorized)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argon2id_uses_owasp_parameters() {
+        let params = argon2().params().clone();
+        assert!(params.m_cost() >= 19 * 1024 && params.t_cost() >= 2 && params.p_cost() == 1);
+    }
+
+    #[tokio::test]
+    async fn a_password_verifies_only_against_its_own_hash() {
+        let hash = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await);
+        assert!(!verify_password("wrong horse battery".into(), Some(hash)).await);
+        assert!(!verify_password("correct horse battery".into(), None).await);
+    }
+
+    #[test]
+    fn session_tokens_are_signed_and_expire() {
+        let key = SessionKey::random();
+        let token = key.issue(&"tn_1".into(), &"us_1".into());
+        let claims = key.verify(&token).unwrap();
+        assert_eq!((claims.t.as_str(), claims.u.as_str()), ("tn_1", "us_1"));
+        assert!(SessionKey::random().verify(&token).is_none(), "another key's token");
+        let tampered = token.replacen("ust_e", "ust_f", 1);
+        assert!(key.verify(&tampered).is_none());
+        let expired = SessionClaims { t: "tn_1".into(), u: "us_1".into(), exp: 1 };
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&expired).unwrap());
+        let mut mac = key.mac();
+        mac.update(payload.as_bytes());
+        let forged = format!("ust_{payload}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
+        assert!(key.verify(&forged).is_none(), "expired");
+    }
+}

@@ -1,0 +1,103 @@
+//! Request extractors that answer bad input with the error contract: the JSON body (415 for
+//! another media type, 413 when too large, 400 when malformed, 422 naming the field) and
+//! list parameters.
+
+use crate::error::ApiError;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use serde::de::DeserializeOwned;
+
+/// JSON bodies are small; anything larger is a mistake or an attack.
+pub const MAX_JSON_BYTES: usize = 64 * 1024;
+
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        let is_json = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+        if !is_json {
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send Content-Type: application/json"));
+        }
+        let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the body is larger than {MAX_JSON_BYTES} bytes"));
+        let bytes = axum::body::to_bytes(request.into_body(), MAX_JSON_BYTES).await.map_err(|_| too_large())?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// Parses JSON, naming the field at fault for a value of the wrong shape.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if !inner.is_data() {
+            return ApiError::malformed(format!("the body is not valid JSON: {inner}"));
+        }
+        let message = inner.to_string();
+        let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+        // A missing field is reported at its parent; name the field itself.
+        let field = match message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
+            Some(missing) if path == "." => missing.to_owned(),
+            Some(missing) => format!("{path}.{missing}"),
+            None if path == "." => "body".to_owned(),
+            None => path,
+        };
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", format!("{field}: {message}")).with_field(field)
+    })
+}
+
+/// `?limit=` (1–100, default 50) and `?cursor=`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ListParams {
+    pub cursor: Option<String>,
+    pub limit: Option<String>,
+}
+
+impl ListParams {
+    pub fn limit(&self) -> Result<i32, ApiError> {
+        match &self.limit {
+            None => Ok(50),
+            Some(text) => text
+                .parse::<i32>()
+                .ok()
+                .filter(|l| (1..=100).contains(l))
+                .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 100")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use upline_contract::CreateTenantRequest;
+
+    fn field_of(body: &str) -> (StatusCode, Option<String>) {
+        let err = parse_json::<CreateTenantRequest>(body.as_bytes()).unwrap_err();
+        (err.status, err.field)
+    }
+
+    #[test]
+    fn malformed_json_is_a_400() {
+        assert_eq!(field_of("{\"slug\":").0, StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn a_wrong_value_names_its_path() {
+        let body = r#"{"slug":"acme","name":"Acme","currency":"EURO","owner":{"email":"a@b.co","password":"x","name":"A"}}"#;
+        assert_eq!(field_of(body), (StatusCode::UNPROCESSABLE_ENTITY, Some("currency".into())));
+    }
+
+    #[test]
+    fn a_missing_nested_field_names_the_field() {
+        let body = r#"{"slug":"acme","name":"Acme","currency":"EUR","owner":{"email":"a@b.co","name":"A"}}"#;
+        assert_eq!(field_of(body), (StatusCode::UNPROCESSABLE_ENTITY, Some("owner.password".into())));
+    }
+}

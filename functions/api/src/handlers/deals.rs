@@ -1,0 +1,184 @@
+//! `PUT /v1/deals/{external_id}`, `GET /v1/deals/{external_id}` and the commission preview.
+//!
+//! A status change is written with its transition in one transaction and the request returns;
+//! the commission walk runs later from the table's stream.
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::JsonBody;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use rust_decimal::Decimal;
+use upline_contract::{Amount, Commission, CommissionPreview, Deal, PartnerId, PutDealRequest, StatusChange, TenantId, Trigger};
+use upline_domain::{WalkInput, plan, validate, walk};
+use upline_store::Timestamp;
+use upline_store::deals::{DealHistory, DealRecord, SaveDealError, TransitionRecord};
+
+/// Deal amounts above this are refused: far beyond any real deal, far within exact decimals.
+const MAX_DEAL_AMOUNT: i64 = 1_000_000_000_000;
+
+pub async fn put(State(state): State<AppState>, caller: Caller, Path(external_id): Path<String>, JsonBody(request): JsonBody<PutDealRequest>) -> ApiResult<(StatusCode, Json<Deal>)> {
+    caller.require_backend_or_staff()?;
+    let tenant = caller.tenant_id().clone();
+    validate::external_id(&external_id).map_err(|m| ApiError::invalid("external_id", m))?;
+    plan::validate_status(&request.status).map_err(|m| ApiError::invalid("status", m))?;
+    let currency = super::tenant_currency(&state, &tenant).await?;
+    if request.currency.is_some_and(|c| c != currency) {
+        return Err(ApiError::invalid("currency", format!("must be the program's currency, {currency}")));
+    }
+    let amount = currency.check_amount(request.amount.value()).map_err(|e| ApiError::invalid("amount", e))?;
+    if amount > Decimal::from(MAX_DEAL_AMOUNT) {
+        return Err(ApiError::invalid("amount", format!("must not exceed {MAX_DEAL_AMOUNT}")));
+    }
+
+    // Optimistic: read, decide, write conditionally on what was read; retry on a race.
+    for _ in 0..5 {
+        let now = Timestamp::now();
+        let existing = state.store.deal(&tenant, &external_id).await?;
+        let saved = match existing {
+            None => {
+                let partner_id = attributed_partner(&state, &tenant, &request).await?;
+                let deal = DealRecord {
+                    tenant_id: tenant.clone(),
+                    external_id: external_id.clone(),
+                    amount,
+                    currency,
+                    status: request.status.clone(),
+                    partner_id: partner_id.clone(),
+                    seq: 1,
+                    created_at: now.rfc3339.clone(),
+                    updated_at: now.rfc3339.clone(),
+                };
+                let first = transition(&deal, None, now);
+                state.store.create_deal(&deal, &first).await.map(|()| StatusCode::CREATED)
+            }
+            Some(current) => {
+                if request.partner_id.as_ref().is_some_and(|p| *p != current.partner_id) {
+                    return Err(ApiError::invalid("partner_id", "a deal's partner cannot change"));
+                }
+                if current.status == request.status && current.amount == amount {
+                    Ok(StatusCode::OK)
+                } else {
+                    let status_changed = current.status != request.status;
+                    let deal = DealRecord {
+                        amount,
+                        status: request.status.clone(),
+                        seq: current.seq + u64::from(status_changed),
+                        updated_at: now.rfc3339.clone(),
+                        ..current.clone()
+                    };
+                    let change = status_changed.then(|| transition(&deal, Some(current.status.clone()), now));
+                    state.store.update_deal(&deal, current.seq, change.as_ref()).await.map(|()| StatusCode::OK)
+                }
+            }
+        };
+        match saved {
+            Ok(status) => {
+                let history = state.store.deal_history(&tenant, &external_id).await?.ok_or_else(|| ApiError::not_found("deal"))?;
+                return Ok((status, Json(deal_view(history))));
+            }
+            Err(SaveDealError::Concurrent) => continue,
+            Err(SaveDealError::Store(err)) => return Err(err.into()),
+        }
+    }
+    Err(ApiError::conflict("conflict", "the deal is being changed concurrently; try again"))
+}
+
+fn transition(deal: &DealRecord, from: Option<String>, at: Timestamp) -> TransitionRecord {
+    TransitionRecord {
+        tenant_id: deal.tenant_id.clone(),
+        deal_id: deal.external_id.clone(),
+        seq: deal.seq,
+        from,
+        to: deal.status.clone(),
+        amount: deal.amount,
+        currency: deal.currency,
+        partner_id: deal.partner_id.clone(),
+        at,
+    }
+}
+
+/// The partner a new deal belongs to: named directly or by referral code.
+async fn attributed_partner(state: &AppState, tenant: &TenantId, request: &PutDealRequest) -> Result<PartnerId, ApiError> {
+    if let Some(partner_id) = &request.partner_id {
+        let partner = state.store.partner(tenant, partner_id).await?;
+        return partner.map(|p| p.id).ok_or_else(|| ApiError::invalid("partner_id", "is not a partner of this program"));
+    }
+    if let Some(code) = &request.referral_code {
+        let code = validate::referral_code(code).map_err(|m| ApiError::invalid("referral_code", m))?;
+        let partner = state.store.partner_id_by_code(tenant, &code).await?;
+        return partner.ok_or_else(|| ApiError::invalid("referral_code", "belongs to no partner of this program"));
+    }
+    if request.lead_id.is_some() {
+        return Err(ApiError::invalid("lead_id", "is not a lead of this program"));
+    }
+    Err(ApiError::invalid("partner_id", "a new deal needs partner_id or referral_code"))
+}
+
+fn deal_view(history: DealHistory) -> Deal {
+    let DealHistory { deal, transitions, ledger } = history;
+    Deal {
+        external_id: deal.external_id,
+        amount: Amount(deal.amount),
+        currency: deal.currency,
+        status: deal.status,
+        partner_id: deal.partner_id,
+        created_at: deal.created_at,
+        updated_at: deal.updated_at,
+        history: transitions
+            .into_iter()
+            .map(|t| StatusChange { seq: t.seq, from: t.from, to: t.to, amount: Amount(t.amount), at: t.at.rfc3339 })
+            .collect(),
+        commissions: ledger
+            .lines
+            .into_iter()
+            .map(|line| Commission { partner_id: line.partner_id, level: line.level, amount: Amount(line.amount), rule: line.rule })
+            .collect(),
+    }
+}
+
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(external_id): Path<String>) -> ApiResult<Json<Deal>> {
+    caller.require_backend_or_staff()?;
+    validate::external_id(&external_id).map_err(|_| ApiError::not_found("deal"))?;
+    let history = state.store.deal_history(caller.tenant_id(), &external_id).await?.ok_or_else(|| ApiError::not_found("deal"))?;
+    Ok(Json(deal_view(history)))
+}
+
+#[derive(serde::Deserialize)]
+pub struct PreviewParams {
+    status: Option<String>,
+}
+
+/// Runs the same walk the stream handler runs, on the deal as it is now, without writing.
+pub async fn preview(State(state): State<AppState>, caller: Caller, Path(external_id): Path<String>, Query(params): Query<PreviewParams>) -> ApiResult<Json<CommissionPreview>> {
+    caller.require_backend_or_staff()?;
+    let tenant = caller.tenant_id();
+    let status = params.status.ok_or_else(|| ApiError::invalid("status", "is required: the status the deal would enter"))?;
+    plan::validate_status(&status).map_err(|m| ApiError::invalid("status", m))?;
+    validate::external_id(&external_id).map_err(|_| ApiError::not_found("deal"))?;
+    let deal = state.store.deal(tenant, &external_id).await?.ok_or_else(|| ApiError::not_found("deal"))?;
+    let context = state.store.walk_context(tenant, &external_id, &deal.partner_id).await?;
+    let program = context.program.ok_or_else(|| ApiError::not_found("program"))?;
+    let chain = context.partner.map(|p| p.chain()).unwrap_or_default();
+    let trigger = Trigger::DealStatus(status);
+    let outcome = walk(&WalkInput {
+        plan: &program.plan,
+        reversal_statuses: &program.reversal_statuses,
+        currency: deal.currency,
+        chain: &chain,
+        seq: context.ledger.applied_seq + 1,
+        trigger: &trigger,
+        amount: deal.amount,
+        ledger: &context.ledger,
+        turnover: &context.turnover,
+    })
+    .map_err(|e| ApiError::invalid("amount", e))?;
+    let items = outcome
+        .credits
+        .into_iter()
+        .map(|credit| Commission { partner_id: credit.partner_id, level: credit.level, amount: Amount(credit.amount), rule: credit.rule })
+        .collect();
+    Ok(Json(CommissionPreview { items }))
+}

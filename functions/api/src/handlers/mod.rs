@@ -1,0 +1,56 @@
+//! One module per resource, one function per endpoint.
+
+pub mod api_keys;
+pub mod auth;
+pub mod deals;
+pub mod partners;
+pub mod program;
+pub mod tenants;
+pub mod wallets;
+
+use crate::AppState;
+use crate::error::ApiError;
+use upline_contract::{Amount, Currency, EntryId, Partner, TenantId, WalletEntry};
+use upline_store::partners::PartnerRecord;
+use upline_store::wallets::EntryRecord;
+
+/// A new opaque id: a short type prefix and a ULID (time-ordered, random).
+pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+pub fn partner_view(state: &AppState, partner: &PartnerRecord) -> Partner {
+    Partner {
+        id: partner.id.clone(),
+        user_id: partner.user_id.clone(),
+        name: partner.name.clone(),
+        email: partner.email.clone(),
+        referral_code: partner.referral_code.clone(),
+        referral_link: format!("{}/r/{}", state.portal_url, partner.referral_code),
+        external_id: partner.external_id.clone(),
+        sponsor_id: partner.sponsor_id().cloned(),
+        depth: partner.depth(),
+        status: partner.status.clone(),
+        joined_at: partner.joined_at.clone(),
+    }
+}
+
+pub fn entry_view(entry: EntryRecord) -> WalletEntry {
+    WalletEntry {
+        id: EntryId(entry.id),
+        kind: entry.kind,
+        amount: Amount(entry.amount),
+        created_at: entry.created_at,
+        deal_id: entry.deal_id,
+        from_partner_id: entry.from_partner_id,
+        level: entry.level,
+        rule: entry.rule,
+        reason: entry.reason,
+    }
+}
+
+/// The tenant's currency (the program's).
+pub async fn tenant_currency(state: &AppState, tenant: &TenantId) -> Result<Currency, ApiError> {
+    let (program, _) = state.store.program(tenant).await?.ok_or_else(|| ApiError::not_found("program"))?;
+    Ok(program.currency)
+}

@@ -1,0 +1,218 @@
+//! Deals and their status transitions. A status change writes the deal and an immutable
+//! transition item in one transaction; the transition's INSERT on the stream runs the walk.
+
+use crate::item::{Item, ItemBuilder, View, n, s};
+use crate::tenants::put_new;
+use crate::{Store, StoreError, Timestamp, keys};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use rust_decimal::Decimal;
+use upline_contract::{Currency, PartnerId, TenantId};
+use upline_domain::DealLedger;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DealRecord {
+    pub tenant_id: TenantId,
+    pub external_id: String,
+    pub amount: Decimal,
+    pub currency: Currency,
+    pub status: String,
+    pub partner_id: PartnerId,
+    /// The number of the latest transition.
+    pub seq: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TransitionRecord {
+    pub tenant_id: TenantId,
+    pub deal_id: String,
+    pub seq: u64,
+    pub from: Option<String>,
+    pub to: String,
+    pub amount: Decimal,
+    pub currency: Currency,
+    pub partner_id: PartnerId,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveDealError {
+    /// Someone else created or changed the deal since it was read: read again and retry.
+    #[error("the deal changed concurrently")]
+    Concurrent,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub const TRANSITION_ENTITY: &str = "transition";
+
+fn deal_item(deal: &DealRecord) -> Item {
+    ItemBuilder::new(&keys::deal(&deal.tenant_id, &deal.external_id), "deal")
+        .s("tenant_id", deal.tenant_id.as_str())
+        .s("deal_id", &deal.external_id)
+        .n("amount", deal.amount)
+        .s("currency", deal.currency.code())
+        .s("status", &deal.status)
+        .s("partner_id", deal.partner_id.as_str())
+        .n("seq", deal.seq)
+        .s("created_at", &deal.created_at)
+        .s("updated_at", &deal.updated_at)
+        .s(keys::GSI1_PK, keys::deals_list(&deal.tenant_id))
+        .s(keys::GSI1_SK, format!("{}#{}", deal.created_at, deal.external_id))
+        .build()
+}
+
+fn deal_from(view: &View) -> Result<DealRecord, StoreError> {
+    Ok(DealRecord {
+        tenant_id: TenantId::from(view.s("tenant_id")?),
+        external_id: view.s("deal_id")?.to_owned(),
+        amount: view.decimal("amount")?,
+        currency: currency(view)?,
+        status: view.s("status")?.to_owned(),
+        partner_id: PartnerId::from(view.s("partner_id")?),
+        seq: view.u64("seq")?,
+        created_at: view.s("created_at")?.to_owned(),
+        updated_at: view.s("updated_at")?.to_owned(),
+    })
+}
+
+fn currency(view: &View) -> Result<Currency, StoreError> {
+    view.s("currency")?.parse().map_err(|_| StoreError::Corrupt("currency".into()))
+}
+
+fn transition_item(t: &TransitionRecord) -> Item {
+    ItemBuilder::new(&keys::transition(&t.tenant_id, &t.deal_id, t.seq), TRANSITION_ENTITY)
+        .s("tenant_id", t.tenant_id.as_str())
+        .s("deal_id", &t.deal_id)
+        .n("seq", t.seq)
+        .opt_s("from_status", t.from.as_deref())
+        .s("to_status", &t.to)
+        .n("amount", t.amount)
+        .s("currency", t.currency.code())
+        .s("partner_id", t.partner_id.as_str())
+        .s("at", &t.at.rfc3339)
+        .n("at_millis", t.at.millis)
+        .build()
+}
+
+/// Reads a transition item, from the table or from a stream image.
+pub fn transition_from(view: &View) -> Result<TransitionRecord, StoreError> {
+    Ok(TransitionRecord {
+        tenant_id: TenantId::from(view.s("tenant_id")?),
+        deal_id: view.s("deal_id")?.to_owned(),
+        seq: view.u64("seq")?,
+        from: view.opt_s("from_status")?.map(str::to_owned),
+        to: view.s("to_status")?.to_owned(),
+        amount: view.decimal("amount")?,
+        currency: currency(view)?,
+        partner_id: PartnerId::from(view.s("partner_id")?),
+        at: Timestamp { rfc3339: view.s("at")?.to_owned(), millis: view.i64("at_millis")? },
+    })
+}
+
+pub(crate) fn ledger_from(view: &View) -> Result<DealLedger, StoreError> {
+    view.json("ledger")
+}
+
+/// A deal as stored: the deal, every transition in order, and what the walk applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DealHistory {
+    pub deal: DealRecord,
+    pub transitions: Vec<TransitionRecord>,
+    pub ledger: DealLedger,
+}
+
+impl Store {
+    pub async fn deal(&self, tenant: &TenantId, external_id: &str) -> Result<Option<DealRecord>, StoreError> {
+        self.get(&keys::deal(tenant, external_id)).await?.map(|item| deal_from(&View(&item))).transpose()
+    }
+
+    /// The deal partition in one query: deal, transitions, walk state.
+    pub async fn deal_history(&self, tenant: &TenantId, external_id: &str) -> Result<Option<DealHistory>, StoreError> {
+        let pk = keys::deal(tenant, external_id).pk;
+        let items = self.query_partition(&pk, None).await?;
+        let mut deal = None;
+        let mut transitions = Vec::new();
+        let mut ledger = DealLedger::default();
+        for item in &items {
+            let view = View(item);
+            match view.entity() {
+                Some("deal") => deal = Some(deal_from(&view)?),
+                Some(TRANSITION_ENTITY) => transitions.push(transition_from(&view)?),
+                Some("deal_walk") => ledger = ledger_from(&view)?,
+                _ => {}
+            }
+        }
+        transitions.sort_by_key(|t| t.seq);
+        Ok(deal.map(|deal| DealHistory { deal, transitions, ledger }))
+    }
+
+    /// Transitions `from..=to` of a deal, in order (the walk fills gaps with these).
+    pub async fn transitions(&self, tenant: &TenantId, external_id: &str, from: u64, to: u64) -> Result<Vec<TransitionRecord>, StoreError> {
+        let pk = keys::deal(tenant, external_id).pk;
+        let range = (keys::transition(tenant, external_id, from).sk, keys::transition(tenant, external_id, to).sk);
+        let items = self.query_partition(&pk, Some(range)).await?;
+        items.iter().map(|item| transition_from(&View(item))).collect()
+    }
+
+    /// Every item of a partition, optionally with the sort key between two bounds.
+    pub(crate) async fn query_partition(&self, pk: &str, sk_between: Option<(String, String)>) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .expression_attribute_values(":pk", s(pk))
+                .set_exclusive_start_key(start);
+            query = match &sk_between {
+                Some((low, high)) => query
+                    .key_condition_expression("pk = :pk AND sk BETWEEN :low AND :high")
+                    .expression_attribute_values(":low", s(low))
+                    .expression_attribute_values(":high", s(high)),
+                None => query.key_condition_expression("pk = :pk"),
+            };
+            let output = query.send().await.map_err(StoreError::sdk)?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// A new deal and its first transition (entering its initial status).
+    pub async fn create_deal(&self, deal: &DealRecord, first: &TransitionRecord) -> Result<(), SaveDealError> {
+        let actions = vec![put_new(&self.table, deal_item(deal))?, put_new(&self.table, transition_item(first))?];
+        self.write_deal(actions).await
+    }
+
+    /// Saves a changed deal if it is still at `previous_seq`; a status change brings its transition.
+    pub async fn update_deal(&self, deal: &DealRecord, previous_seq: u64, transition: Option<&TransitionRecord>) -> Result<(), SaveDealError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(deal_item(deal)))
+            .condition_expression("seq = :previous")
+            .expression_attribute_values(":previous", n(previous_seq))
+            .build()
+            .map_err(StoreError::build)?;
+        let mut actions = vec![TransactWriteItem::builder().put(put).build()];
+        if let Some(transition) = transition {
+            actions.push(put_new(&self.table, transition_item(transition))?);
+        }
+        self.write_deal(actions).await
+    }
+
+    async fn write_deal(&self, actions: Vec<TransactWriteItem>) -> Result<(), SaveDealError> {
+        match self.client.transact_write_items().set_transact_items(Some(actions)).send().await {
+            Ok(_) => Ok(()),
+            Err(err) => match StoreError::transaction(err) {
+                StoreError::ConditionFailed { .. } => Err(SaveDealError::Concurrent),
+                other => Err(other.into()),
+            },
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Every key format of the single table, in one place. See DESIGN.md next to this crate.
+//!
+//! Partition keys start with the tenant (`T#<tenant>`), so no key of one tenant can be built from
+//! another tenant's request. User-chosen parts (external ids, codes) are validated to a charset
+//! without `#` before they get here; emails may contain `#`, but sit last in their key.
+
+use upline_contract::{PartnerId, TenantId, UserId};
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+pub const GSI1: &str = "gsi1";
+pub const GSI1_PK: &str = "gsi1pk";
+pub const GSI1_SK: &str = "gsi1sk";
+pub const TREE: &str = "tree";
+pub const TREE_PK: &str = "tree_pk";
+pub const TREE_PATH: &str = "tree_path";
+/// The item type, on every item; the stream filter and the handler dispatch on it.
+pub const ENTITY: &str = "entity";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+fn key(pk: String, sk: impl Into<String>) -> Key {
+    Key { pk, sk: sk.into() }
+}
+
+pub fn tenant(t: &TenantId) -> Key {
+    key(format!("T#{t}"), "TENANT")
+}
+
+pub fn program(t: &TenantId) -> Key {
+    key(format!("T#{t}"), "PROGRAM")
+}
+
+/// The tenant's counters (partner external id sequence).
+pub fn counters(t: &TenantId) -> Key {
+    key(format!("T#{t}"), "COUNTERS")
+}
+
+/// Uniqueness of a slug, and the login lookup from slug to tenant.
+pub fn slug(slug: &str) -> Key {
+    key(format!("SLUG#{slug}"), "SLUG")
+}
+
+pub fn user(t: &TenantId, u: &UserId) -> Key {
+    key(format!("T#{t}#U#{u}"), "USER")
+}
+
+/// Uniqueness of an email inside a tenant, and the login lookup from email to user.
+pub fn email(t: &TenantId, email: &str) -> Key {
+    key(format!("T#{t}#EMAIL#{email}"), "EMAIL")
+}
+
+fn partner_pk(t: &TenantId, p: &PartnerId) -> String {
+    format!("T#{t}#P#{p}")
+}
+
+pub fn partner(t: &TenantId, p: &PartnerId) -> Key {
+    key(partner_pk(t, p), "PARTNER")
+}
+
+/// The wallet balance, in the partner's partition next to its entries.
+pub fn wallet(t: &TenantId, p: &PartnerId) -> Key {
+    key(partner_pk(t, p), "WALLET")
+}
+
+pub const ENTRY_PREFIX: &str = "ENTRY#";
+
+/// A ledger entry. `entry_id` starts with a fixed-width time so a descending query is newest
+/// first; the walk derives it from (time of the transition, seq, deal) so a retry writes the
+/// same key and its `attribute_not_exists` condition makes the entry exactly-once.
+pub fn entry(t: &TenantId, p: &PartnerId, entry_id: &str) -> Key {
+    key(partner_pk(t, p), format!("{ENTRY_PREFIX}{entry_id}"))
+}
+
+pub fn walk_entry_id(at_millis: i64, seq: u64, deal: &str) -> String {
+    format!("{at_millis:013}_{seq:010}_{deal}")
+}
+
+pub fn partners_list(t: &TenantId) -> String {
+    format!("T#{t}#PARTNERS")
+}
+
+pub fn tree(t: &TenantId) -> String {
+    format!("T#{t}#TREE")
+}
+
+/// A partner's place in the tree: the ids from the root down to itself, each followed by `/`.
+/// The downline of X is every path that starts with X's path.
+pub fn tree_path(ancestors_nearest_first: &[PartnerId], me: &PartnerId) -> String {
+    let mut path = String::new();
+    for id in ancestors_nearest_first.iter().rev().chain(std::iter::once(me)) {
+        path.push_str(id.as_str());
+        path.push('/');
+    }
+    path
+}
+
+pub fn referral_code(t: &TenantId, code: &str) -> Key {
+    key(format!("T#{t}#CODE#{code}"), "CODE")
+}
+
+pub fn partner_external_id(t: &TenantId, external_id: &str) -> Key {
+    key(format!("T#{t}#PEXT#{external_id}"), "PEXT")
+}
+
+fn deal_pk(t: &TenantId, deal: &str) -> String {
+    format!("T#{t}#D#{deal}")
+}
+
+pub fn deal(t: &TenantId, deal: &str) -> Key {
+    key(deal_pk(t, deal), "DEAL")
+}
+
+pub const TRANSITION_PREFIX: &str = "TRANSITION#";
+
+/// One status change of a deal; its INSERT on the stream is what runs the walk.
+pub fn transition(t: &TenantId, deal: &str, seq: u64) -> Key {
+    key(deal_pk(t, deal), format!("{TRANSITION_PREFIX}{seq:010}"))
+}
+
+/// What the walk has applied for a deal (`applied_seq`) and its ledger lines: the permanent
+/// idempotency record.
+pub fn deal_walk(t: &TenantId, deal: &str) -> Key {
+    key(deal_pk(t, deal), "WALK")
+}
+
+pub fn deals_list(t: &TenantId) -> String {
+    format!("T#{t}#DEALS")
+}
+
+/// An API key, found by the SHA-256 of its secret.
+pub fn api_key(secret_hash: &str) -> Key {
+    key(format!("APIKEY#{secret_hash}"), "APIKEY")
+}
+
+pub fn api_keys_list(t: &TenantId) -> String {
+    format!("T#{t}#APIKEYS")
+}
+
+/// A notification waiting for delivery; its INSERT on the stream delivers it.
+pub fn outbox(t: &TenantId, id: &str) -> Key {
+    key(format!("T#{t}#OUTBOX#{id}"), "OUTBOX")
+}
+
+/// A stream record parked because it can never succeed.
+pub fn dead_letter(sequence_number: &str) -> Key {
+    key(format!("DLQ#{sequence_number}"), "DLQ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_paths_run_from_the_root_down() {
+        let ancestors = [PartnerId::from("C"), PartnerId::from("B"), PartnerId::from("A")];
+        assert_eq!(tree_path(&ancestors, &"D".into()), "A/B/C/D/");
+        assert_eq!(tree_path(&[], &"A".into()), "A/");
+    }
+
+    #[test]
+    fn entry_ids_sort_by_time_first() {
+        assert!(walk_entry_id(999, 9, "z") < walk_entry_id(1000, 1, "a"));
+    }
+}

@@ -1,0 +1,55 @@
+//! The program of a tenant: settings and commission plan, one item, replaced as a whole.
+
+use crate::item::{Item, ItemBuilder, View};
+use crate::{Store, StoreError, keys};
+use upline_contract::{Amount, Program, TenantId};
+
+pub(crate) fn program_item(tenant: &TenantId, program: &Program, version: u64) -> Item {
+    // The plan is JSON in a string attribute: its amounts are strings, so it stays exact.
+    let plan = serde_json::to_string(&program.plan).unwrap_or_default();
+    ItemBuilder::new(&keys::program(tenant), "program")
+        .s("tenant_id", tenant.as_str())
+        .s("currency", program.currency.code())
+        .n("min_payout", program.min_payout.value())
+        .bool("open_signup", program.open_signup)
+        .s("external_id_template", &program.external_id_template)
+        .s("plan", plan)
+        .list("reversal_statuses", program.reversal_statuses.iter().map(String::as_str))
+        .list("widget_origins", program.widget_origins.iter().map(String::as_str))
+        .n("version", version)
+        .build()
+}
+
+pub(crate) fn program_from(view: &View) -> Result<(Program, u64), StoreError> {
+    let program = Program {
+        currency: view.s("currency")?.parse().map_err(|_| StoreError::Corrupt("program currency".into()))?,
+        min_payout: Amount(view.decimal("min_payout")?),
+        open_signup: view.bool("open_signup")?,
+        external_id_template: view.s("external_id_template")?.to_owned(),
+        plan: view.json("plan")?,
+        reversal_statuses: view.list("reversal_statuses")?,
+        widget_origins: view.list("widget_origins")?,
+    };
+    Ok((program, view.u64("version")?))
+}
+
+impl Store {
+    /// The program and its version (for optimistic replacement).
+    pub async fn program(&self, tenant: &TenantId) -> Result<Option<(Program, u64)>, StoreError> {
+        self.get(&keys::program(tenant)).await?.map(|item| program_from(&View(&item))).transpose()
+    }
+
+    /// Replaces the program if nobody replaced it since `version` was read.
+    pub async fn replace_program(&self, tenant: &TenantId, program: &Program, version: u64) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(program_item(tenant, program, version + 1)))
+            .condition_expression("version = :v")
+            .expression_attribute_values(":v", crate::item::n(version))
+            .send()
+            .await
+            .map_err(StoreError::sdk)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,109 @@
+//! The table, defined once: the local cloud and the tests create it from here, and the SAM
+//! template is checked against it.
+
+use crate::StoreError;
+use crate::keys::{GSI1, GSI1_PK, GSI1_SK, PK, SK, TREE, TREE_PATH, TREE_PK};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
+};
+use std::time::Duration;
+
+/// A global secondary index: name, partition key attribute, sort key attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexSpec {
+    pub name: &'static str,
+    pub pk: &'static str,
+    pub sk: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TableSpec {
+    pub pk: &'static str,
+    pub sk: &'static str,
+    pub indexes: &'static [IndexSpec],
+    /// New and old images: the walk reads the new one, later consumers may diff.
+    pub stream_view: &'static str,
+}
+
+pub const TABLE: TableSpec = TableSpec {
+    pk: PK,
+    sk: SK,
+    indexes: &[
+        // Lists per tenant: partners, deals, API keys (newest last by a time-first sort key).
+        IndexSpec { name: GSI1, pk: GSI1_PK, sk: GSI1_SK },
+        // The partner tree: the downline of X is a `begins_with(X's path)` query.
+        IndexSpec { name: TREE, pk: TREE_PK, sk: TREE_PATH },
+    ],
+    stream_view: "NEW_AND_OLD_IMAGES",
+};
+
+fn key_schema(pk: &str, sk: &str) -> Result<Vec<KeySchemaElement>, StoreError> {
+    let element = |name: &str, key_type| {
+        KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().map_err(StoreError::build)
+    };
+    Ok(vec![element(pk, KeyType::Hash)?, element(sk, KeyType::Range)?])
+}
+
+/// Creates the table (on-demand, stream on) and waits until it is active.
+pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
+    let mut attributes = vec![TABLE.pk, TABLE.sk];
+    for index in TABLE.indexes {
+        attributes.extend([index.pk, index.sk]);
+    }
+    let mut request = client
+        .create_table()
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_key_schema(Some(key_schema(TABLE.pk, TABLE.sk)?))
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(TABLE.stream_view))
+                .build()
+                .map_err(StoreError::build)?,
+        );
+    for name in attributes {
+        request = request.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(StoreError::build)?,
+        );
+    }
+    for index in TABLE.indexes {
+        request = request.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(index.name)
+                .set_key_schema(Some(key_schema(index.pk, index.sk)?))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .map_err(StoreError::build)?,
+        );
+    }
+    request.send().await.map_err(StoreError::sdk)?;
+    for _ in 0..300 {
+        let described = client.describe_table().table_name(table).send().await.map_err(StoreError::sdk)?;
+        if described.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(StoreError::Unavailable(format!("table {table} did not become active")))
+}
+
+pub async fn table_exists(client: &Client, table: &str) -> Result<bool, StoreError> {
+    match client.describe_table().table_name(table).send().await {
+        Ok(_) => Ok(true),
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => Ok(false),
+        Err(err) => Err(StoreError::sdk(err)),
+    }
+}
+
+/// The stream ARN of the table (the poller and the SAM template's event source use it).
+pub async fn stream_arn(client: &Client, table: &str) -> Result<Option<String>, StoreError> {
+    let described = client.describe_table().table_name(table).send().await.map_err(StoreError::sdk)?;
+    Ok(described.table().and_then(|t| t.latest_stream_arn()).map(str::to_owned))
+}

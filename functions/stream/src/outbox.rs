@@ -1,0 +1,70 @@
+//! Delivering notifications from the outbox. A failed delivery never touches the event that
+//! caused it: it is recorded on the outbox item and the record is retried.
+
+use crate::RecordError;
+use std::future::Future;
+use std::pin::Pin;
+use upline_store::outbox::OutboxRecord;
+use upline_store::{Store, Timestamp};
+
+/// One email/SMS/webhook message handed to a delivery channel.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Message {
+    pub id: String,
+    pub channel: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("delivery failed: {0}")]
+pub struct DeliveryError(pub String);
+
+/// Where messages go: SES/SNS in the cloud, the local outbox on one machine.
+pub trait Deliver: Send + Sync {
+    fn deliver(&self, message: Message) -> Pin<Box<dyn Future<Output = Result<(), DeliveryError>> + Send + '_>>;
+}
+
+/// Delivers one outbox item unless an earlier delivery of the same item already succeeded.
+pub(crate) async fn deliver_notification(store: &Store, deliver: &dyn Deliver, notification: &OutboxRecord) -> Result<(), RecordError> {
+    let tenant = &notification.tenant_id;
+    let current = store.outbox_item(tenant, &notification.id).await?;
+    if current.as_ref().is_none_or(|item| item.status == "sent") {
+        return Ok(());
+    }
+    let Some(partner) = store.partner(tenant, &notification.partner_id).await? else {
+        return Err(RecordError::Permanent(format!("notification {} has no partner", notification.id)));
+    };
+    let message = render(notification, &partner.name, &partner.email);
+    let now = Timestamp::now().rfc3339;
+    match deliver.deliver(message).await {
+        Ok(()) => Ok(store.record_delivery(tenant, &notification.id, "sent", None, &now).await?),
+        Err(err) => {
+            store.record_delivery(tenant, &notification.id, "pending", Some(&err.0), &now).await?;
+            Err(RecordError::Transient(err.to_string()))
+        }
+    }
+}
+
+fn render(notification: &OutboxRecord, name: &str, email: &str) -> Message {
+    let amount = notification.amount.map(|a| a.to_string()).unwrap_or_default();
+    let currency = notification.currency.clone().unwrap_or_default();
+    let deal = notification.deal_id.clone().unwrap_or_default();
+    let (subject, body) = match notification.template.as_str() {
+        "commission_credited" => (
+            format!("You earned {amount} {currency}"),
+            format!("Hi {name},\n\n{amount} {currency} from deal {deal} was credited to your wallet.\n"),
+        ),
+        other => (other.replace('_', " "), format!("Hi {name},\n\n{other}\n")),
+    };
+    Message {
+        id: notification.id.clone(),
+        channel: notification.channel.clone(),
+        to: email.to_owned(),
+        subject,
+        body,
+        created_at: notification.created_at.clone(),
+    }
+}
