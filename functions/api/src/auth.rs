@@ -30,7 +30,8 @@ const SESSION_PREFIX: &str = "ust_";
 const API_KEY_PREFIX: &str = "upk_";
 
 fn argon2() -> Argon2<'static> {
-    let params = Params::new(ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_LANES, None).unwrap_or_default();
+    let params =
+        Params::new(ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_LANES, None).unwrap_or_default();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -38,7 +39,9 @@ fn argon2() -> Argon2<'static> {
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        argon2().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
+        argon2()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
     })
     .await
     .map_err(|e| ApiError::internal(&e))?
@@ -54,12 +57,19 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
         DUMMY
             .get_or_init(|| {
                 let salt = SaltString::generate(&mut rand::rngs::OsRng);
-                argon2().hash_password(b"upline-dummy-password", &salt).map(|h| h.to_string()).unwrap_or_default()
+                argon2()
+                    .hash_password(b"upline-dummy-password", &salt)
+                    .map(|h| h.to_string())
+                    .unwrap_or_default()
             })
             .clone()
     });
     let matches = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
     })
     .await
     .unwrap_or(false);
@@ -93,7 +103,11 @@ impl SessionKey {
     }
 
     pub fn issue(&self, tenant: &TenantId, user: &UserId) -> String {
-        let claims = SessionClaims { t: tenant.clone(), u: user.clone(), exp: OffsetDateTime::now_utc().unix_timestamp() + SESSION_TTL_SECONDS };
+        let claims = SessionClaims {
+            t: tenant.clone(),
+            u: user.clone(),
+            exp: OffsetDateTime::now_utc().unix_timestamp() + SESSION_TTL_SECONDS,
+        };
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap_or_default());
         let mut mac = self.mac();
         mac.update(payload.as_bytes());
@@ -106,8 +120,10 @@ impl SessionKey {
         let (payload, signature) = token.strip_prefix(SESSION_PREFIX)?.split_once('.')?;
         let mut mac = self.mac();
         mac.update(payload.as_bytes());
-        mac.verify_slice(&URL_SAFE_NO_PAD.decode(signature).ok()?).ok()?;
-        let claims: SessionClaims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+        mac.verify_slice(&URL_SAFE_NO_PAD.decode(signature).ok()?)
+            .ok()?;
+        let claims: SessionClaims =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
         (claims.exp > OffsetDateTime::now_utc().unix_timestamp()).then_some(claims)
     }
 }
@@ -122,7 +138,10 @@ pub fn new_api_key() -> (String, String) {
 }
 
 pub fn api_key_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The authenticated caller of a request.
@@ -156,7 +175,11 @@ impl Caller {
     /// The tenant's backend or its staff: an API key, or a user who may see all partners,
     /// manage balances or configure the program.
     pub fn require_backend_or_staff(&self) -> Result<(), ApiError> {
-        let staff = [Permission::ViewAllPartners, Permission::ManageBalances, Permission::ConfigureProgram];
+        let staff = [
+            Permission::ViewAllPartners,
+            Permission::ManageBalances,
+            Permission::ConfigureProgram,
+        ];
         match self {
             Caller::ApiKey(_) => Ok(()),
             Caller::User(user) if staff.iter().any(|p| user.permissions.contains(p)) => Ok(()),
@@ -187,9 +210,13 @@ impl FromRequestParts<AppState> for Caller {
             let key = state.store.api_key_by_hash(&api_key_hash(token)).await?;
             return key.map(Caller::ApiKey).ok_or_else(ApiError::unauthorized);
         }
-        let claims = state.sessions.verify(token).ok_or_else(ApiError::unauthorized)?;
+        let claims = state
+            .sessions
+            .verify(token)
+            .ok_or_else(ApiError::unauthorized)?;
         let user = state.store.user(&claims.t, &claims.u).await?;
-        user.map(|u| Caller::User(Box::new(u))).ok_or_else(ApiError::unauthorized)
+        user.map(|u| Caller::User(Box::new(u)))
+            .ok_or_else(ApiError::unauthorized)
     }
 }
 
@@ -218,14 +245,24 @@ mod tests {
         let token = key.issue(&"tn_1".into(), &"us_1".into());
         let claims = key.verify(&token).unwrap();
         assert_eq!((claims.t.as_str(), claims.u.as_str()), ("tn_1", "us_1"));
-        assert!(SessionKey::random().verify(&token).is_none(), "another key's token");
+        assert!(
+            SessionKey::random().verify(&token).is_none(),
+            "another key's token"
+        );
         let tampered = token.replacen("ust_e", "ust_f", 1);
         assert!(key.verify(&tampered).is_none());
-        let expired = SessionClaims { t: "tn_1".into(), u: "us_1".into(), exp: 1 };
+        let expired = SessionClaims {
+            t: "tn_1".into(),
+            u: "us_1".into(),
+            exp: 1,
+        };
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&expired).unwrap());
         let mut mac = key.mac();
         mac.update(payload.as_bytes());
-        let forged = format!("ust_{payload}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
+        let forged = format!(
+            "ust_{payload}.{}",
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        );
         assert!(key.verify(&forged).is_none(), "expired");
     }
 }

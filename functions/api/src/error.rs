@@ -17,7 +17,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ApiError { status, code: code.to_owned(), message: message.into(), field: None }
+        ApiError {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+            field: None,
+        }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -28,7 +33,12 @@ impl ApiError {
     /// 422: one field is invalid; `message` says why.
     pub fn invalid(field: impl Into<String>, message: impl std::fmt::Display) -> Self {
         let field = field.into();
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", format!("{field} {message}")).with_field(field)
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            format!("{field} {message}"),
+        )
+        .with_field(field)
     }
 
     pub fn malformed(message: impl Into<String>) -> Self {
@@ -36,15 +46,27 @@ impl ApiError {
     }
 
     pub fn unauthorized() -> Self {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid session token or API key is required")
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid session token or API key is required",
+        )
     }
 
     pub fn forbidden(permission: Permission) -> Self {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("this needs the {} permission", permission.as_str()))
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this needs the {} permission", permission.as_str()),
+        )
     }
 
     pub fn not_found(what: &str) -> Self {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
 
     pub fn conflict(code: &str, message: impl Into<String>) -> Self {
@@ -61,7 +83,11 @@ impl ApiError {
             source = cause.source();
         }
         tracing::error!(error = %chain, "internal error");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side",
+        )
     }
 }
 
@@ -69,7 +95,11 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         if err.is_transient() {
             tracing::warn!(error = %err, "store busy");
-            return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "busy; please retry");
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "busy; please retry",
+            );
         }
         ApiError::internal(&err)
     }
@@ -77,7 +107,13 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, field: self.field } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                field: self.field,
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }

@@ -24,10 +24,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             .and_then(|v| v.split(';').next())
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
         if !is_json {
-            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send Content-Type: application/json"));
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send Content-Type: application/json",
+            ));
         }
-        let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the body is larger than {MAX_JSON_BYTES} bytes"));
-        let bytes = axum::body::to_bytes(request.into_body(), MAX_JSON_BYTES).await.map_err(|_| too_large())?;
+        let too_large = || {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the body is larger than {MAX_JSON_BYTES} bytes"),
+            )
+        };
+        let bytes = axum::body::to_bytes(request.into_body(), MAX_JSON_BYTES)
+            .await
+            .map_err(|_| too_large())?;
         parse_json(&bytes).map(JsonBody)
     }
 }
@@ -42,15 +54,27 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             return ApiError::malformed(format!("the body is not valid JSON: {inner}"));
         }
         let message = inner.to_string();
-        let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_owned();
         // A missing field is reported at its parent; name the field itself.
-        let field = match message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
+        let field = match message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+        {
             Some(missing) if path == "." => missing.to_owned(),
             Some(missing) => format!("{path}.{missing}"),
             None if path == "." => "body".to_owned(),
             None => path,
         };
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", format!("{field}: {message}")).with_field(field)
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            format!("{field}: {message}"),
+        )
+        .with_field(field)
     })
 }
 
@@ -92,12 +116,21 @@ mod tests {
     #[test]
     fn a_wrong_value_names_its_path() {
         let body = r#"{"slug":"acme","name":"Acme","currency":"EURO","owner":{"email":"a@b.co","password":"x","name":"A"}}"#;
-        assert_eq!(field_of(body), (StatusCode::UNPROCESSABLE_ENTITY, Some("currency".into())));
+        assert_eq!(
+            field_of(body),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("currency".into()))
+        );
     }
 
     #[test]
     fn a_missing_nested_field_names_the_field() {
         let body = r#"{"slug":"acme","name":"Acme","currency":"EUR","owner":{"email":"a@b.co","name":"A"}}"#;
-        assert_eq!(field_of(body), (StatusCode::UNPROCESSABLE_ENTITY, Some("owner.password".into())));
+        assert_eq!(
+            field_of(body),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("owner.password".into())
+            )
+        );
     }
 }

@@ -27,7 +27,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, sessions: SessionKey) -> Self {
-        AppState { store, sessions: Arc::new(sessions), portal_url: Arc::from("") }
+        AppState {
+            store,
+            sessions: Arc::new(sessions),
+            portal_url: Arc::from(""),
+        }
     }
 
     pub fn with_portal_url(mut self, url: &str) -> Self {

@@ -6,8 +6,8 @@ use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn, Pat
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, Required,
-    ResponseBuilder, ResponsesBuilder, Schema,
+    ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, OpenApi, OpenApiBuilder, Ref,
+    RefOr, Required, ResponseBuilder, ResponsesBuilder, Schema,
 };
 use utoipa::{PartialSchema, ToSchema};
 
@@ -24,7 +24,9 @@ pub fn schema_of<T: ToSchema>(schemas: &mut Schemas) -> String {
 }
 
 fn json(schema: &str) -> utoipa::openapi::Content {
-    ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).build()
+    ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name(schema)))
+        .build()
 }
 
 pub fn document() -> OpenApi {
@@ -39,33 +41,63 @@ pub fn document() -> OpenApi {
             "DELETE" => HttpMethod::Delete,
             _ => HttpMethod::Patch,
         };
-        let mut operation = OperationBuilder::new().operation_id(Some(route.id)).summary(Some(route.summary));
+        let mut operation = OperationBuilder::new()
+            .operation_id(Some(route.id))
+            .summary(Some(route.summary));
         for segment in route.path.split('/').filter(|s| s.starts_with('{')) {
             let name = segment.trim_matches(|c| c == '{' || c == '}');
-            operation = operation.parameter(ParameterBuilder::new().name(name).parameter_in(ParameterIn::Path).required(Required::True));
+            operation = operation.parameter(
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Path)
+                    .required(Required::True),
+            );
         }
         if let Some(request) = route.request {
             let name = request(&mut schemas);
-            operation = operation.request_body(Some(RequestBodyBuilder::new().content("application/json", json(&name)).required(Some(Required::True)).build()));
+            operation = operation.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", json(&name))
+                    .required(Some(Required::True))
+                    .build(),
+            ));
         }
         let mut success = ResponseBuilder::new().description("success");
         if let Some(response) = route.response {
             success = success.content("application/json", json(&response(&mut schemas)));
         }
-        let failure = ResponseBuilder::new().description("error, see `code` and `field`").content("application/json", json(&error));
-        operation = operation.responses(ResponsesBuilder::new().response(route.status.to_string(), success).response("4XX", failure).build());
+        let failure = ResponseBuilder::new()
+            .description("error, see `code` and `field`")
+            .content("application/json", json(&error));
+        operation = operation.responses(
+            ResponsesBuilder::new()
+                .response(route.status.to_string(), success)
+                .response("4XX", failure)
+                .build(),
+        );
         if route.access == Access::Authenticated {
-            operation = operation.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
+            operation =
+                operation.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
         }
         paths.add_path_operation(route.path, vec![method], operation.build());
     }
-    let mut components = ComponentsBuilder::new()
-        .security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    let mut components = ComponentsBuilder::new().security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
     for (name, schema) in schemas {
         components = components.schema(name, schema);
     }
     OpenApiBuilder::new()
-        .info(InfoBuilder::new().title("Upline API").version("1").description(Some("Multi-tenant partner and referral programs. Money is a decimal string.")).build())
+        .info(
+            InfoBuilder::new()
+                .title("Upline API")
+                .version("1")
+                .description(Some(
+                    "Multi-tenant partner and referral programs. Money is a decimal string.",
+                ))
+                .build(),
+        )
         .paths(paths)
         .components(Some(components.build()))
         .build()
@@ -84,12 +116,20 @@ mod tests {
         let doc = serde_json::to_value(document()).unwrap();
         for route in ROUTES {
             let method = route.method.as_str().to_lowercase();
-            assert!(doc["paths"][route.path][&method].is_object(), "{} {} missing", route.method, route.path);
+            assert!(
+                doc["paths"][route.path][&method].is_object(),
+                "{} {} missing",
+                route.method,
+                route.path
+            );
         }
         let text = doc.to_string();
         for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
             let name = reference.split('"').next().unwrap();
-            assert!(doc["components"]["schemas"][name].is_object(), "dangling reference to {name}");
+            assert!(
+                doc["components"]["schemas"][name].is_object(),
+                "dangling reference to {name}"
+            );
         }
     }
 }

@@ -204,7 +204,9 @@ pub fn router(state: AppState, only: Option<&str>) -> Router {
     let router = ROUTES
         .iter()
         .filter(|route| only.is_none_or(|id| id == route.id))
-        .fold(Router::new(), |router, route| router.route(route.path, (route.mount)()));
+        .fold(Router::new(), |router, route| {
+            router.route(route.path, (route.mount)())
+        });
     router.fallback(not_found).with_state(state)
 }
 

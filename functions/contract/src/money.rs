@@ -98,7 +98,10 @@ impl<'de> Deserialize<'de> for Amount {
             }
             fn visit_str<E: de::Error>(self, text: &str) -> Result<Amount, E> {
                 text.parse().map_err(|_| {
-                    E::invalid_value(de::Unexpected::Str(text), &"a decimal string such as \"12.34\"")
+                    E::invalid_value(
+                        de::Unexpected::Str(text),
+                        &"a decimal string such as \"12.34\"",
+                    )
                 })
             }
         }
@@ -181,7 +184,10 @@ impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let code = String::deserialize(deserializer)?;
         code.parse().map_err(|_| {
-            de::Error::invalid_value(de::Unexpected::Str(&code), &"an ISO 4217 code such as \"EUR\"")
+            de::Error::invalid_value(
+                de::Unexpected::Str(&code),
+                &"an ISO 4217 code such as \"EUR\"",
+            )
         })
     }
 }
@@ -203,7 +209,9 @@ mod tests {
 
     #[test]
     fn anything_but_a_plain_decimal_is_refused() {
-        for bad in ["", "abc", "1e3", "+1", " 1", "1.", ".5", "1,5", "NaN", "--1", "1.2.3"] {
+        for bad in [
+            "", "abc", "1e3", "+1", " 1", "1.", ".5", "1,5", "NaN", "--1", "1.2.3",
+        ] {
             assert_eq!(amount(bad), Err(MoneyError::NotADecimal), "{bad:?}");
         }
     }
@@ -211,8 +219,14 @@ mod tests {
     #[test]
     fn json_numbers_are_refused_for_amounts() {
         assert!(serde_json::from_str::<Amount>("12.5").is_err());
-        assert_eq!(serde_json::from_str::<Amount>("\"12.5\"").unwrap(), amount("12.5").unwrap());
-        assert_eq!(serde_json::to_string(&amount("12.50").unwrap()).unwrap(), "\"12.50\"");
+        assert_eq!(
+            serde_json::from_str::<Amount>("\"12.5\"").unwrap(),
+            amount("12.5").unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string(&amount("12.50").unwrap()).unwrap(),
+            "\"12.50\""
+        );
     }
 
     #[test]
@@ -220,7 +234,10 @@ mod tests {
         let eur: Currency = "EUR".parse().unwrap();
         let jpy: Currency = "JPY".parse().unwrap();
         let kwd: Currency = "KWD".parse().unwrap();
-        assert_eq!((eur.minor_units(), jpy.minor_units(), kwd.minor_units()), (2, 0, 3));
+        assert_eq!(
+            (eur.minor_units(), jpy.minor_units(), kwd.minor_units()),
+            (2, 0, 3)
+        );
         assert!("XAU".parse::<Currency>().is_err(), "gold has no minor unit");
         assert!("eur".parse::<Currency>().is_err());
         assert!("ZZZ".parse::<Currency>().is_err());
@@ -240,9 +257,26 @@ mod tests {
     #[test]
     fn amounts_must_fit_the_currency() {
         let eur: Currency = "EUR".parse().unwrap();
-        assert_eq!(eur.check_amount(Decimal::new(1, 3)), Err(MoneyError::TooPrecise { currency: "EUR".into(), minor_units: 2 }));
-        assert_eq!(eur.check_amount(Decimal::new(-1, 0)), Err(MoneyError::Negative));
-        assert_eq!(eur.check_amount(Decimal::new(12300, 3)).unwrap().to_string(), "12.30");
-        assert_eq!(eur.check_amount(Decimal::new(20, 0)).unwrap().to_string(), "20.00");
+        assert_eq!(
+            eur.check_amount(Decimal::new(1, 3)),
+            Err(MoneyError::TooPrecise {
+                currency: "EUR".into(),
+                minor_units: 2
+            })
+        );
+        assert_eq!(
+            eur.check_amount(Decimal::new(-1, 0)),
+            Err(MoneyError::Negative)
+        );
+        assert_eq!(
+            eur.check_amount(Decimal::new(12300, 3))
+                .unwrap()
+                .to_string(),
+            "12.30"
+        );
+        assert_eq!(
+            eur.check_amount(Decimal::new(20, 0)).unwrap().to_string(),
+            "20.00"
+        );
     }
 }

@@ -339,9 +339,14 @@ impl EntryKind {
     }
 
     pub fn parse(text: &str) -> Option<EntryKind> {
-        [EntryKind::Accrual, EntryKind::Reversal, EntryKind::Adjustment, EntryKind::Payout]
-            .into_iter()
-            .find(|k| k.as_str() == text)
+        [
+            EntryKind::Accrual,
+            EntryKind::Reversal,
+            EntryKind::Adjustment,
+            EntryKind::Payout,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
     }
 }
 

@@ -14,14 +14,19 @@ fn ten_level_plan() -> Plan {
         rules: vec![Rule {
             on: Trigger::DealStatus("won".into()),
             levels,
-            tiers: Some(vec![Tier { from: Amount(Decimal::new(10_000, 0)), percent: Amount(Decimal::new(12, 0)) }]),
+            tiers: Some(vec![Tier {
+                from: Amount(Decimal::new(10_000, 0)),
+                percent: Amount(Decimal::new(12, 0)),
+            }]),
         }],
     }
 }
 
 fn bench_walk(c: &mut Criterion) {
     let plan = ten_level_plan();
-    let chain: Vec<PartnerId> = (0..10).map(|i| PartnerId(format!("01JPARTNER{i:016}"))).collect();
+    let chain: Vec<PartnerId> = (0..10)
+        .map(|i| PartnerId(format!("01JPARTNER{i:016}")))
+        .collect();
     let won = Trigger::DealStatus("won".into());
     let refunded = Trigger::DealStatus("refunded".into());
     let reversal = vec!["refunded".to_owned()];

@@ -19,7 +19,10 @@ pub struct PlanError {
 }
 
 fn error(field: impl Into<String>, message: impl Into<String>) -> PlanError {
-    PlanError { field: field.into(), message: message.into() }
+    PlanError {
+        field: field.into(),
+        message: message.into(),
+    }
 }
 
 /// A new program's plan: deals entering `won` earn the referring partner 10 %.
@@ -60,7 +63,11 @@ fn validate_percent(percent: Amount, field: String) -> Result<(), PlanError> {
 }
 
 /// Checks a plan against the program's currency and reversal statuses.
-pub fn validate_plan(plan: &Plan, currency: Currency, reversal_statuses: &[String]) -> Result<(), PlanError> {
+pub fn validate_plan(
+    plan: &Plan,
+    currency: Currency,
+    reversal_statuses: &[String],
+) -> Result<(), PlanError> {
     if plan.rules.len() > MAX_RULES {
         return Err(error("plan.rules", format!("at most {MAX_RULES} rules")));
     }
@@ -77,11 +84,17 @@ pub fn validate_plan(plan: &Plan, currency: Currency, reversal_statuses: &[Strin
         if let Trigger::DealStatus(status) = &rule.on {
             validate_status(status).map_err(|m| error(at(".on.deal_status"), m))?;
             if reversal_statuses.contains(status) {
-                return Err(error(at(".on.deal_status"), "a status cannot both earn and reverse"));
+                return Err(error(
+                    at(".on.deal_status"),
+                    "a status cannot both earn and reverse",
+                ));
             }
         }
         if rule.levels.is_empty() || rule.levels.len() > MAX_LEVELS {
-            return Err(error(at(".levels"), format!("between 1 and {MAX_LEVELS} levels")));
+            return Err(error(
+                at(".levels"),
+                format!("between 1 and {MAX_LEVELS} levels"),
+            ));
         }
         for (l, level) in rule.levels.iter().enumerate() {
             let field = at(&format!(".levels[{l}]"));
@@ -101,9 +114,17 @@ pub fn validate_plan(plan: &Plan, currency: Currency, reversal_statuses: &[Strin
     Ok(())
 }
 
-fn validate_tiers(tiers: &[Tier], rule: &Rule, field: &str, currency: Currency) -> Result<(), PlanError> {
+fn validate_tiers(
+    tiers: &[Tier],
+    rule: &Rule,
+    field: &str,
+    currency: Currency,
+) -> Result<(), PlanError> {
     if !matches!(rule.levels.first(), Some(LevelReward::Percent(_))) {
-        return Err(error(field, "tiers replace level 1's percent, so level 1 must be a percent"));
+        return Err(error(
+            field,
+            "tiers replace level 1's percent, so level 1 must be a percent",
+        ));
     }
     if tiers.is_empty() || tiers.len() > MAX_TIERS {
         return Err(error(field, format!("between 1 and {MAX_TIERS} tiers")));
@@ -115,7 +136,10 @@ fn validate_tiers(tiers: &[Tier], rule: &Rule, field: &str, currency: Currency) 
             .map_err(|e| error(format!("{at}.from"), format!("turnover {e}")))?;
         validate_percent(tier.percent, format!("{at}.percent"))?;
         if t > 0 && tier.from <= tiers[t - 1].from {
-            return Err(error(format!("{at}.from"), "tiers must be in increasing order of `from`"));
+            return Err(error(
+                format!("{at}.from"),
+                "tiers must be in increasing order of `from`",
+            ));
         }
     }
     Ok(())
@@ -150,27 +174,47 @@ mod tests {
     }
 
     fn rule(levels: Vec<LevelReward>) -> Rule {
-        Rule { on: Trigger::DealStatus("won".into()), levels, tiers: None }
+        Rule {
+            on: Trigger::DealStatus("won".into()),
+            levels,
+            tiers: None,
+        }
     }
 
     #[test]
     fn the_default_plan_is_valid_and_pays_ten_percent_on_won() {
         let plan = default_plan();
-        assert_eq!(validate_plan(&plan, eur(), &default_reversal_statuses()), Ok(()));
-        assert_eq!(plan.rules[0].levels, vec![LevelReward::Percent(amount("10"))]);
+        assert_eq!(
+            validate_plan(&plan, eur(), &default_reversal_statuses()),
+            Ok(())
+        );
+        assert_eq!(
+            plan.rules[0].levels,
+            vec![LevelReward::Percent(amount("10"))]
+        );
     }
 
     #[test]
     fn a_percent_above_one_hundred_names_its_level() {
-        let plan = Plan { rules: vec![rule(vec![LevelReward::Percent(amount("10")), LevelReward::Percent(amount("100.5"))])] };
+        let plan = Plan {
+            rules: vec![rule(vec![
+                LevelReward::Percent(amount("10")),
+                LevelReward::Percent(amount("100.5")),
+            ])],
+        };
         let err = validate_plan(&plan, eur(), &[]).unwrap_err();
         assert_eq!(err.field, "plan.rules[0].levels[1]");
     }
 
     #[test]
     fn a_fixed_amount_finer_than_the_currency_is_refused() {
-        let plan = Plan { rules: vec![rule(vec![LevelReward::Fixed(amount("0.001"))])] };
-        assert_eq!(validate_plan(&plan, eur(), &[]).unwrap_err().field, "plan.rules[0].levels[0]");
+        let plan = Plan {
+            rules: vec![rule(vec![LevelReward::Fixed(amount("0.001"))])],
+        };
+        assert_eq!(
+            validate_plan(&plan, eur(), &[]).unwrap_err().field,
+            "plan.rules[0].levels[0]"
+        );
     }
 
     #[test]
@@ -181,24 +225,57 @@ mod tests {
 
     #[test]
     fn duplicate_triggers_and_empty_levels_are_refused() {
-        let twice = Plan { rules: vec![rule(vec![LevelReward::Percent(amount("1"))]); 2] };
-        assert_eq!(validate_plan(&twice, eur(), &[]).unwrap_err().field, "plan.rules[1].on");
-        let empty = Plan { rules: vec![rule(vec![])] };
-        assert_eq!(validate_plan(&empty, eur(), &[]).unwrap_err().field, "plan.rules[0].levels");
+        let twice = Plan {
+            rules: vec![rule(vec![LevelReward::Percent(amount("1"))]); 2],
+        };
+        assert_eq!(
+            validate_plan(&twice, eur(), &[]).unwrap_err().field,
+            "plan.rules[1].on"
+        );
+        let empty = Plan {
+            rules: vec![rule(vec![])],
+        };
+        assert_eq!(
+            validate_plan(&empty, eur(), &[]).unwrap_err().field,
+            "plan.rules[0].levels"
+        );
     }
 
     #[test]
     fn tiers_must_increase_and_need_a_percent_level_one() {
         let mut tiered = rule(vec![LevelReward::Percent(amount("10"))]);
         tiered.tiers = Some(vec![
-            Tier { from: amount("1000"), percent: amount("12") },
-            Tier { from: amount("1000"), percent: amount("15") },
+            Tier {
+                from: amount("1000"),
+                percent: amount("12"),
+            },
+            Tier {
+                from: amount("1000"),
+                percent: amount("15"),
+            },
         ]);
-        let err = validate_plan(&Plan { rules: vec![tiered.clone()] }, eur(), &[]).unwrap_err();
+        let err = validate_plan(
+            &Plan {
+                rules: vec![tiered.clone()],
+            },
+            eur(),
+            &[],
+        )
+        .unwrap_err();
         assert_eq!(err.field, "plan.rules[0].tiers[1].from");
         tiered.levels = vec![LevelReward::Fixed(amount("5"))];
-        tiered.tiers = Some(vec![Tier { from: amount("0"), percent: amount("12") }]);
-        let err = validate_plan(&Plan { rules: vec![tiered] }, eur(), &[]).unwrap_err();
+        tiered.tiers = Some(vec![Tier {
+            from: amount("0"),
+            percent: amount("12"),
+        }]);
+        let err = validate_plan(
+            &Plan {
+                rules: vec![tiered],
+            },
+            eur(),
+            &[],
+        )
+        .unwrap_err();
         assert_eq!(err.field, "plan.rules[0].tiers");
     }
 
@@ -206,11 +283,26 @@ mod tests {
     fn level_one_takes_the_highest_tier_reached() {
         let mut tiered = rule(vec![LevelReward::Percent(amount("10"))]);
         tiered.tiers = Some(vec![
-            Tier { from: amount("5000"), percent: amount("12") },
-            Tier { from: amount("10000"), percent: amount("15") },
+            Tier {
+                from: amount("5000"),
+                percent: amount("12"),
+            },
+            Tier {
+                from: amount("10000"),
+                percent: amount("15"),
+            },
         ]);
-        assert_eq!(level_one_percent(&tiered, Decimal::new(4999, 0)), Some(Decimal::TEN));
-        assert_eq!(level_one_percent(&tiered, Decimal::new(5000, 0)), Some(Decimal::new(12, 0)));
-        assert_eq!(level_one_percent(&tiered, Decimal::new(250000, 0)), Some(Decimal::new(15, 0)));
+        assert_eq!(
+            level_one_percent(&tiered, Decimal::new(4999, 0)),
+            Some(Decimal::TEN)
+        );
+        assert_eq!(
+            level_one_percent(&tiered, Decimal::new(5000, 0)),
+            Some(Decimal::new(12, 0))
+        );
+        assert_eq!(
+            level_one_percent(&tiered, Decimal::new(250000, 0)),
+            Some(Decimal::new(15, 0))
+        );
     }
 }

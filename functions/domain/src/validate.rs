@@ -6,8 +6,14 @@ pub const REFERRAL_CODE_LEN: usize = 8;
 /// Tenant slugs: `^[a-z0-9-]{3,40}$`.
 pub fn slug(slug: &str) -> Result<(), String> {
     let ok = (3..=40).contains(&slug.len())
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok { Ok(()) } else { Err("must match ^[a-z0-9-]{3,40}$".to_owned()) }
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err("must match ^[a-z0-9-]{3,40}$".to_owned())
+    }
 }
 
 /// A plausible email address, returned lower-cased (emails identify accounts case-insensitively).
@@ -22,7 +28,11 @@ pub fn email(email: &str) -> Result<String, String> {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok { Ok(email.to_lowercase()) } else { Err("is not an email address".to_owned()) }
+    if ok {
+        Ok(email.to_lowercase())
+    } else {
+        Err("is not an email address".to_owned())
+    }
 }
 
 /// A person's or company's display name: 1–200 characters after trimming.
@@ -46,19 +56,32 @@ pub fn password(password: &str) -> Result<(), String> {
 /// Ids chosen by a tenant (deal external ids, partner external ids): they travel in URLs and keys.
 pub fn external_id(id: &str) -> Result<(), String> {
     let ok = (1..=128).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
-    if ok { Ok(()) } else { Err("must be 1 to 128 of A-Z a-z 0-9 - _ . :".to_owned()) }
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    if ok {
+        Ok(())
+    } else {
+        Err("must be 1 to 128 of A-Z a-z 0-9 - _ . :".to_owned())
+    }
 }
 
 pub fn referral_code(code: &str) -> Result<String, String> {
     let code = code.trim().to_ascii_uppercase();
-    let ok = code.len() == REFERRAL_CODE_LEN && code.bytes().all(|b| REFERRAL_CODE_ALPHABET.contains(&b));
-    if ok { Ok(code) } else { Err("is not a referral code".to_owned()) }
+    let ok = code.len() == REFERRAL_CODE_LEN
+        && code.bytes().all(|b| REFERRAL_CODE_ALPHABET.contains(&b));
+    if ok {
+        Ok(code)
+    } else {
+        Err("is not a referral code".to_owned())
+    }
 }
 
 /// Renders an external id template: `{seq}` or `{seq:05}` (zero-padded) is the tenant's counter.
 pub fn render_external_id(template: &str, seq: u64) -> Result<String, String> {
-    let start = template.find("{seq").ok_or("must contain {seq} or {seq:0N}")?;
+    let start = template
+        .find("{seq")
+        .ok_or("must contain {seq} or {seq:0N}")?;
     let end = start + template[start..].find('}').ok_or("has an unclosed {seq")?;
     let width = match &template[start + 4..end] {
         "" => 0,
@@ -68,7 +91,11 @@ pub fn render_external_id(template: &str, seq: u64) -> Result<String, String> {
             .filter(|w| *w <= 20)
             .ok_or("uses {seq:0N} with N from 1 to 20")?,
     };
-    let rendered = format!("{}{seq:0width$}{}", &template[..start], &template[end + 1..]);
+    let rendered = format!(
+        "{}{seq:0width$}{}",
+        &template[..start],
+        &template[end + 1..]
+    );
     external_id(&rendered)?;
     Ok(rendered)
 }
@@ -88,7 +115,14 @@ mod tests {
     #[test]
     fn emails_are_trimmed_and_lowercased() {
         assert_eq!(email(" Ann@Example.COM ").unwrap(), "ann@example.com");
-        for bad in ["ann", "ann@", "@x.io", "ann@localhost", "a b@x.io", "ann@x.io."] {
+        for bad in [
+            "ann",
+            "ann@",
+            "@x.io",
+            "ann@localhost",
+            "a b@x.io",
+            "ann@x.io.",
+        ] {
             assert!(email(bad).is_err(), "{bad}");
         }
     }
@@ -99,7 +133,10 @@ mod tests {
         assert_eq!(render_external_id("{seq}", 7).unwrap(), "7");
         assert!(render_external_id("P-", 1).is_err());
         assert!(render_external_id("P-{seq:x}", 1).is_err());
-        assert!(render_external_id("P {seq}", 1).is_err(), "spaces cannot travel in links");
+        assert!(
+            render_external_id("P {seq}", 1).is_err(),
+            "spaces cannot travel in links"
+        );
     }
 
     #[test]

@@ -58,7 +58,11 @@ impl DealLedger {
 
     /// The net of every line for one partner: what this deal has left in their wallet.
     pub fn net_for(&self, partner: &PartnerId) -> Decimal {
-        self.lines.iter().filter(|line| &line.partner_id == partner).map(|line| line.amount).sum()
+        self.lines
+            .iter()
+            .filter(|line| &line.partner_id == partner)
+            .map(|line| line.amount)
+            .sum()
     }
 }
 
@@ -112,23 +116,37 @@ pub enum WalkError {
 pub fn walk(input: &WalkInput<'_>) -> Result<WalkOutcome, WalkError> {
     let applied_seq = input.ledger.applied_seq;
     if input.seq <= applied_seq {
-        return Err(WalkError::AlreadyApplied { seq: input.seq, applied_seq });
+        return Err(WalkError::AlreadyApplied {
+            seq: input.seq,
+            applied_seq,
+        });
     }
     if input.seq != applied_seq + 1 {
-        return Err(WalkError::OutOfOrder { seq: input.seq, expected: applied_seq + 1 });
+        return Err(WalkError::OutOfOrder {
+            seq: input.seq,
+            expected: applied_seq + 1,
+        });
     }
     let mut ledger = input.ledger.clone();
     ledger.applied_seq = input.seq;
-    let reverses = matches!(input.trigger, Trigger::DealStatus(s) if input.reversal_statuses.contains(s));
+    let reverses =
+        matches!(input.trigger, Trigger::DealStatus(s) if input.reversal_statuses.contains(s));
     let (credits, turnover_changes) = if reverses {
         reverse(input, &mut ledger)
     } else {
         earn(input, &mut ledger)?
     };
-    Ok(WalkOutcome { credits, ledger, turnover_changes })
+    Ok(WalkOutcome {
+        credits,
+        ledger,
+        turnover_changes,
+    })
 }
 
-fn reverse(input: &WalkInput<'_>, ledger: &mut DealLedger) -> (Vec<Credit>, BTreeMap<String, Decimal>) {
+fn reverse(
+    input: &WalkInput<'_>,
+    ledger: &mut DealLedger,
+) -> (Vec<Credit>, BTreeMap<String, Decimal>) {
     // Merge per partner: one wallet movement each, as one transaction may touch an item once.
     let mut credits: Vec<Credit> = Vec::new();
     for line in input.ledger.outstanding() {
@@ -152,8 +170,16 @@ fn reverse(input: &WalkInput<'_>, ledger: &mut DealLedger) -> (Vec<Credit>, BTre
     (credits, turnover_changes)
 }
 
-fn earn(input: &WalkInput<'_>, ledger: &mut DealLedger) -> Result<(Vec<Credit>, BTreeMap<String, Decimal>), WalkError> {
-    let Some(rule) = input.plan.rules.iter().find(|rule| &rule.on == input.trigger) else {
+fn earn(
+    input: &WalkInput<'_>,
+    ledger: &mut DealLedger,
+) -> Result<(Vec<Credit>, BTreeMap<String, Decimal>), WalkError> {
+    let Some(rule) = input
+        .plan
+        .rules
+        .iter()
+        .find(|rule| &rule.on == input.trigger)
+    else {
         return Ok((Vec::new(), BTreeMap::new()));
     };
     let rule_key = rule.on.key();
@@ -244,7 +270,13 @@ mod tests {
     impl Deal {
         fn new(amount: &str) -> Self {
             let chain = ["D", "C", "B", "A"].map(PartnerId::from).to_vec();
-            Deal { plan: issue_plan(), chain, ledger: DealLedger::default(), turnover: BTreeMap::new(), amount: dec(amount) }
+            Deal {
+                plan: issue_plan(),
+                chain,
+                ledger: DealLedger::default(),
+                turnover: BTreeMap::new(),
+                amount: dec(amount),
+            }
         }
 
         fn enter(&mut self, status: &str) -> Vec<(String, String)> {
@@ -266,26 +298,42 @@ mod tests {
                 *self.turnover.entry(rule.clone()).or_default() += change;
             }
             self.ledger = outcome.ledger;
-            outcome.credits.into_iter().map(|c| (c.partner_id.0, c.amount.to_string())).collect()
+            outcome
+                .credits
+                .into_iter()
+                .map(|c| (c.partner_id.0, c.amount.to_string()))
+                .collect()
         }
     }
 
     fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
-        expected.iter().map(|(p, a)| (p.to_string(), a.to_string())).collect()
+        expected
+            .iter()
+            .map(|(p, a)| (p.to_string(), a.to_string()))
+            .collect()
     }
 
     #[test]
     fn a_won_deal_credits_three_levels_and_rounds_half_away_from_zero() {
         let mut deal = Deal::new("1234.57");
-        assert_eq!(deal.enter("won"), pairs(&[("D", "123.46"), ("C", "61.73"), ("B", "20.00")]));
+        assert_eq!(
+            deal.enter("won"),
+            pairs(&[("D", "123.46"), ("C", "61.73"), ("B", "20.00")])
+        );
     }
 
     #[test]
     fn refunded_reverses_everything_and_won_again_earns_again() {
         let mut deal = Deal::new("1234.57");
         deal.enter("won");
-        assert_eq!(deal.enter("refunded"), pairs(&[("D", "-123.46"), ("C", "-61.73"), ("B", "-20.00")]));
-        assert_eq!(deal.enter("won"), pairs(&[("D", "123.46"), ("C", "61.73"), ("B", "20.00")]));
+        assert_eq!(
+            deal.enter("refunded"),
+            pairs(&[("D", "-123.46"), ("C", "-61.73"), ("B", "-20.00")])
+        );
+        assert_eq!(
+            deal.enter("won"),
+            pairs(&[("D", "123.46"), ("C", "61.73"), ("B", "20.00")])
+        );
         assert_eq!(deal.ledger.net_for(&"D".into()), dec("123.46"));
     }
 
@@ -322,8 +370,20 @@ mod tests {
             ledger: &deal.ledger,
             turnover: &deal.turnover,
         };
-        assert_eq!(walk(&input(1)), Err(WalkError::AlreadyApplied { seq: 1, applied_seq: 1 }));
-        assert_eq!(walk(&input(3)), Err(WalkError::OutOfOrder { seq: 3, expected: 2 }));
+        assert_eq!(
+            walk(&input(1)),
+            Err(WalkError::AlreadyApplied {
+                seq: 1,
+                applied_seq: 1
+            })
+        );
+        assert_eq!(
+            walk(&input(3)),
+            Err(WalkError::OutOfOrder {
+                seq: 3,
+                expected: 2
+            })
+        );
     }
 
     #[test]
@@ -336,8 +396,15 @@ mod tests {
     #[test]
     fn tiers_use_turnover_before_the_deal_and_reversal_gives_it_back() {
         let mut deal = Deal::new("6000.00");
-        deal.plan.rules[0].tiers = Some(vec![upline_contract::Tier { from: Amount(dec("5000")), percent: Amount(dec("12")) }]);
-        assert_eq!(deal.enter("won")[0].1, "600.00", "turnover was 0 before this deal");
+        deal.plan.rules[0].tiers = Some(vec![upline_contract::Tier {
+            from: Amount(dec("5000")),
+            percent: Amount(dec("12")),
+        }]);
+        assert_eq!(
+            deal.enter("won")[0].1,
+            "600.00",
+            "turnover was 0 before this deal"
+        );
         assert_eq!(deal.turnover["deal_status:won"], dec("6000.00"));
         deal.enter("refunded");
         assert_eq!(deal.turnover["deal_status:won"], dec("0.00"));

@@ -25,16 +25,29 @@ fn level() -> impl Strategy<Value = LevelReward> {
 }
 
 fn plan() -> impl Strategy<Value = Plan> {
-    let won = (prop::collection::vec(level(), 1..8), any::<bool>()).prop_map(|(mut levels, tiered)| {
-        let tiers = tiered.then(|| {
-            levels[0] = LevelReward::Percent(Amount(Decimal::new(10, 0)));
-            vec![Tier { from: Amount(Decimal::new(1000, 0)), percent: Amount(Decimal::new(12, 0)) }]
+    let won =
+        (prop::collection::vec(level(), 1..8), any::<bool>()).prop_map(|(mut levels, tiered)| {
+            let tiers = tiered.then(|| {
+                levels[0] = LevelReward::Percent(Amount(Decimal::new(10, 0)));
+                vec![Tier {
+                    from: Amount(Decimal::new(1000, 0)),
+                    percent: Amount(Decimal::new(12, 0)),
+                }]
+            });
+            Rule {
+                on: Trigger::DealStatus("won".into()),
+                levels,
+                tiers,
+            }
         });
-        Rule { on: Trigger::DealStatus("won".into()), levels, tiers }
+    let paid = prop::collection::vec(level(), 1..4).prop_map(|levels| Rule {
+        on: Trigger::DealStatus("paid".into()),
+        levels,
+        tiers: None,
     });
-    let paid = prop::collection::vec(level(), 1..4)
-        .prop_map(|levels| Rule { on: Trigger::DealStatus("paid".into()), levels, tiers: None });
-    (won, prop::option::of(paid)).prop_map(|(won, paid)| Plan { rules: std::iter::once(won).chain(paid).collect() })
+    (won, prop::option::of(paid)).prop_map(|(won, paid)| Plan {
+        rules: std::iter::once(won).chain(paid).collect(),
+    })
 }
 
 fn chain(len: usize) -> Vec<PartnerId> {
@@ -42,7 +55,12 @@ fn chain(len: usize) -> Vec<PartnerId> {
 }
 
 /// Applies statuses in order and returns every credit with its transition number.
-fn run(plan: &Plan, chain: &[PartnerId], amount: Decimal, statuses: &[&str]) -> (DealLedger, Vec<(u64, upline_domain::Credit)>) {
+fn run(
+    plan: &Plan,
+    chain: &[PartnerId],
+    amount: Decimal,
+    statuses: &[&str],
+) -> (DealLedger, Vec<(u64, upline_domain::Credit)>) {
     let reversal = vec!["refunded".to_owned()];
     let mut ledger = DealLedger::default();
     let mut turnover = BTreeMap::new();
@@ -76,7 +94,11 @@ fn run(plan: &Plan, chain: &[PartnerId], amount: Decimal, statuses: &[&str]) -> 
 fn reference_percent_cents(cents: i64, percent_e4: i64) -> i128 {
     let product = i128::from(cents) * i128::from(percent_e4);
     let (quotient, remainder) = (product / 1_000_000, product % 1_000_000);
-    if remainder * 2 >= 1_000_000 { quotient + 1 } else { quotient }
+    if remainder * 2 >= 1_000_000 {
+        quotient + 1
+    } else {
+        quotient
+    }
 }
 
 proptest! {

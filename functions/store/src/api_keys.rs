@@ -13,7 +13,11 @@ pub struct ApiKeyRecord {
 }
 
 impl Store {
-    pub async fn create_api_key(&self, key: &ApiKeyRecord, secret_hash: &str) -> Result<(), StoreError> {
+    pub async fn create_api_key(
+        &self,
+        key: &ApiKeyRecord,
+        secret_hash: &str,
+    ) -> Result<(), StoreError> {
         let item = ItemBuilder::new(&keys::api_key(secret_hash), "api_key")
             .s("tenant_id", key.tenant_id.as_str())
             .s("api_key_id", key.id.as_str())
@@ -33,7 +37,10 @@ impl Store {
         Ok(())
     }
 
-    pub async fn api_key_by_hash(&self, secret_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+    pub async fn api_key_by_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<ApiKeyRecord>, StoreError> {
         let Some(item) = self.get(&keys::api_key(secret_hash)).await? else {
             return Ok(None);
         };

@@ -59,7 +59,10 @@ fn deal_item(deal: &DealRecord) -> Item {
         .s("created_at", &deal.created_at)
         .s("updated_at", &deal.updated_at)
         .s(keys::GSI1_PK, keys::deals_list(&deal.tenant_id))
-        .s(keys::GSI1_SK, format!("{}#{}", deal.created_at, deal.external_id))
+        .s(
+            keys::GSI1_SK,
+            format!("{}#{}", deal.created_at, deal.external_id),
+        )
         .build()
 }
 
@@ -78,22 +81,27 @@ fn deal_from(view: &View) -> Result<DealRecord, StoreError> {
 }
 
 fn currency(view: &View) -> Result<Currency, StoreError> {
-    view.s("currency")?.parse().map_err(|_| StoreError::Corrupt("currency".into()))
+    view.s("currency")?
+        .parse()
+        .map_err(|_| StoreError::Corrupt("currency".into()))
 }
 
 fn transition_item(t: &TransitionRecord) -> Item {
-    ItemBuilder::new(&keys::transition(&t.tenant_id, &t.deal_id, t.seq), TRANSITION_ENTITY)
-        .s("tenant_id", t.tenant_id.as_str())
-        .s("deal_id", &t.deal_id)
-        .n("seq", t.seq)
-        .opt_s("from_status", t.from.as_deref())
-        .s("to_status", &t.to)
-        .n("amount", t.amount)
-        .s("currency", t.currency.code())
-        .s("partner_id", t.partner_id.as_str())
-        .s("at", &t.at.rfc3339)
-        .n("at_millis", t.at.millis)
-        .build()
+    ItemBuilder::new(
+        &keys::transition(&t.tenant_id, &t.deal_id, t.seq),
+        TRANSITION_ENTITY,
+    )
+    .s("tenant_id", t.tenant_id.as_str())
+    .s("deal_id", &t.deal_id)
+    .n("seq", t.seq)
+    .opt_s("from_status", t.from.as_deref())
+    .s("to_status", &t.to)
+    .n("amount", t.amount)
+    .s("currency", t.currency.code())
+    .s("partner_id", t.partner_id.as_str())
+    .s("at", &t.at.rfc3339)
+    .n("at_millis", t.at.millis)
+    .build()
 }
 
 /// Reads a transition item, from the table or from a stream image.
@@ -107,7 +115,10 @@ pub fn transition_from(view: &View) -> Result<TransitionRecord, StoreError> {
         amount: view.decimal("amount")?,
         currency: currency(view)?,
         partner_id: PartnerId::from(view.s("partner_id")?),
-        at: Timestamp { rfc3339: view.s("at")?.to_owned(), millis: view.i64("at_millis")? },
+        at: Timestamp {
+            rfc3339: view.s("at")?.to_owned(),
+            millis: view.i64("at_millis")?,
+        },
     })
 }
 
@@ -124,12 +135,23 @@ pub struct DealHistory {
 }
 
 impl Store {
-    pub async fn deal(&self, tenant: &TenantId, external_id: &str) -> Result<Option<DealRecord>, StoreError> {
-        self.get(&keys::deal(tenant, external_id)).await?.map(|item| deal_from(&View(&item))).transpose()
+    pub async fn deal(
+        &self,
+        tenant: &TenantId,
+        external_id: &str,
+    ) -> Result<Option<DealRecord>, StoreError> {
+        self.get(&keys::deal(tenant, external_id))
+            .await?
+            .map(|item| deal_from(&View(&item)))
+            .transpose()
     }
 
     /// The deal partition in one query: deal, transitions, walk state.
-    pub async fn deal_history(&self, tenant: &TenantId, external_id: &str) -> Result<Option<DealHistory>, StoreError> {
+    pub async fn deal_history(
+        &self,
+        tenant: &TenantId,
+        external_id: &str,
+    ) -> Result<Option<DealHistory>, StoreError> {
         let pk = keys::deal(tenant, external_id).pk;
         let items = self.query_partition(&pk, None).await?;
         let mut deal = None;
@@ -145,19 +167,39 @@ impl Store {
             }
         }
         transitions.sort_by_key(|t| t.seq);
-        Ok(deal.map(|deal| DealHistory { deal, transitions, ledger }))
+        Ok(deal.map(|deal| DealHistory {
+            deal,
+            transitions,
+            ledger,
+        }))
     }
 
     /// Transitions `from..=to` of a deal, in order (the walk fills gaps with these).
-    pub async fn transitions(&self, tenant: &TenantId, external_id: &str, from: u64, to: u64) -> Result<Vec<TransitionRecord>, StoreError> {
+    pub async fn transitions(
+        &self,
+        tenant: &TenantId,
+        external_id: &str,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<TransitionRecord>, StoreError> {
         let pk = keys::deal(tenant, external_id).pk;
-        let range = (keys::transition(tenant, external_id, from).sk, keys::transition(tenant, external_id, to).sk);
+        let range = (
+            keys::transition(tenant, external_id, from).sk,
+            keys::transition(tenant, external_id, to).sk,
+        );
         let items = self.query_partition(&pk, Some(range)).await?;
-        items.iter().map(|item| transition_from(&View(item))).collect()
+        items
+            .iter()
+            .map(|item| transition_from(&View(item)))
+            .collect()
     }
 
     /// Every item of a partition, optionally with the sort key between two bounds.
-    pub(crate) async fn query_partition(&self, pk: &str, sk_between: Option<(String, String)>) -> Result<Vec<Item>, StoreError> {
+    pub(crate) async fn query_partition(
+        &self,
+        pk: &str,
+        sk_between: Option<(String, String)>,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -185,13 +227,25 @@ impl Store {
     }
 
     /// A new deal and its first transition (entering its initial status).
-    pub async fn create_deal(&self, deal: &DealRecord, first: &TransitionRecord) -> Result<(), SaveDealError> {
-        let actions = vec![put_new(&self.table, deal_item(deal))?, put_new(&self.table, transition_item(first))?];
+    pub async fn create_deal(
+        &self,
+        deal: &DealRecord,
+        first: &TransitionRecord,
+    ) -> Result<(), SaveDealError> {
+        let actions = vec![
+            put_new(&self.table, deal_item(deal))?,
+            put_new(&self.table, transition_item(first))?,
+        ];
         self.write_deal(actions).await
     }
 
     /// Saves a changed deal if it is still at `previous_seq`; a status change brings its transition.
-    pub async fn update_deal(&self, deal: &DealRecord, previous_seq: u64, transition: Option<&TransitionRecord>) -> Result<(), SaveDealError> {
+    pub async fn update_deal(
+        &self,
+        deal: &DealRecord,
+        previous_seq: u64,
+        transition: Option<&TransitionRecord>,
+    ) -> Result<(), SaveDealError> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(deal_item(deal)))
@@ -207,7 +261,13 @@ impl Store {
     }
 
     async fn write_deal(&self, actions: Vec<TransactWriteItem>) -> Result<(), SaveDealError> {
-        match self.client.transact_write_items().set_transact_items(Some(actions)).send().await {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(err) => match StoreError::transaction(err) {
                 StoreError::ConditionFailed { .. } => Err(SaveDealError::Concurrent),

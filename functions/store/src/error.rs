@@ -42,9 +42,15 @@ impl StoreError {
         R: std::fmt::Debug + Send + Sync + 'static,
     {
         match err.code() {
-            Some("ConditionalCheckFailedException") => StoreError::ConditionFailed { failed: vec![0] },
+            Some("ConditionalCheckFailedException") => {
+                StoreError::ConditionFailed { failed: vec![0] }
+            }
             Some(code) if TRANSIENT_CODES.contains(&code) => StoreError::Transient(code.to_owned()),
-            _ if matches!(err, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)) => {
+            _ if matches!(
+                err,
+                SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)
+            ) =>
+            {
                 StoreError::Transient(format!("{err}"))
             }
             _ => StoreError::Sdk(Box::new(err)),
@@ -56,15 +62,25 @@ impl StoreError {
     where
         R: std::fmt::Debug + Send + Sync + 'static,
     {
-        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() {
-            let codes: Vec<&str> = cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None")).collect();
+        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+            err.as_service_error()
+        {
+            let codes: Vec<&str> = cancelled
+                .cancellation_reasons()
+                .iter()
+                .map(|r| r.code().unwrap_or("None"))
+                .collect();
             let failed: Vec<usize> = codes
                 .iter()
                 .enumerate()
                 .filter(|(_, code)| **code == "ConditionalCheckFailed")
                 .map(|(index, _)| index)
                 .collect();
-            if failed.is_empty() || codes.iter().any(|c| matches!(*c, "TransactionConflict" | "ThrottlingError")) {
+            if failed.is_empty()
+                || codes
+                    .iter()
+                    .any(|c| matches!(*c, "TransactionConflict" | "ThrottlingError"))
+            {
                 return StoreError::Transient(format!("transaction cancelled: {codes:?}"));
             }
             return StoreError::ConditionFailed { failed };

@@ -11,7 +11,10 @@ use std::str::FromStr;
 pub type Item = HashMap<String, AttributeValue>;
 
 pub fn key_item(key: &Key) -> Item {
-    HashMap::from([(PK.to_owned(), AttributeValue::S(key.pk.clone())), (SK.to_owned(), AttributeValue::S(key.sk.clone()))])
+    HashMap::from([
+        (PK.to_owned(), AttributeValue::S(key.pk.clone())),
+        (SK.to_owned(), AttributeValue::S(key.sk.clone())),
+    ])
 }
 
 /// An item under construction: its key, its entity type, then attributes.
@@ -25,7 +28,8 @@ impl ItemBuilder {
     }
 
     pub fn s(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.0.insert(name.to_owned(), AttributeValue::S(value.into()));
+        self.0
+            .insert(name.to_owned(), AttributeValue::S(value.into()));
         self
     }
 
@@ -37,7 +41,8 @@ impl ItemBuilder {
     }
 
     pub fn n(mut self, name: &str, value: impl ToString) -> Self {
-        self.0.insert(name.to_owned(), AttributeValue::N(value.to_string()));
+        self.0
+            .insert(name.to_owned(), AttributeValue::N(value.to_string()));
         self
     }
 
@@ -47,7 +52,10 @@ impl ItemBuilder {
     }
 
     pub fn list(mut self, name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        let list = values.into_iter().map(|v| AttributeValue::S(v.into())).collect();
+        let list = values
+            .into_iter()
+            .map(|v| AttributeValue::S(v.into()))
+            .collect();
         self.0.insert(name.to_owned(), AttributeValue::L(list));
         self
     }
@@ -78,7 +86,8 @@ impl<'a> View<'a> {
     }
 
     pub fn s(&self, name: &str) -> Result<&'a str, StoreError> {
-        self.opt_s(name)?.ok_or_else(|| self.corrupt(name, "is missing"))
+        self.opt_s(name)?
+            .ok_or_else(|| self.corrupt(name, "is missing"))
     }
 
     pub fn opt_n(&self, name: &str) -> Result<Option<&'a str>, StoreError> {
@@ -95,7 +104,11 @@ impl<'a> View<'a> {
 
     pub fn opt_decimal(&self, name: &str) -> Result<Option<Decimal>, StoreError> {
         self.opt_n(name)?
-            .map(|n| Decimal::from_str_exact(n).or_else(|_| Decimal::from_scientific(n)).map_err(|_| self.corrupt(name, "is not a decimal")))
+            .map(|n| {
+                Decimal::from_str_exact(n)
+                    .or_else(|_| Decimal::from_scientific(n))
+                    .map_err(|_| self.corrupt(name, "is not a decimal"))
+            })
             .transpose()
     }
 
@@ -104,11 +117,16 @@ impl<'a> View<'a> {
     }
 
     pub fn opt_u64(&self, name: &str) -> Result<Option<u64>, StoreError> {
-        self.opt_n(name)?.map(|n| u64::from_str(n).map_err(|_| self.corrupt(name, "is not a count"))).transpose()
+        self.opt_n(name)?
+            .map(|n| u64::from_str(n).map_err(|_| self.corrupt(name, "is not a count")))
+            .transpose()
     }
 
     pub fn i64(&self, name: &str) -> Result<i64, StoreError> {
-        self.opt_n(name)?.map(|n| i64::from_str(n).map_err(|_| self.corrupt(name, "is not an integer"))).transpose().map(Option::unwrap_or_default)
+        self.opt_n(name)?
+            .map(|n| i64::from_str(n).map_err(|_| self.corrupt(name, "is not an integer")))
+            .transpose()
+            .map(Option::unwrap_or_default)
     }
 
     pub fn bool(&self, name: &str) -> Result<bool, StoreError> {
@@ -135,7 +153,8 @@ impl<'a> View<'a> {
 
     /// A JSON document kept in a string attribute (plans, ledgers).
     pub fn json<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, StoreError> {
-        serde_json::from_str(self.s(name)?).map_err(|e| self.corrupt(name, &format!("is not valid JSON: {e}")))
+        serde_json::from_str(self.s(name)?)
+            .map_err(|e| self.corrupt(name, &format!("is not valid JSON: {e}")))
     }
 
     pub fn entity(&self) -> Option<&'a str> {

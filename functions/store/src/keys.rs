@@ -92,7 +92,11 @@ pub fn tree(t: &TenantId) -> String {
 /// The downline of X is every path that starts with X's path.
 pub fn tree_path(ancestors_nearest_first: &[PartnerId], me: &PartnerId) -> String {
     let mut path = String::new();
-    for id in ancestors_nearest_first.iter().rev().chain(std::iter::once(me)) {
+    for id in ancestors_nearest_first
+        .iter()
+        .rev()
+        .chain(std::iter::once(me))
+    {
         path.push_str(id.as_str());
         path.push('/');
     }
@@ -157,7 +161,11 @@ mod tests {
 
     #[test]
     fn tree_paths_run_from_the_root_down() {
-        let ancestors = [PartnerId::from("C"), PartnerId::from("B"), PartnerId::from("A")];
+        let ancestors = [
+            PartnerId::from("C"),
+            PartnerId::from("B"),
+            PartnerId::from("A"),
+        ];
         assert_eq!(tree_path(&ancestors, &"D".into()), "A/B/C/D/");
         assert_eq!(tree_path(&[], &"A".into()), "A/");
     }

@@ -32,7 +32,10 @@ pub struct Store {
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 }
 
@@ -51,7 +54,9 @@ impl Timestamp {
 
 impl From<OffsetDateTime> for Timestamp {
     fn from(at: OffsetDateTime) -> Self {
-        let at = at.replace_nanosecond(at.millisecond() as u32 * 1_000_000).unwrap_or(at);
+        let at = at
+            .replace_nanosecond(at.millisecond() as u32 * 1_000_000)
+            .unwrap_or(at);
         let millis = i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
         let rfc3339 = at.format(&Rfc3339).unwrap_or_else(|_| millis.to_string());
         Timestamp { rfc3339, millis }

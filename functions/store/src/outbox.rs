@@ -28,7 +28,11 @@ pub fn outbox_from(view: &View) -> Result<OutboxRecord, StoreError> {
     let pk = view.s(keys::PK)?;
     Ok(OutboxRecord {
         tenant_id: TenantId::from(view.s("tenant_id")?),
-        id: pk.rsplit_once("#OUTBOX#").map(|(_, id)| id).unwrap_or(pk).to_owned(),
+        id: pk
+            .rsplit_once("#OUTBOX#")
+            .map(|(_, id)| id)
+            .unwrap_or(pk)
+            .to_owned(),
         template: view.s("template")?.to_owned(),
         channel: view.s("channel")?.to_owned(),
         partner_id: PartnerId::from(view.s("partner_id")?),
@@ -42,17 +46,33 @@ pub fn outbox_from(view: &View) -> Result<OutboxRecord, StoreError> {
 }
 
 impl Store {
-    pub async fn outbox_item(&self, tenant: &TenantId, id: &str) -> Result<Option<OutboxRecord>, StoreError> {
-        self.get(&keys::outbox(tenant, id)).await?.map(|item| outbox_from(&View(&item))).transpose()
+    pub async fn outbox_item(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<OutboxRecord>, StoreError> {
+        self.get(&keys::outbox(tenant, id))
+            .await?
+            .map(|item| outbox_from(&View(&item)))
+            .transpose()
     }
 
     /// Records one delivery attempt: `sent`, or `pending` with the error for a later retry.
-    pub async fn record_delivery(&self, tenant: &TenantId, id: &str, status: &str, error: Option<&str>, at: &str) -> Result<(), StoreError> {
+    pub async fn record_delivery(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        status: &str,
+        error: Option<&str>,
+        at: &str,
+    ) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key_item(&keys::outbox(tenant, id))))
-            .update_expression("SET #status = :status, last_error = :error, updated_at = :at ADD attempts :one")
+            .update_expression(
+                "SET #status = :status, last_error = :error, updated_at = :at ADD attempts :one",
+            )
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":status", s(status))

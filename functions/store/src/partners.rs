@@ -32,7 +32,9 @@ impl PartnerRecord {
 
     /// The chain the walk credits: this partner (level 1), then each ancestor.
     pub fn chain(&self) -> Vec<PartnerId> {
-        std::iter::once(self.id.clone()).chain(self.ancestors.iter().cloned()).collect()
+        std::iter::once(self.id.clone())
+            .chain(self.ancestors.iter().cloned())
+            .collect()
     }
 }
 
@@ -78,35 +80,79 @@ impl Store {
             .s("status", &partner.status)
             .s("joined_at", &partner.joined_at)
             .s(keys::GSI1_PK, keys::partners_list(t))
-            .s(keys::GSI1_SK, format!("{}#{}", partner.joined_at, partner.id))
+            .s(
+                keys::GSI1_SK,
+                format!("{}#{}", partner.joined_at, partner.id),
+            )
             .s(keys::TREE_PK, keys::tree(t))
-            .s(keys::TREE_PATH, keys::tree_path(&partner.ancestors, &partner.id))
+            .s(
+                keys::TREE_PATH,
+                keys::tree_path(&partner.ancestors, &partner.id),
+            )
             .build();
         let claim = |key: keys::Key, entity| {
-            ItemBuilder::new(&key, entity).s("tenant_id", t.as_str()).s("partner_id", partner.id.as_str()).build()
+            ItemBuilder::new(&key, entity)
+                .s("tenant_id", t.as_str())
+                .s("partner_id", partner.id.as_str())
+                .build()
         };
         let actions = vec![
             put_new(&self.table, record)?,
-            put_new(&self.table, claim(keys::referral_code(t, &partner.referral_code), "referral_code"))?,
-            put_new(&self.table, claim(keys::partner_external_id(t, &partner.external_id), "partner_external_id"))?,
+            put_new(
+                &self.table,
+                claim(
+                    keys::referral_code(t, &partner.referral_code),
+                    "referral_code",
+                ),
+            )?,
+            put_new(
+                &self.table,
+                claim(
+                    keys::partner_external_id(t, &partner.external_id),
+                    "partner_external_id",
+                ),
+            )?,
         ];
-        match self.client.transact_write_items().set_transact_items(Some(actions)).send().await {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(err) => match StoreError::transaction(err) {
-                StoreError::ConditionFailed { failed } if failed.contains(&1) => Err(CreatePartnerError::ReferralCodeTaken),
-                StoreError::ConditionFailed { failed } if failed.contains(&2) => Err(CreatePartnerError::ExternalIdTaken),
+                StoreError::ConditionFailed { failed } if failed.contains(&1) => {
+                    Err(CreatePartnerError::ReferralCodeTaken)
+                }
+                StoreError::ConditionFailed { failed } if failed.contains(&2) => {
+                    Err(CreatePartnerError::ExternalIdTaken)
+                }
                 other => Err(other.into()),
             },
         }
     }
 
-    pub async fn partner(&self, tenant: &TenantId, id: &PartnerId) -> Result<Option<PartnerRecord>, StoreError> {
-        self.get(&keys::partner(tenant, id)).await?.map(|item| partner_from(&View(&item))).transpose()
+    pub async fn partner(
+        &self,
+        tenant: &TenantId,
+        id: &PartnerId,
+    ) -> Result<Option<PartnerRecord>, StoreError> {
+        self.get(&keys::partner(tenant, id))
+            .await?
+            .map(|item| partner_from(&View(&item)))
+            .transpose()
     }
 
-    pub async fn partner_id_by_code(&self, tenant: &TenantId, code: &str) -> Result<Option<PartnerId>, StoreError> {
+    pub async fn partner_id_by_code(
+        &self,
+        tenant: &TenantId,
+        code: &str,
+    ) -> Result<Option<PartnerId>, StoreError> {
         let claim = self.get(&keys::referral_code(tenant, code)).await?;
-        claim.map(|item| View(&item).s("partner_id").map(PartnerId::from)).transpose()
+        claim
+            .map(|item| View(&item).s("partner_id").map(PartnerId::from))
+            .transpose()
     }
 
     /// The next number of the tenant's partner sequence (for external id templates).

@@ -14,15 +14,24 @@ pub(crate) fn program_item(tenant: &TenantId, program: &Program, version: u64) -
         .bool("open_signup", program.open_signup)
         .s("external_id_template", &program.external_id_template)
         .s("plan", plan)
-        .list("reversal_statuses", program.reversal_statuses.iter().map(String::as_str))
-        .list("widget_origins", program.widget_origins.iter().map(String::as_str))
+        .list(
+            "reversal_statuses",
+            program.reversal_statuses.iter().map(String::as_str),
+        )
+        .list(
+            "widget_origins",
+            program.widget_origins.iter().map(String::as_str),
+        )
         .n("version", version)
         .build()
 }
 
 pub(crate) fn program_from(view: &View) -> Result<(Program, u64), StoreError> {
     let program = Program {
-        currency: view.s("currency")?.parse().map_err(|_| StoreError::Corrupt("program currency".into()))?,
+        currency: view
+            .s("currency")?
+            .parse()
+            .map_err(|_| StoreError::Corrupt("program currency".into()))?,
         min_payout: Amount(view.decimal("min_payout")?),
         open_signup: view.bool("open_signup")?,
         external_id_template: view.s("external_id_template")?.to_owned(),
@@ -36,11 +45,19 @@ pub(crate) fn program_from(view: &View) -> Result<(Program, u64), StoreError> {
 impl Store {
     /// The program and its version (for optimistic replacement).
     pub async fn program(&self, tenant: &TenantId) -> Result<Option<(Program, u64)>, StoreError> {
-        self.get(&keys::program(tenant)).await?.map(|item| program_from(&View(&item))).transpose()
+        self.get(&keys::program(tenant))
+            .await?
+            .map(|item| program_from(&View(&item)))
+            .transpose()
     }
 
     /// Replaces the program if nobody replaced it since `version` was read.
-    pub async fn replace_program(&self, tenant: &TenantId, program: &Program, version: u64) -> Result<(), StoreError> {
+    pub async fn replace_program(
+        &self,
+        tenant: &TenantId,
+        program: &Program,
+        version: u64,
+    ) -> Result<(), StoreError> {
         self.client
             .put_item()
             .table_name(&self.table)

@@ -32,18 +32,33 @@ pub const TABLE: TableSpec = TableSpec {
     sk: SK,
     indexes: &[
         // Lists per tenant: partners, deals, API keys (newest last by a time-first sort key).
-        IndexSpec { name: GSI1, pk: GSI1_PK, sk: GSI1_SK },
+        IndexSpec {
+            name: GSI1,
+            pk: GSI1_PK,
+            sk: GSI1_SK,
+        },
         // The partner tree: the downline of X is a `begins_with(X's path)` query.
-        IndexSpec { name: TREE, pk: TREE_PK, sk: TREE_PATH },
+        IndexSpec {
+            name: TREE,
+            pk: TREE_PK,
+            sk: TREE_PATH,
+        },
     ],
     stream_view: "NEW_AND_OLD_IMAGES",
 };
 
 fn key_schema(pk: &str, sk: &str) -> Result<Vec<KeySchemaElement>, StoreError> {
     let element = |name: &str, key_type| {
-        KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().map_err(StoreError::build)
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(key_type)
+            .build()
+            .map_err(StoreError::build)
     };
-    Ok(vec![element(pk, KeyType::Hash)?, element(sk, KeyType::Range)?])
+    Ok(vec![
+        element(pk, KeyType::Hash)?,
+        element(sk, KeyType::Range)?,
+    ])
 }
 
 /// Creates the table (on-demand, stream on) and waits until it is active.
@@ -78,32 +93,57 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
             GlobalSecondaryIndex::builder()
                 .index_name(index.name)
                 .set_key_schema(Some(key_schema(index.pk, index.sk)?))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .map_err(StoreError::build)?,
         );
     }
     request.send().await.map_err(StoreError::sdk)?;
     for _ in 0..300 {
-        let described = client.describe_table().table_name(table).send().await.map_err(StoreError::sdk)?;
+        let described = client
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .map_err(StoreError::sdk)?;
         if described.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Err(StoreError::Unavailable(format!("table {table} did not become active")))
+    Err(StoreError::Unavailable(format!(
+        "table {table} did not become active"
+    )))
 }
 
 pub async fn table_exists(client: &Client, table: &str) -> Result<bool, StoreError> {
     match client.describe_table().table_name(table).send().await {
         Ok(_) => Ok(true),
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => Ok(false),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            Ok(false)
+        }
         Err(err) => Err(StoreError::sdk(err)),
     }
 }
 
 /// The stream ARN of the table (the poller and the SAM template's event source use it).
 pub async fn stream_arn(client: &Client, table: &str) -> Result<Option<String>, StoreError> {
-    let described = client.describe_table().table_name(table).send().await.map_err(StoreError::sdk)?;
-    Ok(described.table().and_then(|t| t.latest_stream_arn()).map(str::to_owned))
+    let described = client
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(StoreError::sdk)?;
+    Ok(described
+        .table()
+        .and_then(|t| t.latest_stream_arn())
+        .map(str::to_owned))
 }

@@ -38,12 +38,18 @@ fn tenant_from(view: &View) -> Result<TenantRecord, StoreError> {
         id: TenantId::from(view.s("tenant_id")?),
         slug: view.s("slug")?.to_owned(),
         name: view.s("name")?.to_owned(),
-        currency: view.s("currency")?.parse().map_err(|_| StoreError::Corrupt("tenant currency".into()))?,
+        currency: view
+            .s("currency")?
+            .parse()
+            .map_err(|_| StoreError::Corrupt("tenant currency".into()))?,
         created_at: view.s("created_at")?.to_owned(),
     })
 }
 
-pub(crate) fn put_new(table: &str, item: crate::item::Item) -> Result<TransactWriteItem, StoreError> {
+pub(crate) fn put_new(
+    table: &str,
+    item: crate::item::Item,
+) -> Result<TransactWriteItem, StoreError> {
     Ok(TransactWriteItem::builder()
         .put(
             Put::builder()
@@ -58,10 +64,20 @@ pub(crate) fn put_new(table: &str, item: crate::item::Item) -> Result<TransactWr
 
 impl Store {
     /// The slug claim, the tenant, its program and its owner (with the owner's email claim).
-    pub async fn create_tenant(&self, tenant: &TenantRecord, program: &Program, owner: &UserRecord) -> Result<(), CreateTenantError> {
+    pub async fn create_tenant(
+        &self,
+        tenant: &TenantRecord,
+        program: &Program,
+        owner: &UserRecord,
+    ) -> Result<(), CreateTenantError> {
         // The slug item carries a copy of the tenant, so login finds it in one read.
-        let slug = tenant_attrs(ItemBuilder::new(&keys::slug(&tenant.slug), "slug"), tenant).build();
-        let record = tenant_attrs(ItemBuilder::new(&keys::tenant(&tenant.id), "tenant"), tenant).build();
+        let slug =
+            tenant_attrs(ItemBuilder::new(&keys::slug(&tenant.slug), "slug"), tenant).build();
+        let record = tenant_attrs(
+            ItemBuilder::new(&keys::tenant(&tenant.id), "tenant"),
+            tenant,
+        )
+        .build();
         let mut actions = vec![
             put_new(&self.table, slug)?,
             put_new(&self.table, record)?,
@@ -70,21 +86,35 @@ impl Store {
         for item in user_items(owner) {
             actions.push(put_new(&self.table, item)?);
         }
-        match self.client.transact_write_items().set_transact_items(Some(actions)).send().await {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(err) => match StoreError::transaction(err) {
-                StoreError::ConditionFailed { failed } if failed.contains(&0) => Err(CreateTenantError::SlugTaken),
+                StoreError::ConditionFailed { failed } if failed.contains(&0) => {
+                    Err(CreateTenantError::SlugTaken)
+                }
                 other => Err(other.into()),
             },
         }
     }
 
     pub async fn tenant_by_slug(&self, slug: &str) -> Result<Option<TenantRecord>, StoreError> {
-        self.get(&keys::slug(slug)).await?.map(|item| tenant_from(&View(&item))).transpose()
+        self.get(&keys::slug(slug))
+            .await?
+            .map(|item| tenant_from(&View(&item)))
+            .transpose()
     }
 
     pub async fn tenant(&self, id: &TenantId) -> Result<Option<TenantRecord>, StoreError> {
-        self.get(&keys::tenant(id)).await?.map(|item| tenant_from(&View(&item))).transpose()
+        self.get(&keys::tenant(id))
+            .await?
+            .map(|item| tenant_from(&View(&item)))
+            .transpose()
     }
 
     /// One strongly consistent GetItem.

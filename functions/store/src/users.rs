@@ -45,7 +45,11 @@ fn user_from(view: &View) -> Result<UserRecord, StoreError> {
         email: view.s("email")?.to_owned(),
         name: view.s("name")?.to_owned(),
         password_hash: view.s("password_hash")?.to_owned(),
-        permissions: view.list("permissions")?.iter().filter_map(|p| Permission::parse(p)).collect(),
+        permissions: view
+            .list("permissions")?
+            .iter()
+            .filter_map(|p| Permission::parse(p))
+            .collect(),
         email_confirmed: view.bool("email_confirmed")?,
         partner_id: view.opt_s("partner_id")?.map(PartnerId::from),
         created_at: view.s("created_at")?.to_owned(),
@@ -53,11 +57,22 @@ fn user_from(view: &View) -> Result<UserRecord, StoreError> {
 }
 
 impl Store {
-    pub async fn user(&self, tenant: &TenantId, id: &UserId) -> Result<Option<UserRecord>, StoreError> {
-        self.get(&keys::user(tenant, id)).await?.map(|item| user_from(&View(&item))).transpose()
+    pub async fn user(
+        &self,
+        tenant: &TenantId,
+        id: &UserId,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        self.get(&keys::user(tenant, id))
+            .await?
+            .map(|item| user_from(&View(&item)))
+            .transpose()
     }
 
-    pub async fn user_by_email(&self, tenant: &TenantId, email: &str) -> Result<Option<UserRecord>, StoreError> {
+    pub async fn user_by_email(
+        &self,
+        tenant: &TenantId,
+        email: &str,
+    ) -> Result<Option<UserRecord>, StoreError> {
         let Some(claim) = self.get(&keys::email(tenant, email)).await? else {
             return Ok(None);
         };

@@ -54,8 +54,18 @@ pub enum ApplyWalkError {
 }
 
 impl Store {
-    pub async fn walk_context(&self, tenant: &TenantId, deal_id: &str, partner: &PartnerId) -> Result<WalkContext, StoreError> {
-        let wanted = [keys::program(tenant), keys::partner(tenant, partner), keys::deal_walk(tenant, deal_id), keys::wallet(tenant, partner)];
+    pub async fn walk_context(
+        &self,
+        tenant: &TenantId,
+        deal_id: &str,
+        partner: &PartnerId,
+    ) -> Result<WalkContext, StoreError> {
+        let wanted = [
+            keys::program(tenant),
+            keys::partner(tenant, partner),
+            keys::deal_walk(tenant, deal_id),
+            keys::wallet(tenant, partner),
+        ];
         let items = self.batch_get(&wanted).await?;
         let mut context = WalkContext::default();
         for item in &items {
@@ -93,7 +103,10 @@ impl Store {
             if let Some(mut found) = output.responses {
                 items.extend(found.remove(&self.table).unwrap_or_default());
             }
-            pending = output.unprocessed_keys.and_then(|mut left| left.remove(&self.table)).filter(|k| !k.keys.is_empty());
+            pending = output
+                .unprocessed_keys
+                .and_then(|mut left| left.remove(&self.table))
+                .filter(|k| !k.keys.is_empty());
             if pending.is_some() {
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(1));
@@ -108,7 +121,13 @@ impl Store {
         if actions.len() > MAX_TRANSACTION_ACTIONS {
             return Err(ApplyWalkError::TooLarge(actions.len()));
         }
-        match self.client.transact_write_items().set_transact_items(Some(actions)).send().await {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(err) => match StoreError::transaction(err) {
                 StoreError::ConditionFailed { .. } => Err(ApplyWalkError::Concurrent),
@@ -120,7 +139,8 @@ impl Store {
     fn walk_actions(&self, write: &WalkWrite<'_>) -> Result<Vec<TransactWriteItem>, StoreError> {
         let t = write.transition;
         let tenant = &t.tenant_id;
-        let ledger = serde_json::to_string(&write.outcome.ledger).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let ledger = serde_json::to_string(&write.outcome.ledger)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let previous = t.seq - 1;
         let state = Update::builder()
             .table_name(&self.table)
@@ -133,8 +153,16 @@ impl Store {
             .expression_attribute_values(":tenant", s(tenant.as_str()))
             .expression_attribute_values(":deal", s(&t.deal_id))
             .expression_attribute_values(":at", s(&t.at.rfc3339));
-        let state = if previous == 0 { state } else { state.expression_attribute_values(":previous", n(previous)) };
-        let mut actions = vec![TransactWriteItem::builder().update(state.build().map_err(StoreError::build)?).build()];
+        let state = if previous == 0 {
+            state
+        } else {
+            state.expression_attribute_values(":previous", n(previous))
+        };
+        let mut actions = vec![
+            TransactWriteItem::builder()
+                .update(state.build().map_err(StoreError::build)?)
+                .build(),
+        ];
 
         let entry_id = keys::walk_entry_id(t.at.millis, t.seq, &t.deal_id);
         let mut wallet_updates: Vec<(PartnerId, Decimal)> = Vec::new();
@@ -143,44 +171,52 @@ impl Store {
                 CreditKind::Accrual => "accrual",
                 CreditKind::Reversal => "reversal",
             };
-            let entry = ItemBuilder::new(&keys::entry(tenant, &credit.partner_id, &entry_id), "entry")
-                .s("tenant_id", tenant.as_str())
-                .s("partner_id", credit.partner_id.as_str())
-                .s("kind", kind)
-                .n("amount", credit.amount)
-                .s("currency", t.currency.code())
-                .s("created_at", &t.at.rfc3339)
-                .s("deal_id", &t.deal_id)
-                .s("from_partner_id", t.partner_id.as_str())
-                .n("level", credit.level)
-                .s("rule", &credit.rule)
-                .n("seq", t.seq)
-                .build();
+            let entry =
+                ItemBuilder::new(&keys::entry(tenant, &credit.partner_id, &entry_id), "entry")
+                    .s("tenant_id", tenant.as_str())
+                    .s("partner_id", credit.partner_id.as_str())
+                    .s("kind", kind)
+                    .n("amount", credit.amount)
+                    .s("currency", t.currency.code())
+                    .s("created_at", &t.at.rfc3339)
+                    .s("deal_id", &t.deal_id)
+                    .s("from_partner_id", t.partner_id.as_str())
+                    .n("level", credit.level)
+                    .s("rule", &credit.rule)
+                    .n("seq", t.seq)
+                    .build();
             actions.push(put_new(&self.table, entry)?);
             wallet_updates.push((credit.partner_id.clone(), credit.amount));
             if credit.kind == CreditKind::Accrual {
-                let notification = ItemBuilder::new(&keys::outbox(tenant, &format!("{entry_id}_{}", credit.partner_id)), "outbox")
-                    .s("tenant_id", tenant.as_str())
-                    .s("template", "commission_credited")
-                    .s("channel", "email")
-                    .s("partner_id", credit.partner_id.as_str())
-                    .n("amount", credit.amount)
-                    .s("currency", t.currency.code())
-                    .s("deal_id", &t.deal_id)
-                    .n("level", credit.level)
-                    .s("status", "pending")
-                    .s("created_at", &t.at.rfc3339)
-                    .build();
+                let notification = ItemBuilder::new(
+                    &keys::outbox(tenant, &format!("{entry_id}_{}", credit.partner_id)),
+                    "outbox",
+                )
+                .s("tenant_id", tenant.as_str())
+                .s("template", "commission_credited")
+                .s("channel", "email")
+                .s("partner_id", credit.partner_id.as_str())
+                .n("amount", credit.amount)
+                .s("currency", t.currency.code())
+                .s("deal_id", &t.deal_id)
+                .n("level", credit.level)
+                .s("status", "pending")
+                .s("created_at", &t.at.rfc3339)
+                .build();
                 actions.push(put_new(&self.table, notification)?);
             }
         }
         // Level 1's turnover rides on its wallet update (or on its own one if it earned nothing).
         let level_one = &t.partner_id;
-        if !write.outcome.turnover_changes.is_empty() && !wallet_updates.iter().any(|(p, _)| p == level_one) {
+        if !write.outcome.turnover_changes.is_empty()
+            && !wallet_updates.iter().any(|(p, _)| p == level_one)
+        {
             wallet_updates.push((level_one.clone(), Decimal::ZERO));
         }
         for (partner, amount) in wallet_updates {
-            let mut expression = String::from("SET entity = :wallet_entity, tenant_id = :tenant, partner_id = :partner, currency = :currency");
+            let mut expression = String::from(
+                "SET entity = :wallet_entity, tenant_id = :tenant, partner_id = :partner, currency = :currency",
+            );
             let mut update = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(key_item(&keys::wallet(tenant, &partner))))
@@ -192,7 +228,9 @@ impl Store {
             if &partner == level_one {
                 for (index, (rule, change)) in write.outcome.turnover_changes.iter().enumerate() {
                     let (name, value, zero) = (format!("#t{index}"), format!(":t{index}"), ":zero");
-                    expression.push_str(&format!(", {name} = if_not_exists({name}, {zero}) + {value}"));
+                    expression.push_str(&format!(
+                        ", {name} = if_not_exists({name}, {zero}) + {value}"
+                    ));
                     update = update
                         .expression_attribute_names(&name, format!("{TURNOVER_PREFIX}{rule}"))
                         .expression_attribute_values(&value, n(change))
@@ -209,8 +247,18 @@ impl Store {
                     }
                 }
             }
-            let turnover_only = amount.is_zero() && &partner == level_one && !write.outcome.credits.iter().any(|c| c.partner_id == partner);
-            expression.push_str(if turnover_only { " ADD balance :amount" } else { " ADD balance :amount, entry_count :one" });
+            let turnover_only = amount.is_zero()
+                && &partner == level_one
+                && !write
+                    .outcome
+                    .credits
+                    .iter()
+                    .any(|c| c.partner_id == partner);
+            expression.push_str(if turnover_only {
+                " ADD balance :amount"
+            } else {
+                " ADD balance :amount, entry_count :one"
+            });
             update = update.expression_attribute_values(":amount", n(amount));
             if !turnover_only {
                 update = update.expression_attribute_values(":one", n(1));
@@ -218,7 +266,10 @@ impl Store {
             if !conditions.is_empty() {
                 update = update.condition_expression(conditions.join(" AND "));
             }
-            let update = update.update_expression(expression).build().map_err(StoreError::build)?;
+            let update = update
+                .update_expression(expression)
+                .build()
+                .map_err(StoreError::build)?;
             actions.push(TransactWriteItem::builder().update(update).build());
         }
         Ok(actions)
@@ -226,7 +277,10 @@ impl Store {
 }
 
 /// Parses a stream image (already in SDK attribute form) into a transition, if it is one.
-pub fn transition_of(image: &HashMap<String, aws_sdk_dynamodb::types::AttributeValue>) -> Option<Result<TransitionRecord, StoreError>> {
+pub fn transition_of(
+    image: &HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+) -> Option<Result<TransitionRecord, StoreError>> {
     let view = crate::item::View(image);
-    (view.entity() == Some(crate::deals::TRANSITION_ENTITY)).then(|| crate::deals::transition_from(&view))
+    (view.entity() == Some(crate::deals::TRANSITION_ENTITY))
+        .then(|| crate::deals::transition_from(&view))
 }

@@ -36,9 +36,16 @@ pub(crate) fn wallet_from(item: &Item) -> Result<WalletRecord, StoreError> {
     let view = View(item);
     let mut turnover = BTreeMap::new();
     for name in item.keys().filter(|name| name.starts_with(TURNOVER_PREFIX)) {
-        turnover.insert(name[TURNOVER_PREFIX.len()..].to_owned(), view.decimal(name)?);
+        turnover.insert(
+            name[TURNOVER_PREFIX.len()..].to_owned(),
+            view.decimal(name)?,
+        );
     }
-    Ok(WalletRecord { balance: view.decimal("balance")?, entry_count: view.u64("entry_count")?, turnover })
+    Ok(WalletRecord {
+        balance: view.decimal("balance")?,
+        entry_count: view.u64("entry_count")?,
+        turnover,
+    })
 }
 
 fn entry_from(item: &Item) -> Result<EntryRecord, StoreError> {
@@ -47,7 +54,8 @@ fn entry_from(item: &Item) -> Result<EntryRecord, StoreError> {
     Ok(EntryRecord {
         id: sk.strip_prefix(keys::ENTRY_PREFIX).unwrap_or(sk).to_owned(),
         partner_id: PartnerId::from(view.s("partner_id")?),
-        kind: EntryKind::parse(view.s("kind")?).ok_or_else(|| StoreError::Corrupt(format!("{sk}: kind")))?,
+        kind: EntryKind::parse(view.s("kind")?)
+            .ok_or_else(|| StoreError::Corrupt(format!("{sk}: kind")))?,
         amount: view.decimal("amount")?,
         created_at: view.s("created_at")?.to_owned(),
         deal_id: view.opt_s("deal_id")?.map(str::to_owned),
@@ -60,7 +68,11 @@ fn entry_from(item: &Item) -> Result<EntryRecord, StoreError> {
 
 impl Store {
     /// The wallet; a partner who never earned has an empty one.
-    pub async fn wallet(&self, tenant: &TenantId, partner: &PartnerId) -> Result<WalletRecord, StoreError> {
+    pub async fn wallet(
+        &self,
+        tenant: &TenantId,
+        partner: &PartnerId,
+    ) -> Result<WalletRecord, StoreError> {
         match self.get(&keys::wallet(tenant, partner)).await? {
             Some(item) => wallet_from(&item),
             None => Ok(WalletRecord::default()),
@@ -68,7 +80,13 @@ impl Store {
     }
 
     /// A page of entries, newest first. The cursor is the last entry id of the previous page.
-    pub async fn entries(&self, tenant: &TenantId, partner: &PartnerId, cursor: Option<&str>, limit: i32) -> Result<(Vec<EntryRecord>, Option<String>), StoreError> {
+    pub async fn entries(
+        &self,
+        tenant: &TenantId,
+        partner: &PartnerId,
+        cursor: Option<&str>,
+        limit: i32,
+    ) -> Result<(Vec<EntryRecord>, Option<String>), StoreError> {
         let pk = keys::wallet(tenant, partner).pk;
         let start = cursor.map(|id| key_item(&keys::entry(tenant, partner, id)));
         let output = self
@@ -84,15 +102,32 @@ impl Store {
             .send()
             .await
             .map_err(StoreError::sdk)?;
-        let entries = output.items.unwrap_or_default().iter().map(entry_from).collect::<Result<Vec<_>, _>>()?;
-        let next = output.last_evaluated_key.is_some().then(|| entries.last().map(|e| e.id.clone())).flatten();
+        let entries = output
+            .items
+            .unwrap_or_default()
+            .iter()
+            .map(entry_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = output
+            .last_evaluated_key
+            .is_some()
+            .then(|| entries.last().map(|e| e.id.clone()))
+            .flatten();
         Ok((entries, next))
     }
 
     /// Every entry of a wallet (audits and tests: the balance must equal their sum).
-    pub async fn all_entries(&self, tenant: &TenantId, partner: &PartnerId) -> Result<Vec<EntryRecord>, StoreError> {
+    pub async fn all_entries(
+        &self,
+        tenant: &TenantId,
+        partner: &PartnerId,
+    ) -> Result<Vec<EntryRecord>, StoreError> {
         let pk = keys::wallet(tenant, partner).pk;
         let items = self.query_partition(&pk, None).await?;
-        items.iter().filter(|item| View(item).entity() == Some("entry")).map(entry_from).collect()
+        items
+            .iter()
+            .filter(|item| View(item).entity() == Some("entry"))
+            .map(entry_from)
+            .collect()
     }
 }

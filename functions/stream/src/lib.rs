@@ -61,10 +61,10 @@ impl StreamHandler {
     /// Handles one batch; the sequence numbers of records to retry come back as failures.
     pub async fn handle(&self, event: Event) -> DynamoDbEventResponse {
         // Group by partition key, keeping stream order inside each group.
-        let mut groups: Vec<(String, Vec<&EventRecord>)> = Vec::new();
+        let mut groups: Vec<(String, Vec<EventRecord>)> = Vec::new();
         let mut index_of: HashMap<String, usize> = HashMap::new();
-        for record in &event.records {
-            let key = partition_key(record);
+        for record in event.records {
+            let key = partition_key(&record);
             let index = *index_of.entry(key.clone()).or_insert_with(|| {
                 groups.push((key, Vec::new()));
                 groups.len() - 1
@@ -86,9 +86,9 @@ impl StreamHandler {
     }
 
     /// Handles one key's records in order; after a failure the rest wait for the retry.
-    async fn handle_group(&self, records: Vec<&EventRecord>) -> Vec<String> {
+    async fn handle_group(&self, records: Vec<EventRecord>) -> Vec<String> {
         let mut failed = Vec::new();
-        for record in records {
+        for record in &records {
             let sequence_number = record.change.sequence_number.clone().unwrap_or_default();
             if !failed.is_empty() {
                 failed.push(sequence_number);
@@ -124,7 +124,8 @@ impl StreamHandler {
             }
             Some(upline_store::outbox::OUTBOX_ENTITY) => {
                 let notification = upline_store::outbox::outbox_from(&View(&image))?;
-                outbox::deliver_notification(&self.store, self.deliver.as_ref(), &notification).await
+                outbox::deliver_notification(&self.store, self.deliver.as_ref(), &notification)
+                    .await
             }
             _ => Ok(()),
         }

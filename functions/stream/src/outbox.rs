@@ -24,38 +24,62 @@ pub struct DeliveryError(pub String);
 
 /// Where messages go: SES/SNS in the cloud, the local outbox on one machine.
 pub trait Deliver: Send + Sync {
-    fn deliver(&self, message: Message) -> Pin<Box<dyn Future<Output = Result<(), DeliveryError>> + Send + '_>>;
+    fn deliver(
+        &self,
+        message: Message,
+    ) -> Pin<Box<dyn Future<Output = Result<(), DeliveryError>> + Send + '_>>;
 }
 
 /// Delivers one outbox item unless an earlier delivery of the same item already succeeded.
-pub(crate) async fn deliver_notification(store: &Store, deliver: &dyn Deliver, notification: &OutboxRecord) -> Result<(), RecordError> {
+pub(crate) async fn deliver_notification(
+    store: &Store,
+    deliver: &dyn Deliver,
+    notification: &OutboxRecord,
+) -> Result<(), RecordError> {
     let tenant = &notification.tenant_id;
     let current = store.outbox_item(tenant, &notification.id).await?;
     if current.as_ref().is_none_or(|item| item.status == "sent") {
         return Ok(());
     }
     let Some(partner) = store.partner(tenant, &notification.partner_id).await? else {
-        return Err(RecordError::Permanent(format!("notification {} has no partner", notification.id)));
+        return Err(RecordError::Permanent(format!(
+            "notification {} has no partner",
+            notification.id
+        )));
     };
     let message = render(notification, &partner.name, &partner.email);
     let now = Timestamp::now().rfc3339;
     match deliver.deliver(message).await {
-        Ok(()) => Ok(store.record_delivery(tenant, &notification.id, "sent", None, &now).await?),
+        Ok(()) => Ok(store
+            .record_delivery(tenant, &notification.id, "sent", None, &now)
+            .await?),
         Err(err) => {
-            store.record_delivery(tenant, &notification.id, "pending", Some(&err.0), &now).await?;
+            store
+                .record_delivery(tenant, &notification.id, "pending", Some(&err.0), &now)
+                .await?;
             Err(RecordError::Transient(err.to_string()))
         }
     }
 }
 
 fn render(notification: &OutboxRecord, name: &str, email: &str) -> Message {
-    let amount = notification.amount.map(|a| a.to_string()).unwrap_or_default();
     let currency = notification.currency.clone().unwrap_or_default();
+    // DynamoDB returns numbers normalised ("20.00" as "20"); write them as the currency does.
+    let amount = match (
+        notification.amount,
+        currency.parse::<upline_contract::Currency>(),
+    ) {
+        (Some(amount), Ok(c)) => c.normalize(amount).to_string(),
+        (Some(amount), Err(_)) => amount.to_string(),
+        (None, _) => String::new(),
+    };
     let deal = notification.deal_id.clone().unwrap_or_default();
     let (subject, body) = match notification.template.as_str() {
         "commission_credited" => (
             format!("You earned {amount} {currency}"),
-            format!("Hi {name},\n\n{amount} {currency} from deal {deal} was credited to your wallet.\n"),
+            format!(
+                "Hi {name},\n\n{amount} {currency} from deal {deal} was credited to your wallet.\n"
+            ),
         ),
         other => (other.replace('_', " "), format!("Hi {name},\n\n{other}\n")),
     };

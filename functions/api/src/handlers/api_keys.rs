@@ -13,11 +13,27 @@ use upline_domain::validate;
 use upline_store::Timestamp;
 use upline_store::api_keys::ApiKeyRecord;
 
-pub async fn create(State(state): State<AppState>, caller: Caller, JsonBody(request): JsonBody<CreateApiKeyRequest>) -> ApiResult<(StatusCode, Json<ApiKeyCreated>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(request): JsonBody<CreateApiKeyRequest>,
+) -> ApiResult<(StatusCode, Json<ApiKeyCreated>)> {
     let user = caller.require(Permission::ConfigureProgram)?;
     let name = validate::name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
     let (secret, hash) = new_api_key();
-    let record = ApiKeyRecord { tenant_id: user.tenant_id.clone(), id: ApiKeyId(new_id("ak")), name, created_at: Timestamp::now().rfc3339 };
+    let record = ApiKeyRecord {
+        tenant_id: user.tenant_id.clone(),
+        id: ApiKeyId(new_id("ak")),
+        name,
+        created_at: Timestamp::now().rfc3339,
+    };
     state.store.create_api_key(&record, &hash).await?;
-    Ok((StatusCode::CREATED, Json(ApiKeyCreated { id: record.id, key: secret, name: record.name })))
+    Ok((
+        StatusCode::CREATED,
+        Json(ApiKeyCreated {
+            id: record.id,
+            key: secret,
+            name: record.name,
+        }),
+    ))
 }

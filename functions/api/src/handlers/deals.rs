@@ -11,7 +11,10 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
-use upline_contract::{Amount, Commission, CommissionPreview, Deal, PartnerId, PutDealRequest, StatusChange, TenantId, Trigger};
+use upline_contract::{
+    Amount, Commission, CommissionPreview, Deal, PartnerId, PutDealRequest, StatusChange, TenantId,
+    Trigger,
+};
 use upline_domain::{WalkInput, plan, validate, walk};
 use upline_store::Timestamp;
 use upline_store::deals::{DealHistory, DealRecord, SaveDealError, TransitionRecord};
@@ -19,18 +22,31 @@ use upline_store::deals::{DealHistory, DealRecord, SaveDealError, TransitionReco
 /// Deal amounts above this are refused: far beyond any real deal, far within exact decimals.
 const MAX_DEAL_AMOUNT: i64 = 1_000_000_000_000;
 
-pub async fn put(State(state): State<AppState>, caller: Caller, Path(external_id): Path<String>, JsonBody(request): JsonBody<PutDealRequest>) -> ApiResult<(StatusCode, Json<Deal>)> {
+pub async fn put(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(external_id): Path<String>,
+    JsonBody(request): JsonBody<PutDealRequest>,
+) -> ApiResult<(StatusCode, Json<Deal>)> {
     caller.require_backend_or_staff()?;
     let tenant = caller.tenant_id().clone();
     validate::external_id(&external_id).map_err(|m| ApiError::invalid("external_id", m))?;
     plan::validate_status(&request.status).map_err(|m| ApiError::invalid("status", m))?;
     let currency = super::tenant_currency(&state, &tenant).await?;
     if request.currency.is_some_and(|c| c != currency) {
-        return Err(ApiError::invalid("currency", format!("must be the program's currency, {currency}")));
+        return Err(ApiError::invalid(
+            "currency",
+            format!("must be the program's currency, {currency}"),
+        ));
     }
-    let amount = currency.check_amount(request.amount.value()).map_err(|e| ApiError::invalid("amount", e))?;
+    let amount = currency
+        .check_amount(request.amount.value())
+        .map_err(|e| ApiError::invalid("amount", e))?;
     if amount > Decimal::from(MAX_DEAL_AMOUNT) {
-        return Err(ApiError::invalid("amount", format!("must not exceed {MAX_DEAL_AMOUNT}")));
+        return Err(ApiError::invalid(
+            "amount",
+            format!("must not exceed {MAX_DEAL_AMOUNT}"),
+        ));
     }
 
     // Optimistic: read, decide, write conditionally on what was read; retry on a race.
@@ -52,11 +68,22 @@ pub async fn put(State(state): State<AppState>, caller: Caller, Path(external_id
                     updated_at: now.rfc3339.clone(),
                 };
                 let first = transition(&deal, None, now);
-                state.store.create_deal(&deal, &first).await.map(|()| StatusCode::CREATED)
+                state
+                    .store
+                    .create_deal(&deal, &first)
+                    .await
+                    .map(|()| StatusCode::CREATED)
             }
             Some(current) => {
-                if request.partner_id.as_ref().is_some_and(|p| *p != current.partner_id) {
-                    return Err(ApiError::invalid("partner_id", "a deal's partner cannot change"));
+                if request
+                    .partner_id
+                    .as_ref()
+                    .is_some_and(|p| *p != current.partner_id)
+                {
+                    return Err(ApiError::invalid(
+                        "partner_id",
+                        "a deal's partner cannot change",
+                    ));
                 }
                 if current.status == request.status && current.amount == amount {
                     Ok(StatusCode::OK)
@@ -69,21 +96,33 @@ pub async fn put(State(state): State<AppState>, caller: Caller, Path(external_id
                         updated_at: now.rfc3339.clone(),
                         ..current.clone()
                     };
-                    let change = status_changed.then(|| transition(&deal, Some(current.status.clone()), now));
-                    state.store.update_deal(&deal, current.seq, change.as_ref()).await.map(|()| StatusCode::OK)
+                    let change = status_changed
+                        .then(|| transition(&deal, Some(current.status.clone()), now));
+                    state
+                        .store
+                        .update_deal(&deal, current.seq, change.as_ref())
+                        .await
+                        .map(|()| StatusCode::OK)
                 }
             }
         };
         match saved {
             Ok(status) => {
-                let history = state.store.deal_history(&tenant, &external_id).await?.ok_or_else(|| ApiError::not_found("deal"))?;
+                let history = state
+                    .store
+                    .deal_history(&tenant, &external_id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("deal"))?;
                 return Ok((status, Json(deal_view(history))));
             }
             Err(SaveDealError::Concurrent) => continue,
             Err(SaveDealError::Store(err)) => return Err(err.into()),
         }
     }
-    Err(ApiError::conflict("conflict", "the deal is being changed concurrently; try again"))
+    Err(ApiError::conflict(
+        "conflict",
+        "the deal is being changed concurrently; try again",
+    ))
 }
 
 fn transition(deal: &DealRecord, from: Option<String>, at: Timestamp) -> TransitionRecord {
@@ -101,27 +140,46 @@ fn transition(deal: &DealRecord, from: Option<String>, at: Timestamp) -> Transit
 }
 
 /// The partner a new deal belongs to: named directly or by referral code.
-async fn attributed_partner(state: &AppState, tenant: &TenantId, request: &PutDealRequest) -> Result<PartnerId, ApiError> {
+async fn attributed_partner(
+    state: &AppState,
+    tenant: &TenantId,
+    request: &PutDealRequest,
+) -> Result<PartnerId, ApiError> {
     if let Some(partner_id) = &request.partner_id {
         let partner = state.store.partner(tenant, partner_id).await?;
-        return partner.map(|p| p.id).ok_or_else(|| ApiError::invalid("partner_id", "is not a partner of this program"));
+        return partner
+            .map(|p| p.id)
+            .ok_or_else(|| ApiError::invalid("partner_id", "is not a partner of this program"));
     }
     if let Some(code) = &request.referral_code {
-        let code = validate::referral_code(code).map_err(|m| ApiError::invalid("referral_code", m))?;
+        let code =
+            validate::referral_code(code).map_err(|m| ApiError::invalid("referral_code", m))?;
         let partner = state.store.partner_id_by_code(tenant, &code).await?;
-        return partner.ok_or_else(|| ApiError::invalid("referral_code", "belongs to no partner of this program"));
+        return partner.ok_or_else(|| {
+            ApiError::invalid("referral_code", "belongs to no partner of this program")
+        });
     }
     if request.lead_id.is_some() {
-        return Err(ApiError::invalid("lead_id", "is not a lead of this program"));
+        return Err(ApiError::invalid(
+            "lead_id",
+            "is not a lead of this program",
+        ));
     }
-    Err(ApiError::invalid("partner_id", "a new deal needs partner_id or referral_code"))
+    Err(ApiError::invalid(
+        "partner_id",
+        "a new deal needs partner_id or referral_code",
+    ))
 }
 
 fn deal_view(history: DealHistory) -> Deal {
-    let DealHistory { deal, transitions, ledger } = history;
+    let DealHistory {
+        deal,
+        transitions,
+        ledger,
+    } = history;
     Deal {
         external_id: deal.external_id,
-        amount: Amount(deal.amount),
+        amount: Amount(deal.currency.normalize(deal.amount)),
         currency: deal.currency,
         status: deal.status,
         partner_id: deal.partner_id,
@@ -129,20 +187,39 @@ fn deal_view(history: DealHistory) -> Deal {
         updated_at: deal.updated_at,
         history: transitions
             .into_iter()
-            .map(|t| StatusChange { seq: t.seq, from: t.from, to: t.to, amount: Amount(t.amount), at: t.at.rfc3339 })
+            .map(|t| StatusChange {
+                seq: t.seq,
+                from: t.from,
+                to: t.to,
+                amount: Amount(deal.currency.normalize(t.amount)),
+                at: t.at.rfc3339,
+            })
             .collect(),
         commissions: ledger
             .lines
             .into_iter()
-            .map(|line| Commission { partner_id: line.partner_id, level: line.level, amount: Amount(line.amount), rule: line.rule })
+            .map(|line| Commission {
+                partner_id: line.partner_id,
+                level: line.level,
+                amount: Amount(deal.currency.normalize(line.amount)),
+                rule: line.rule,
+            })
             .collect(),
     }
 }
 
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(external_id): Path<String>) -> ApiResult<Json<Deal>> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(external_id): Path<String>,
+) -> ApiResult<Json<Deal>> {
     caller.require_backend_or_staff()?;
     validate::external_id(&external_id).map_err(|_| ApiError::not_found("deal"))?;
-    let history = state.store.deal_history(caller.tenant_id(), &external_id).await?.ok_or_else(|| ApiError::not_found("deal"))?;
+    let history = state
+        .store
+        .deal_history(caller.tenant_id(), &external_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("deal"))?;
     Ok(Json(deal_view(history)))
 }
 
@@ -152,15 +229,31 @@ pub struct PreviewParams {
 }
 
 /// Runs the same walk the stream handler runs, on the deal as it is now, without writing.
-pub async fn preview(State(state): State<AppState>, caller: Caller, Path(external_id): Path<String>, Query(params): Query<PreviewParams>) -> ApiResult<Json<CommissionPreview>> {
+pub async fn preview(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(external_id): Path<String>,
+    Query(params): Query<PreviewParams>,
+) -> ApiResult<Json<CommissionPreview>> {
     caller.require_backend_or_staff()?;
     let tenant = caller.tenant_id();
-    let status = params.status.ok_or_else(|| ApiError::invalid("status", "is required: the status the deal would enter"))?;
+    let status = params.status.ok_or_else(|| {
+        ApiError::invalid("status", "is required: the status the deal would enter")
+    })?;
     plan::validate_status(&status).map_err(|m| ApiError::invalid("status", m))?;
     validate::external_id(&external_id).map_err(|_| ApiError::not_found("deal"))?;
-    let deal = state.store.deal(tenant, &external_id).await?.ok_or_else(|| ApiError::not_found("deal"))?;
-    let context = state.store.walk_context(tenant, &external_id, &deal.partner_id).await?;
-    let program = context.program.ok_or_else(|| ApiError::not_found("program"))?;
+    let deal = state
+        .store
+        .deal(tenant, &external_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("deal"))?;
+    let context = state
+        .store
+        .walk_context(tenant, &external_id, &deal.partner_id)
+        .await?;
+    let program = context
+        .program
+        .ok_or_else(|| ApiError::not_found("program"))?;
     let chain = context.partner.map(|p| p.chain()).unwrap_or_default();
     let trigger = Trigger::DealStatus(status);
     let outcome = walk(&WalkInput {
@@ -178,7 +271,12 @@ pub async fn preview(State(state): State<AppState>, caller: Caller, Path(externa
     let items = outcome
         .credits
         .into_iter()
-        .map(|credit| Commission { partner_id: credit.partner_id, level: credit.level, amount: Amount(credit.amount), rule: credit.rule })
+        .map(|credit| Commission {
+            partner_id: credit.partner_id,
+            level: credit.level,
+            amount: Amount(deal.currency.normalize(credit.amount)),
+            rule: credit.rule,
+        })
         .collect();
     Ok(Json(CommissionPreview { items }))
 }

@@ -35,11 +35,13 @@ pub fn partner_view(state: &AppState, partner: &PartnerRecord) -> Partner {
     }
 }
 
-pub fn entry_view(entry: EntryRecord) -> WalletEntry {
+/// DynamoDB keeps numbers normalised ("20.00" comes back as "20"): amounts are shown in the
+/// currency's minor units again.
+pub fn entry_view(entry: EntryRecord, currency: Currency) -> WalletEntry {
     WalletEntry {
         id: EntryId(entry.id),
         kind: entry.kind,
-        amount: Amount(entry.amount),
+        amount: Amount(currency.normalize(entry.amount)),
         created_at: entry.created_at,
         deal_id: entry.deal_id,
         from_partner_id: entry.from_partner_id,
@@ -51,6 +53,10 @@ pub fn entry_view(entry: EntryRecord) -> WalletEntry {
 
 /// The tenant's currency (the program's).
 pub async fn tenant_currency(state: &AppState, tenant: &TenantId) -> Result<Currency, ApiError> {
-    let (program, _) = state.store.program(tenant).await?.ok_or_else(|| ApiError::not_found("program"))?;
+    let (program, _) = state
+        .store
+        .program(tenant)
+        .await?
+        .ok_or_else(|| ApiError::not_found("program"))?;
     Ok(program.currency)
 }

@@ -16,11 +16,20 @@ use upline_store::partners::{CreatePartnerError, PartnerRecord};
 
 pub fn new_referral_code() -> String {
     let mut rng = rand::thread_rng();
-    (0..REFERRAL_CODE_LEN).map(|_| char::from(REFERRAL_CODE_ALPHABET[rng.gen_range(0..REFERRAL_CODE_ALPHABET.len())])).collect()
+    (0..REFERRAL_CODE_LEN)
+        .map(|_| char::from(REFERRAL_CODE_ALPHABET[rng.gen_range(0..REFERRAL_CODE_ALPHABET.len())]))
+        .collect()
 }
 
-pub async fn create(State(state): State<AppState>, caller: Caller, JsonBody(request): JsonBody<CreatePartnerRequest>) -> ApiResult<(StatusCode, Json<Partner>)> {
-    let tenant = caller.require(Permission::ConfigureProgram)?.tenant_id.clone();
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(request): JsonBody<CreatePartnerRequest>,
+) -> ApiResult<(StatusCode, Json<Partner>)> {
+    let tenant = caller
+        .require(Permission::ConfigureProgram)?
+        .tenant_id
+        .clone();
     let email = validate::email(&request.email).map_err(|m| ApiError::invalid("email", m))?;
     let name = validate::name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
     if let Some(external_id) = &request.external_id {
@@ -29,8 +38,16 @@ pub async fn create(State(state): State<AppState>, caller: Caller, JsonBody(requ
     let ancestors = match &request.sponsor_id {
         None => Vec::new(),
         Some(sponsor_id) => {
-            let sponsor = state.store.partner(&tenant, sponsor_id).await?.ok_or_else(|| ApiError::invalid("sponsor_id", "is not a partner of this program"))?;
-            std::iter::once(sponsor.id).chain(sponsor.ancestors).collect()
+            let sponsor = state
+                .store
+                .partner(&tenant, sponsor_id)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::invalid("sponsor_id", "is not a partner of this program")
+                })?;
+            std::iter::once(sponsor.id)
+                .chain(sponsor.ancestors)
+                .collect()
         }
     };
     let external_id = match request.external_id {
@@ -53,28 +70,51 @@ pub async fn create(State(state): State<AppState>, caller: Caller, JsonBody(requ
     for _ in 0..5 {
         match state.store.create_partner(&partner).await {
             Ok(()) => return Ok((StatusCode::CREATED, Json(partner_view(&state, &partner)))),
-            Err(CreatePartnerError::ReferralCodeTaken) => partner.referral_code = new_referral_code(),
+            Err(CreatePartnerError::ReferralCodeTaken) => {
+                partner.referral_code = new_referral_code()
+            }
             Err(CreatePartnerError::ExternalIdTaken) => {
-                return Err(ApiError::conflict("external_id_taken", "another partner has this external id").with_field("external_id"));
+                return Err(ApiError::conflict(
+                    "external_id_taken",
+                    "another partner has this external id",
+                )
+                .with_field("external_id"));
             }
             Err(CreatePartnerError::Store(err)) => return Err(err.into()),
         }
     }
-    Err(ApiError::conflict("referral_code_taken", "could not draw a free referral code; try again"))
+    Err(ApiError::conflict(
+        "referral_code_taken",
+        "could not draw a free referral code; try again",
+    ))
 }
 
 async fn next_external_id(state: &AppState, tenant: &TenantId) -> Result<String, ApiError> {
-    let (program, _) = state.store.program(tenant).await?.ok_or_else(|| ApiError::not_found("program"))?;
+    let (program, _) = state
+        .store
+        .program(tenant)
+        .await?
+        .ok_or_else(|| ApiError::not_found("program"))?;
     let seq = state.store.next_partner_seq(tenant).await?;
-    validate::render_external_id(&program.external_id_template, seq).map_err(|m| ApiError::invalid("external_id_template", m))
+    validate::render_external_id(&program.external_id_template, seq)
+        .map_err(|m| ApiError::invalid("external_id_template", m))
 }
 
 /// Visible to the partner itself, anyone above it in the tree, and `view_all_partners`;
 /// to everyone else it does not exist.
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Partner>> {
-    let partner = state.store.partner(caller.tenant_id(), &PartnerId(id)).await?.ok_or_else(|| ApiError::not_found("partner"))?;
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Partner>> {
+    let partner = state
+        .store
+        .partner(caller.tenant_id(), &PartnerId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner"))?;
     let own = caller.user().and_then(|u| u.partner_id.as_ref());
-    let visible = caller.has(Permission::ViewAllPartners) || own.is_some_and(|me| *me == partner.id || partner.ancestors.contains(me));
+    let visible = caller.has(Permission::ViewAllPartners)
+        || own.is_some_and(|me| *me == partner.id || partner.ancestors.contains(me));
     if !visible {
         return Err(ApiError::not_found("partner"));
     }

@@ -11,63 +11,109 @@ use upline_domain::{plan, validate, validate_plan};
 use upline_store::StoreError;
 
 pub async fn get(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Program>> {
-    let (program, _) = state.store.program(caller.tenant_id()).await?.ok_or_else(|| ApiError::not_found("program"))?;
+    let (program, _) = state
+        .store
+        .program(caller.tenant_id())
+        .await?
+        .ok_or_else(|| ApiError::not_found("program"))?;
     Ok(Json(program))
 }
 
 /// Applies the fields given; the rest keep their values. The whole result is validated.
-pub async fn update(State(state): State<AppState>, caller: Caller, JsonBody(request): JsonBody<UpdateProgramRequest>) -> ApiResult<Json<Program>> {
-    let tenant = caller.require(Permission::ConfigureProgram)?.tenant_id.clone();
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(request): JsonBody<UpdateProgramRequest>,
+) -> ApiResult<Json<Program>> {
+    let tenant = caller
+        .require(Permission::ConfigureProgram)?
+        .tenant_id
+        .clone();
     // Replacement is optimistic: if someone saved in between, apply the change to theirs.
     for _ in 0..3 {
-        let (current, version) = state.store.program(&tenant).await?.ok_or_else(|| ApiError::not_found("program"))?;
+        let (current, version) = state
+            .store
+            .program(&tenant)
+            .await?
+            .ok_or_else(|| ApiError::not_found("program"))?;
         let program = merged(current, request.clone())?;
-        match state.store.replace_program(&tenant, &program, version).await {
+        match state
+            .store
+            .replace_program(&tenant, &program, version)
+            .await
+        {
             Ok(()) => return Ok(Json(program)),
             Err(StoreError::ConditionFailed { .. }) => continue,
             Err(err) => return Err(err.into()),
         }
     }
-    Err(ApiError::conflict("conflict", "the program changed while saving; try again"))
+    Err(ApiError::conflict(
+        "conflict",
+        "the program changed while saving; try again",
+    ))
 }
 
 fn merged(current: Program, request: UpdateProgramRequest) -> Result<Program, ApiError> {
     if let Some(currency) = request.currency
         && currency != current.currency
     {
-        return Err(ApiError::invalid("currency", "cannot change: it is the tenant's currency"));
+        return Err(ApiError::invalid(
+            "currency",
+            "cannot change: it is the tenant's currency",
+        ));
     }
     let program = Program {
         currency: current.currency,
         min_payout: request.min_payout.unwrap_or(current.min_payout),
         open_signup: request.open_signup.unwrap_or(current.open_signup),
-        external_id_template: request.external_id_template.unwrap_or(current.external_id_template),
+        external_id_template: request
+            .external_id_template
+            .unwrap_or(current.external_id_template),
         plan: request.plan.unwrap_or(current.plan),
-        reversal_statuses: request.reversal_statuses.unwrap_or(current.reversal_statuses),
+        reversal_statuses: request
+            .reversal_statuses
+            .unwrap_or(current.reversal_statuses),
         widget_origins: request.widget_origins.unwrap_or(current.widget_origins),
     };
-    let min_payout = program.currency.check_amount(program.min_payout.value()).map_err(|e| ApiError::invalid("min_payout", e))?;
-    validate::render_external_id(&program.external_id_template, 1).map_err(|m| ApiError::invalid("external_id_template", m))?;
-    validate_plan(&program.plan, program.currency, &program.reversal_statuses).map_err(|e| ApiError::invalid(e.field, e.message))?;
+    let min_payout = program
+        .currency
+        .check_amount(program.min_payout.value())
+        .map_err(|e| ApiError::invalid("min_payout", e))?;
+    validate::render_external_id(&program.external_id_template, 1)
+        .map_err(|m| ApiError::invalid("external_id_template", m))?;
+    validate_plan(&program.plan, program.currency, &program.reversal_statuses)
+        .map_err(|e| ApiError::invalid(e.field, e.message))?;
     for (index, status) in program.reversal_statuses.iter().enumerate() {
-        plan::validate_status(status).map_err(|m| ApiError::invalid(format!("reversal_statuses[{index}]"), m))?;
+        plan::validate_status(status)
+            .map_err(|m| ApiError::invalid(format!("reversal_statuses[{index}]"), m))?;
     }
     for (index, origin) in program.widget_origins.iter().enumerate() {
         if !is_origin(origin) {
-            return Err(ApiError::invalid(format!("widget_origins[{index}]"), "must be an origin such as https://shop.example.com"));
+            return Err(ApiError::invalid(
+                format!("widget_origins[{index}]"),
+                "must be an origin such as https://shop.example.com",
+            ));
         }
     }
-    Ok(Program { min_payout: Amount(min_payout), ..program })
+    Ok(Program {
+        min_payout: Amount(min_payout),
+        ..program
+    })
 }
 
 /// `scheme://host[:port]`, nothing after it.
 fn is_origin(origin: &str) -> bool {
-    let Some(rest) = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")) else {
+    let Some(rest) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
         return false;
     };
     let (host, port) = rest.rsplit_once(':').unwrap_or((rest, "443"));
     !host.is_empty()
-        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
         && port.parse::<u16>().is_ok()
 }
 

@@ -16,22 +16,54 @@ fn own_partner(caller: &Caller) -> Result<PartnerId, ApiError> {
         .ok_or_else(|| ApiError::not_found("wallet").with_field("partner"))
 }
 
-async fn managed_partner(state: &AppState, caller: &Caller, id: String) -> Result<PartnerId, ApiError> {
+async fn managed_partner(
+    state: &AppState,
+    caller: &Caller,
+    id: String,
+) -> Result<PartnerId, ApiError> {
     caller.require(Permission::ManageBalances)?;
-    let partner = state.store.partner(caller.tenant_id(), &PartnerId(id)).await?;
-    partner.map(|p| p.id).ok_or_else(|| ApiError::not_found("partner"))
+    let partner = state
+        .store
+        .partner(caller.tenant_id(), &PartnerId(id))
+        .await?;
+    partner
+        .map(|p| p.id)
+        .ok_or_else(|| ApiError::not_found("partner"))
 }
 
-async fn wallet(state: &AppState, tenant: &TenantId, partner: PartnerId) -> ApiResult<Json<Wallet>> {
+async fn wallet(
+    state: &AppState,
+    tenant: &TenantId,
+    partner: PartnerId,
+) -> ApiResult<Json<Wallet>> {
     let record = state.store.wallet(tenant, &partner).await?;
     let currency = tenant_currency(state, tenant).await?;
-    Ok(Json(Wallet { partner_id: partner, balance: Amount(currency.normalize(record.balance)), currency }))
+    Ok(Json(Wallet {
+        partner_id: partner,
+        balance: Amount(currency.normalize(record.balance)),
+        currency,
+    }))
 }
 
-async fn entries(state: &AppState, tenant: &TenantId, partner: PartnerId, params: ListParams) -> ApiResult<Json<WalletEntryPage>> {
+async fn entries(
+    state: &AppState,
+    tenant: &TenantId,
+    partner: PartnerId,
+    params: ListParams,
+) -> ApiResult<Json<WalletEntryPage>> {
     let limit = params.limit()?;
-    let (entries, next_cursor) = state.store.entries(tenant, &partner, params.cursor.as_deref(), limit).await?;
-    Ok(Json(WalletEntryPage { items: entries.into_iter().map(entry_view).collect(), next_cursor }))
+    let (entries, next_cursor) = state
+        .store
+        .entries(tenant, &partner, params.cursor.as_deref(), limit)
+        .await?;
+    let currency = tenant_currency(state, tenant).await?;
+    Ok(Json(WalletEntryPage {
+        items: entries
+            .into_iter()
+            .map(|e| entry_view(e, currency))
+            .collect(),
+        next_cursor,
+    }))
 }
 
 pub async fn mine(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Wallet>> {
@@ -39,17 +71,30 @@ pub async fn mine(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
     wallet(&state, caller.tenant_id(), partner).await
 }
 
-pub async fn my_entries(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<Json<WalletEntryPage>> {
+pub async fn my_entries(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<ListParams>,
+) -> ApiResult<Json<WalletEntryPage>> {
     let partner = own_partner(&caller)?;
     entries(&state, caller.tenant_id(), partner, params).await
 }
 
-pub async fn of_partner(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Wallet>> {
+pub async fn of_partner(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Wallet>> {
     let partner = managed_partner(&state, &caller, id).await?;
     wallet(&state, caller.tenant_id(), partner).await
 }
 
-pub async fn entries_of_partner(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, Query(params): Query<ListParams>) -> ApiResult<Json<WalletEntryPage>> {
+pub async fn entries_of_partner(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(params): Query<ListParams>,
+) -> ApiResult<Json<WalletEntryPage>> {
     let partner = managed_partner(&state, &caller, id).await?;
     entries(&state, caller.tenant_id(), partner, params).await
 }

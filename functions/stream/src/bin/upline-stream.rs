@@ -9,7 +9,11 @@ use upline_stream::{Deliver, DeliveryError, Message, StreamHandler};
 struct LogChannel;
 
 impl Deliver for LogChannel {
-    fn deliver(&self, message: Message) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DeliveryError>> + Send + '_>> {
+    fn deliver(
+        &self,
+        message: Message,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DeliveryError>> + Send + '_>>
+    {
         Box::pin(async move {
             tracing::info!(to = %message.to, subject = %message.subject, "notification (log channel)");
             Ok(())
@@ -19,14 +23,19 @@ impl Deliver for LogChannel {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).without_time().init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .without_time()
+        .init();
     let config = aws_config::load_from_env().await;
     let table = std::env::var("UPLINE_TABLE").map_err(|_| "UPLINE_TABLE is not set")?;
     let store = upline_store::Store::new(aws_sdk_dynamodb::Client::new(&config), table);
     let handler = Arc::new(StreamHandler::new(store, Arc::new(LogChannel)));
-    run(service_fn(move |event: LambdaEvent<aws_lambda_events::event::dynamodb::Event>| {
-        let handler = handler.clone();
-        async move { Ok::<_, Error>(handler.handle(event.payload).await) }
-    }))
+    run(service_fn(
+        move |event: LambdaEvent<aws_lambda_events::event::dynamodb::Event>| {
+            let handler = handler.clone();
+            async move { Ok::<_, Error>(handler.handle(event.payload).await) }
+        },
+    ))
     .await
 }

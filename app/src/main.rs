@@ -1,0 +1,3 @@
+fn main() {
+    upline_app::mount();
+}

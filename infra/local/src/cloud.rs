@@ -1,0 +1,323 @@
+//! The local cloud: every endpoint behind one HTTP server, the stream poller feeding the stream
+//! handler, the outbox and the built portal.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{Query, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::dynamodb_local;
+use crate::outbox::LocalOutbox;
+use crate::poller::{self, Poller, PollerConfig, PollerStatus};
+
+/// Default table name of the local cloud.
+pub const DEFAULT_TABLE: &str = "upline";
+
+/// What to start.
+#[derive(Clone)]
+pub struct LocalConfig {
+    /// 0: any free port.
+    pub port: u16,
+    pub table: String,
+    /// A running DynamoDB Local, e.g. `http://127.0.0.1:8000`.
+    pub dynamodb_endpoint: String,
+    /// Session-signing key, 32+ bytes.
+    pub session_key: Vec<u8>,
+    /// Outbox journal and stream checkpoints live here; `None`: memory only.
+    pub data_dir: Option<PathBuf>,
+    /// The built portal (`dist/`); `None`: no static files.
+    pub app_dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for LocalConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalConfig")
+            .field("port", &self.port)
+            .field("table", &self.table)
+            .field("dynamodb_endpoint", &self.dynamodb_endpoint)
+            .field("session_key", &"<redacted>")
+            .field("data_dir", &self.data_dir)
+            .field("app_dir", &self.app_dir)
+            .finish()
+    }
+}
+
+impl LocalConfig {
+    /// Any port, a random session key, nothing on disk, no portal.
+    pub fn new(dynamodb_endpoint: impl Into<String>, table: impl Into<String>) -> Self {
+        Self {
+            port: 0,
+            table: table.into(),
+            dynamodb_endpoint: dynamodb_endpoint.into(),
+            session_key: random_key(),
+            data_dir: None,
+            app_dir: None,
+        }
+    }
+}
+
+/// 32 random bytes from the OS.
+pub fn random_key() -> Vec<u8> {
+    use rand::RngCore;
+    let mut key = vec![0_u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    key
+}
+
+/// A running local cloud.
+pub struct LocalCloud {
+    addr: SocketAddr,
+    table: String,
+    dynamodb_endpoint: String,
+    outbox: Arc<LocalOutbox>,
+    poller: Option<Poller>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    stop_server: Option<oneshot::Sender<()>>,
+}
+
+#[derive(Clone)]
+struct LocalState {
+    outbox: Arc<LocalOutbox>,
+    table_ready: Arc<AtomicBool>,
+    poller: Arc<PollerStatus>,
+}
+
+impl LocalCloud {
+    /// Creates the table if missing, starts the stream poller and serves HTTP on 127.0.0.1.
+    pub async fn start(config: LocalConfig) -> anyhow::Result<Self> {
+        // Bound first, so the base URL is known before anything is built on it.
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port)))
+                .await
+                .with_context(|| format!("binding 127.0.0.1:{}", config.port))?;
+        let addr = listener.local_addr()?;
+        let dynamodb = dynamodb_local::dynamodb_client(&config.dynamodb_endpoint);
+        let streams = dynamodb_local::streams_client(&config.dynamodb_endpoint);
+
+        let exists = upline_store::schema::table_exists(&dynamodb, &config.table)
+            .await
+            .with_context(|| format!("checking whether table {} exists", config.table))?;
+        if !exists {
+            upline_store::schema::create_table(&dynamodb, &config.table)
+                .await
+                .with_context(|| format!("creating table {}", config.table))?;
+            tracing::info!(table = %config.table, "table created");
+        }
+        tracing::info!("table {} ready", config.table);
+        let table_ready = Arc::new(AtomicBool::new(true));
+
+        let outbox = Arc::new(match &config.data_dir {
+            Some(dir) => LocalOutbox::open(dir)?,
+            None => LocalOutbox::in_memory(),
+        });
+
+        let store = upline_store::Store::new(dynamodb.clone(), config.table.clone());
+        let stream_handler = Arc::new(upline_stream::StreamHandler::new(
+            store.clone(),
+            Arc::clone(&outbox) as Arc<dyn upline_stream::outbox::Deliver>,
+        ));
+        let mut poller_config = PollerConfig::new(config.table.clone());
+        if let Some(dir) = &config.data_dir {
+            poller_config.checkpoint_file =
+                Some(dir.join(format!("stream-checkpoints-{}.json", config.table)));
+        }
+        let handler = poller::handler(move |event| {
+            let stream_handler = Arc::clone(&stream_handler);
+            async move { stream_handler.handle(event).await }
+        });
+        let poller = Poller::spawn(dynamodb, streams, poller_config, handler);
+
+        let api = upline_api::router(
+            upline_api::AppState::new(store, upline_api::SessionKey(config.session_key.clone()))
+                .with_portal_url(&format!("http://{addr}")),
+        );
+        let local_state = LocalState {
+            outbox: Arc::clone(&outbox),
+            table_ready,
+            poller: Arc::clone(poller.status()),
+        };
+        let app = api.merge(local_routes(local_state)).fallback_service(
+            axum::routing::any(static_or_not_found)
+                .with_state(config.app_dir.clone().map(Arc::new)),
+        );
+        if let Some(dir) = &config.app_dir
+            && !dir.join("index.html").is_file()
+        {
+            tracing::warn!(dir = %dir.display(), "no index.html in the app dir: run `make app` to build the portal");
+        }
+
+        let (stop_server, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(Self {
+            addr,
+            table: config.table,
+            dynamodb_endpoint: config.dynamodb_endpoint,
+            outbox,
+            poller: Some(poller),
+            server: Some(server),
+            stop_server: Some(stop_server),
+        })
+    }
+
+    /// Starts a local cloud for a test: the shared test DynamoDB Local, a fresh table, any port.
+    pub async fn start_for_test() -> anyhow::Result<Self> {
+        let endpoint = dynamodb_local::shared_test_endpoint().await;
+        Self::start(LocalConfig::new(
+            endpoint,
+            dynamodb_local::unique_table_name("upline-test"),
+        ))
+        .await
+    }
+
+    /// `http://127.0.0.1:PORT` (no trailing slash).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn dynamodb_endpoint(&self) -> &str {
+        &self.dynamodb_endpoint
+    }
+
+    /// What the stream handler "sent".
+    pub fn outbox(&self) -> &Arc<LocalOutbox> {
+        &self.outbox
+    }
+
+    /// Counters of the stream poller.
+    pub fn poller(&self) -> Option<&Arc<PollerStatus>> {
+        self.poller.as_ref().map(Poller::status)
+    }
+
+    /// Stops accepting requests, lets running ones finish, then stops the poller.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop_server.take() {
+            let _ = stop.send(());
+        }
+        let served = match self.server.take() {
+            Some(server) => server.await.context("the HTTP server task failed"),
+            None => Ok(Ok(())),
+        };
+        if let Some(poller) = self.poller.take() {
+            poller.stop().await;
+        }
+        served?.context("serving HTTP")?;
+        Ok(())
+    }
+}
+
+impl Drop for LocalCloud {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop_server.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        // The poller's own Drop aborts its tasks.
+    }
+}
+
+fn local_routes(state: LocalState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/_local/outbox", get(outbox_items))
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<LocalState>) -> Response {
+    let table = state.table_ready.load(Ordering::Acquire);
+    let poller = state.poller.is_running();
+    if table && poller {
+        return (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({ "status": "ok" })),
+        )
+            .into_response();
+    }
+    let waiting_for = if table { "stream poller" } else { "table" };
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        axum::Json(serde_json::json!({ "status": "starting", "waiting_for": waiting_for })),
+    )
+        .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct OutboxQuery {
+    to: Option<String>,
+}
+
+async fn outbox_items(
+    State(state): State<LocalState>,
+    Query(query): Query<OutboxQuery>,
+) -> Response {
+    let items = match &query.to {
+        Some(to) => state.outbox.messages_to(to),
+        None => state.outbox.messages(),
+    };
+    axum::Json(serde_json::json!({ "items": items })).into_response()
+}
+
+/// Everything no route matched: API paths get the contract's JSON 404, the rest is the portal
+/// (a file of the app dir, else `index.html` so client-side routes work on reload).
+async fn static_or_not_found(
+    State(app_dir): State<Option<Arc<PathBuf>>>,
+    request: Request,
+) -> Response {
+    let path = request.uri().path();
+    let api_path = path == "/v1" || path.starts_with("/v1/") || path.starts_with("/_local/");
+    let readable = request.method() == Method::GET || request.method() == Method::HEAD;
+    match (&app_dir, api_path, readable) {
+        (Some(dir), false, true) => serve_app(dir, request).await,
+        (_, _, false) if !api_path => not_found(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "method not allowed",
+        ),
+        _ => not_found(StatusCode::NOT_FOUND, "not_found", "no such endpoint"),
+    }
+}
+
+async fn serve_app(dir: &Path, request: Request) -> Response {
+    use tower::ServiceExt;
+    let index = dir.join("index.html");
+    let service = ServeDir::new(dir)
+        .append_index_html_on_directories(true)
+        .fallback(ServeFile::new(index));
+    match service.oneshot(request).await {
+        Ok(response) => response.into_response(),
+        Err(error) => match error {},
+    }
+}
+
+fn not_found(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        axum::Json(serde_json::json!({ "error": { "code": code, "message": message } })),
+    )
+        .into_response()
+}
