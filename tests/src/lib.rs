@@ -31,9 +31,14 @@ pub fn dec(text: &str) -> Decimal {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        let cloud = LocalCloud::start_for_test()
-            .await
-            .expect("the local cloud starts");
+        TestApp::from_cloud(
+            LocalCloud::start_for_test()
+                .await
+                .expect("the local cloud starts"),
+        )
+    }
+
+    pub fn from_cloud(cloud: LocalCloud) -> TestApp {
         let base = cloud.base_url();
         TestApp {
             cloud,

@@ -430,9 +430,12 @@ pub fn sdk_config(endpoint: &str) -> SdkConfig {
         .build()
 }
 
-/// A DynamoDB client for a local endpoint.
+/// A DynamoDB client for a local endpoint; its requests are counted (`requests::snapshot`).
 pub fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(&sdk_config(endpoint))
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk_config(endpoint))
+        .interceptor(crate::requests::CountRequests)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
 }
 
 /// A DynamoDB Streams client for a local endpoint (DynamoDB Local serves both on one port).

@@ -8,6 +8,7 @@ pub mod cloud;
 pub mod dynamodb_local;
 pub mod outbox;
 pub mod poller;
+pub mod requests;
 
 pub use cloud::{DEFAULT_TABLE, LocalCloud, LocalConfig, random_key};
 pub use dynamodb_local::{
