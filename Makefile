@@ -9,13 +9,15 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 UPLINE_PORT ?= 8080
 export UPLINE_PORT
 
-.PHONY: help tools app dev test
+.PHONY: help tools app dev test bench load
 
 help:
 	@echo "make tools  install what is missing (wasm32 target, DynamoDB Local + wasm-opt, wasm-bindgen-cli $(WASM_BINDGEN_VERSION), java, nextest)"
 	@echo "make app    build the portal into dist/"
 	@echo "make dev    run the local cloud on http://127.0.0.1:$(UPLINE_PORT) (data in .upline/)"
 	@echo "make test   everything CI checks: fmt, clippy, the app build, all tests against DynamoDB Local"
+	@echo "make bench  criterion benchmark of the commission walk (not part of make test)"
+	@echo "make load   load run through a local cloud: deals/s, requests per deal (DEALS=500 CONCURRENCY=16)"
 
 tools:
 	@if rustup target list --installed | grep -qx wasm32-unknown-unknown; then \
@@ -68,3 +70,13 @@ test: tools
 	cargo build -p upline-local --bin upline-dynamodb-local
 	$(TARGET_DIR)/debug/upline-dynamodb-local -- cargo nextest run --workspace --exclude upline-app --no-fail-fast
 	cargo test --workspace --exclude upline-app --doc
+
+# Benchmarks stay out of `make test`: they take minutes and measure, they do not check.
+bench:
+	cargo bench -p upline-domain --bench walk
+
+DEALS ?= 500
+CONCURRENCY ?= 16
+load: tools
+	cargo build --release -p upline-tests --bin upline-load
+	$(TARGET_DIR)/release/upline-load $(DEALS) $(CONCURRENCY)

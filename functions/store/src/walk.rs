@@ -82,7 +82,7 @@ impl Store {
     }
 
     /// Strongly consistent BatchGetItem, retrying unprocessed keys.
-    async fn batch_get(&self, wanted: &[keys::Key]) -> Result<Vec<Item>, StoreError> {
+    pub(crate) async fn batch_get(&self, wanted: &[keys::Key]) -> Result<Vec<Item>, StoreError> {
         let mut pending = Some(
             KeysAndAttributes::builder()
                 .set_keys(Some(wanted.iter().map(key_item).collect()))

@@ -79,6 +79,26 @@ impl Store {
         }
     }
 
+    /// The balances of many partners in one BatchGetItem per 100 (a partner list's wallet column).
+    pub async fn balances(
+        &self,
+        tenant: &TenantId,
+        partners: &[PartnerId],
+    ) -> Result<Vec<(PartnerId, Decimal)>, StoreError> {
+        let mut balances = Vec::with_capacity(partners.len());
+        for chunk in partners.chunks(100) {
+            let wanted: Vec<keys::Key> = chunk.iter().map(|p| keys::wallet(tenant, p)).collect();
+            for item in self.batch_get(&wanted).await? {
+                let view = View(&item);
+                balances.push((
+                    PartnerId::from(view.s("partner_id")?),
+                    view.decimal("balance")?,
+                ));
+            }
+        }
+        Ok(balances)
+    }
+
     /// A page of entries, newest first. The cursor is the last entry id of the previous page.
     pub async fn entries(
         &self,
