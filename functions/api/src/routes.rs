@@ -29,7 +29,50 @@ pub struct Route {
     pub status: u16,
     pub response: Option<SchemaFn>,
     pub mount: fn() -> MethodRouter<AppState>,
+    /// What the route's Lambda may do to the table: the SAM template grants exactly this, and
+    /// a test checks it equals what the handler is seen to do.
+    pub iam: Iam,
 }
+
+/// DynamoDB actions and the partition key families (`dynamodb:LeadingKeys` patterns) a
+/// function needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Iam {
+    pub actions: &'static [&'static str],
+    pub keys: &'static [&'static str],
+}
+
+impl Iam {
+    pub const NONE: Iam = Iam {
+        actions: &[],
+        keys: &[],
+    };
+}
+
+const GET: &str = "dynamodb:GetItem";
+const PUT: &str = "dynamodb:PutItem";
+const UPDATE: &str = "dynamodb:UpdateItem";
+const QUERY: &str = "dynamodb:Query";
+const BATCH_GET: &str = "dynamodb:BatchGetItem";
+
+/// Key families (see store/DESIGN.md).
+const SLUG: &str = "SLUG#*";
+const TENANT: &str = "T#*";
+const USER: &str = "T#*#U#*";
+const EMAIL: &str = "T#*#EMAIL#*";
+const PARTNER: &str = "T#*#P#*";
+const CODE: &str = "T#*#CODE#*";
+const PARTNER_EXTERNAL_ID: &str = "T#*#PEXT#*";
+const DEAL: &str = "T#*#D#*";
+const API_KEY: &str = "APIKEY#*";
+pub const OUTBOX: &str = "T#*#OUTBOX#*";
+pub const DEAD_LETTER: &str = "DLQ#*";
+
+/// What the stream handler's function does to the table.
+pub const STREAM_IAM: Iam = Iam {
+    actions: &[BATCH_GET, GET, PUT, QUERY, UPDATE],
+    keys: &[TENANT, PARTNER, DEAL, OUTBOX, DEAD_LETTER],
+};
 
 pub static ROUTES: &[Route] = &[
     Route {
@@ -42,6 +85,10 @@ pub static ROUTES: &[Route] = &[
         status: 201,
         response: Some(schema_of::<c::CreateTenantResponse>),
         mount: || post(tenants::create),
+        iam: Iam {
+            actions: &[PUT],
+            keys: &[SLUG, TENANT, USER, EMAIL],
+        },
     },
     Route {
         id: "login",
@@ -53,6 +100,10 @@ pub static ROUTES: &[Route] = &[
         status: 200,
         response: Some(schema_of::<c::TokenResponse>),
         mount: || post(auth::login),
+        iam: Iam {
+            actions: &[GET],
+            keys: &[SLUG, USER, EMAIL],
+        },
     },
     Route {
         id: "get_program",
@@ -64,6 +115,10 @@ pub static ROUTES: &[Route] = &[
         status: 200,
         response: Some(schema_of::<c::Program>),
         mount: || get(program::get),
+        iam: Iam {
+            actions: &[GET],
+            keys: &[TENANT, USER, API_KEY],
+        },
     },
     Route {
         id: "update_program",
@@ -75,6 +130,10 @@ pub static ROUTES: &[Route] = &[
         status: 200,
         response: Some(schema_of::<c::Program>),
         mount: || put(program::update),
+        iam: Iam {
+            actions: &[GET, PUT],
+            keys: &[TENANT, USER, API_KEY],
+        },
     },
     Route {
         id: "create_partner",
@@ -86,6 +145,10 @@ pub static ROUTES: &[Route] = &[
         status: 201,
         response: Some(schema_of::<c::Partner>),
         mount: || post(partners::create),
+        iam: Iam {
+            actions: &[GET, PUT, UPDATE],
+            keys: &[TENANT, USER, API_KEY, PARTNER, CODE, PARTNER_EXTERNAL_ID],
+        },
     },
     Route {
         id: "get_partner",
@@ -97,6 +160,10 @@ pub static ROUTES: &[Route] = &[
         status: 200,
         response: Some(schema_of::<c::Partner>),
         mount: || get(partners::get),
+        iam: Iam {
+            actions: &[GET],
+            keys: &[USER, API_KEY, PARTNER],
+        },
     },
     Route {
         id: "put_deal",
@@ -108,6 +175,10 @@ pub static ROUTES: &[Route] = &[
         status: 201,
         response: Some(schema_of::<c::Deal>),
         mount: || put(deals::put),
+        iam: Iam {
+            actions: &[GET, PUT, QUERY],
+            keys: &[TENANT, USER, API_KEY, PARTNER, CODE, DEAL],
+        },
     },
     Route {
         id: "get_deal",
@@ -119,6 +190,10 @@ pub static ROUTES: &[Route] = &[
         status: 200,
         response: Some(schema_of::<c::Deal>),
         mount: || get(deals::get),
+        iam: Iam {
+            actions: &[GET, QUERY],
+            keys: &[USER, API_KEY, DEAL],
+        },
     },
     Route {
         id: "preview_commission",
@@ -130,28 +205,10 @@ pub static ROUTES: &[Route] = &[
         status: 200,
         response: Some(schema_of::<c::CommissionPreview>),
         mount: || get(deals::preview),
-    },
-    Route {
-        id: "get_my_wallet",
-        method: Method::GET,
-        path: "/v1/wallet",
-        summary: "The caller's wallet balance",
-        access: Access::Authenticated,
-        request: None,
-        status: 200,
-        response: Some(schema_of::<c::Wallet>),
-        mount: || get(wallets::mine),
-    },
-    Route {
-        id: "list_my_wallet_entries",
-        method: Method::GET,
-        path: "/v1/wallet/entries",
-        summary: "The caller's wallet entries, newest first",
-        access: Access::Authenticated,
-        request: None,
-        status: 200,
-        response: Some(schema_of::<c::WalletEntryPage>),
-        mount: || get(wallets::my_entries),
+        iam: Iam {
+            actions: &[BATCH_GET, GET],
+            keys: &[TENANT, USER, API_KEY, PARTNER, DEAL],
+        },
     },
     Route {
         id: "get_partner_wallet",
@@ -163,6 +220,10 @@ pub static ROUTES: &[Route] = &[
         status: 200,
         response: Some(schema_of::<c::Wallet>),
         mount: || get(wallets::of_partner),
+        iam: Iam {
+            actions: &[GET],
+            keys: &[TENANT, USER, API_KEY, PARTNER],
+        },
     },
     Route {
         id: "list_partner_wallet_entries",
@@ -174,6 +235,10 @@ pub static ROUTES: &[Route] = &[
         status: 200,
         response: Some(schema_of::<c::WalletEntryPage>),
         mount: || get(wallets::entries_of_partner),
+        iam: Iam {
+            actions: &[GET, QUERY],
+            keys: &[TENANT, USER, API_KEY, PARTNER],
+        },
     },
     Route {
         id: "create_api_key",
@@ -185,6 +250,10 @@ pub static ROUTES: &[Route] = &[
         status: 201,
         response: Some(schema_of::<c::ApiKeyCreated>),
         mount: || post(api_keys::create),
+        iam: Iam {
+            actions: &[GET, PUT],
+            keys: &[USER, API_KEY],
+        },
     },
     Route {
         id: "openapi",
@@ -196,6 +265,7 @@ pub static ROUTES: &[Route] = &[
         status: 200,
         response: None,
         mount: || get(crate::openapi::serve),
+        iam: Iam::NONE,
     },
 ];
 

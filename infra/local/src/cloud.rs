@@ -133,7 +133,11 @@ impl LocalCloud {
         }
         let handler = poller::handler(move |event| {
             let stream_handler = Arc::clone(&stream_handler);
-            async move { stream_handler.handle(event).await }
+            async move {
+                crate::requests::FUNCTION
+                    .scope("stream", stream_handler.handle(event))
+                    .await
+            }
         });
         let poller = Poller::spawn(dynamodb, streams, poller_config, handler);
 
@@ -146,6 +150,7 @@ impl LocalCloud {
             table_ready,
             poller: Arc::clone(poller.status()),
         };
+        let api = api.route_layer(axum::middleware::from_fn(attribute_to_function));
         let app = api.merge(local_routes(local_state)).fallback_service(
             axum::routing::any(static_or_not_found)
                 .with_state(config.app_dir.clone().map(Arc::new)),
@@ -239,6 +244,21 @@ impl Drop for LocalCloud {
         }
         // The poller's own Drop aborts its tasks.
     }
+}
+
+/// Attributes the DynamoDB requests of a route to its function, as its own Lambda would make them.
+async fn attribute_to_function(
+    path: axum::extract::MatchedPath,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let function = upline_api::routes::ROUTES
+        .iter()
+        .find(|route| route.path == path.as_str() && route.method == request.method())
+        .map_or("unknown", |route| route.id);
+    crate::requests::FUNCTION
+        .scope(function, next.run(request))
+        .await
 }
 
 fn local_routes(state: LocalState) -> Router {

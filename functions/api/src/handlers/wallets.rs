@@ -1,4 +1,5 @@
-//! Wallets: the caller's own, or any partner's for `manage_balances`.
+//! Wallets of any partner, for `manage_balances`. (A partner's own wallet comes with partner
+//! accounts.)
 
 use super::{entry_view, tenant_currency};
 use crate::AppState;
@@ -8,13 +9,6 @@ use crate::extract::ListParams;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use upline_contract::{Amount, PartnerId, Permission, TenantId, Wallet, WalletEntryPage};
-
-fn own_partner(caller: &Caller) -> Result<PartnerId, ApiError> {
-    caller
-        .user()
-        .and_then(|u| u.partner_id.clone())
-        .ok_or_else(|| ApiError::not_found("wallet").with_field("partner"))
-}
 
 async fn managed_partner(
     state: &AppState,
@@ -64,20 +58,6 @@ async fn entries(
             .collect(),
         next_cursor,
     }))
-}
-
-pub async fn mine(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Wallet>> {
-    let partner = own_partner(&caller)?;
-    wallet(&state, caller.tenant_id(), partner).await
-}
-
-pub async fn my_entries(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(params): Query<ListParams>,
-) -> ApiResult<Json<WalletEntryPage>> {
-    let partner = own_partner(&caller)?;
-    entries(&state, caller.tenant_id(), partner, params).await
 }
 
 pub async fn of_partner(
