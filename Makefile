@@ -9,13 +9,15 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 UPLINE_PORT ?= 8080
 export UPLINE_PORT
 
-.PHONY: help tools app dev test bench load
+.PHONY: help tools app dev test bench load lint-infra package coldstart
 
 help:
 	@echo "make tools  install what is missing (wasm32 target, DynamoDB Local + wasm-opt, wasm-bindgen-cli $(WASM_BINDGEN_VERSION), java, nextest)"
 	@echo "make app    build the portal into dist/"
 	@echo "make dev    run the local cloud on http://127.0.0.1:$(UPLINE_PORT) (data in .upline/)"
 	@echo "make test   everything CI checks: fmt, clippy, the app build, all tests against DynamoDB Local"
+	@echo "make package  release Lambda zips for arm64 (cargo-lambda + zig from PyPI), with their sizes"
+	@echo "make coldstart  cold-start proxy: a built bootstrap against a local Runtime API, median of 20"
 	@echo "make bench  criterion benchmark of the commission walk (not part of make test)"
 	@echo "make load   load run through a local cloud: deals/s, requests per deal (DEALS=500 CONCURRENCY=16)"
 
@@ -44,6 +46,12 @@ tools:
 	  echo "tools: installing a Java runtime for DynamoDB Local (apt-get install default-jre-headless)"; \
 	  apt-get install -y --no-install-recommends default-jre-headless; \
 	fi
+	@if [ -x .venv/bin/cfn-lint ] && .venv/bin/pip freeze 2>/dev/null | grep -qx 'cfn-lint==1.58.0'; then \
+	  echo "tools: cfn-lint and aws-sam-translator present (.venv)"; \
+	else \
+	  echo "tools: installing cfn-lint and aws-sam-translator into .venv (pip)"; \
+	  python3 -m venv .venv && .venv/bin/pip install -q -r infra/requirements-lint.txt; \
+	fi
 	@if cargo nextest --version > /dev/null 2>&1; then \
 	  echo "tools: cargo-nextest present"; \
 	else \
@@ -64,6 +72,7 @@ dev: tools app
 # upline-app only builds for wasm32: it is linted for that target and left out of host runs.
 test: tools
 	cargo fmt --all -- --check
+	$(MAKE) --no-print-directory lint-infra
 	cargo clippy --workspace --exclude upline-app --all-targets -- -D warnings
 	cargo clippy -p upline-app --target wasm32-unknown-unknown --all-targets -- -D warnings
 	app/build.sh dist
@@ -80,3 +89,22 @@ CONCURRENCY ?= 16
 load: tools
 	cargo build --release -p upline-tests --bin upline-load
 	$(TARGET_DIR)/release/upline-load $(DEALS) $(CONCURRENCY)
+
+# The SAM template is generated from the code; its freshness is a test, its lint is this.
+lint-infra:
+	cargo run -q -p upline-sam -- --check
+	.venv/bin/python infra/lint.py
+
+LAMBDA_DIR := $(TARGET_DIR)/lambda/arm64
+package: tools
+	@if [ -x .venv/bin/cargo-lambda ]; then echo "package: cargo-lambda present (.venv)"; else \
+	  echo "package: installing cargo-lambda and zig into .venv (pip)"; .venv/bin/pip install -q -r infra/requirements-package.txt; fi
+	@rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || { echo "package: adding the aarch64 target"; rustup target add aarch64-unknown-linux-gnu; }
+	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip \
+	  --lambda-dir $(LAMBDA_DIR) -p upline-api -p upline-stream
+	@for zip in $(LAMBDA_DIR)/*/bootstrap.zip; do \
+	  printf 'package: %-40s %6d KiB\n' "$$zip" $$(( $$(stat -c %s "$$zip") / 1024 )); done
+
+coldstart:
+	cargo build --release -p upline-api --bin upline-api -p upline-local --bin upline-coldstart
+	$(TARGET_DIR)/release/upline-coldstart $(TARGET_DIR)/release/upline-api 20

@@ -184,6 +184,11 @@ async fn plans_that_cannot_work_are_refused_with_their_path() {
             "plan.rules[0].on.deal_status",
         ),
         (json!({"min_payout": "-5"}), "min_payout"),
+        (json!({"min_payout": "1000000000000.01"}), "min_payout"),
+        (
+            json!({"plan": {"rules": [{"on": {"deal_status": "won"}, "levels": [{"fixed": "79228162514264337593543950335"}]}]}}),
+            "plan.rules[0].levels[0]",
+        ),
         (json!({"currency": "USD"}), "currency"),
         (
             json!({"widget_origins": ["https://shop.example/path"]}),
@@ -312,4 +317,67 @@ async fn the_openapi_document_describes_every_route() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(health, (StatusCode::OK, json!({"status": "ok"})));
+}
+
+#[tokio::test]
+async fn oversized_ids_cursors_and_odd_query_strings_get_json_errors_not_500() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("odd-input").await;
+    let partner = app.create_partner(&tenant, "P", None).await;
+    let huge = "x".repeat(3000);
+    let (status, body) = app
+        .post(
+            "/v1/auth/login",
+            None,
+            json!({"tenant": huge, "email": "a@b.co", "password": "whatever-long"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    for path in [
+        format!("/v1/partners/{huge}"),
+        format!("/v1/partners/{huge}/wallet"),
+        "/v1/partners/%FF".to_owned(),
+    ] {
+        let (status, body) = app.get(&path, &tenant.token).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+        assert!(body["error"]["code"].is_string(), "{body}");
+    }
+    let (status, body) = app
+        .put_deal(
+            &tenant,
+            "d-1",
+            "10.00",
+            "won",
+            &upline_contract::PartnerId(huge.clone()),
+        )
+        .await;
+    assert_eq!(
+        (status, field(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("partner_id"))
+    );
+    let entries = format!("/v1/partners/{partner}/wallet/entries");
+    let (status, body) = app
+        .get(
+            &format!("{entries}?cursor={}", "A".repeat(2000)),
+            &tenant.token,
+        )
+        .await;
+    assert_eq!(
+        (status, field(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("cursor"))
+    );
+    let (status, body) = app
+        .get(&format!("{entries}?limit=1&limit=2"), &tenant.token)
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_query"))
+    );
+    let (status, body) = app
+        .get(&format!("{entries}?limit=500"), &tenant.token)
+        .await;
+    assert_eq!(
+        (status, field(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("limit"))
+    );
 }

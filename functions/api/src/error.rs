@@ -36,7 +36,7 @@ impl ApiError {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_field",
-            format!("{field} {message}"),
+            format!("{field}: {message}"),
         )
         .with_field(field)
     }

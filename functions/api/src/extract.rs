@@ -3,9 +3,10 @@
 //! list parameters.
 
 use crate::error::ApiError;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 /// JSON bodies are small; anything larger is a mistake or an attack.
@@ -46,8 +47,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
 /// Parses JSON, naming the field at fault for a value of the wrong shape.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         if !inner.is_data() {
@@ -75,7 +76,39 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             format!("{field}: {message}"),
         )
         .with_field(field)
-    })
+    })?;
+    // Nothing but whitespace may follow the document.
+    deserializer
+        .end()
+        .map_err(|err| ApiError::malformed(format!("the body is not valid JSON: {err}")))?;
+    Ok(value)
+}
+
+/// One path parameter; one that cannot be decoded names nothing that exists.
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| PathParam(value))
+            .map_err(|_| ApiError::not_found("resource"))
+    }
+}
+
+/// Query parameters, with the error contract's body when they do not parse.
+pub struct QueryParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|Query(value)| QueryParams(value))
+            .map_err(|err| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", err.body_text()))
+    }
 }
 
 /// `?limit=` (1–100, default 50) and `?cursor=`.
@@ -86,6 +119,24 @@ pub struct ListParams {
 }
 
 impl ListParams {
+    /// The cursor a previous page returned: an entry id, so short and URL-safe.
+    pub fn cursor(&self) -> Result<Option<&str>, ApiError> {
+        match self.cursor.as_deref() {
+            Some(cursor)
+                if cursor.len() > 300
+                    || !cursor.bytes().all(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')
+                    }) =>
+            {
+                Err(ApiError::invalid(
+                    "cursor",
+                    "is not a cursor this list returned",
+                ))
+            }
+            cursor => Ok(cursor),
+        }
+    }
+
     pub fn limit(&self) -> Result<i32, ApiError> {
         match &self.limit {
             None => Ok(50),
@@ -111,6 +162,12 @@ mod tests {
     #[test]
     fn malformed_json_is_a_400() {
         assert_eq!(field_of("{\"slug\":").0, StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn trailing_garbage_after_the_document_is_malformed() {
+        let body = r#"{"slug":"acme","name":"Acme","currency":"EUR","owner":{"email":"a@b.co","password":"x","name":"A"}} garbage"#;
+        assert_eq!(field_of(body).0, StatusCode::BAD_REQUEST);
     }
 
     #[test]

@@ -287,7 +287,8 @@ pub struct Deal {
     pub created_at: String,
     pub updated_at: String,
     pub history: Vec<StatusChange>,
-    /// What the commission walk has credited or reversed for this deal so far.
+    /// What the deal has earned and not had reversed, per partner and level (the wallets'
+    /// entries keep the whole history of credits and reversals).
     pub commissions: Vec<Commission>,
 }
 

@@ -7,6 +7,9 @@ use upline_contract::{Amount, Currency, LevelReward, Plan, Rule, Tier, Trigger};
 /// which DynamoDB caps at 100 actions.
 pub const MAX_LEVELS: usize = 20;
 pub const MAX_RULES: usize = 20;
+/// The largest amount anywhere in a program or a deal: far beyond any real one, and far inside
+/// exact decimals even summed over millions of entries.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
 pub const MAX_TIERS: usize = 50;
 const MAX_STATUS_LEN: usize = 64;
 
@@ -23,6 +26,23 @@ fn error(field: impl Into<String>, message: impl Into<String>) -> PlanError {
         field: field.into(),
         message: message.into(),
     }
+}
+
+/// A non-negative amount in the currency's minor units, at most [`MAX_AMOUNT`].
+pub fn check_amount(
+    currency: Currency,
+    amount: Decimal,
+    field: impl Into<String>,
+    what: &str,
+) -> Result<Decimal, PlanError> {
+    let field = field.into();
+    let amount = currency
+        .check_amount(amount)
+        .map_err(|e| error(field.clone(), format!("{what} {e}")))?;
+    if amount > Decimal::from(MAX_AMOUNT) {
+        return Err(error(field, format!("{what} must not exceed {MAX_AMOUNT}")));
+    }
+    Ok(amount)
 }
 
 /// A new program's plan: deals entering `won` earn the referring partner 10 %.
@@ -101,9 +121,7 @@ pub fn validate_plan(
             match level {
                 LevelReward::Percent(percent) => validate_percent(*percent, field)?,
                 LevelReward::Fixed(amount) => {
-                    currency
-                        .check_amount(amount.value())
-                        .map_err(|e| error(field, format!("fixed amount {e}")))?;
+                    check_amount(currency, amount.value(), field, "fixed amount")?;
                 }
             }
         }
@@ -131,9 +149,12 @@ fn validate_tiers(
     }
     for (t, tier) in tiers.iter().enumerate() {
         let at = format!("{field}[{t}]");
-        currency
-            .check_amount(tier.from.value())
-            .map_err(|e| error(format!("{at}.from"), format!("turnover {e}")))?;
+        check_amount(
+            currency,
+            tier.from.value(),
+            format!("{at}.from"),
+            "turnover",
+        )?;
         validate_percent(tier.percent, format!("{at}.percent"))?;
         if t > 0 && tier.from <= tiers[t - 1].from {
             return Err(error(

@@ -16,7 +16,9 @@ use upline_contract::{Currency, LevelReward, PartnerId, Plan, Trigger};
 pub struct DealLedger {
     /// The last transition applied (0 = none).
     pub applied_seq: u64,
-    /// Every credit and reversal, in order.
+    /// The accruals since the last reversal, in order. A reversal cancels them exactly and
+    /// clears them, so the ledger (kept in one item) stays bounded however often a deal flips
+    /// between earning and reversed; the wallets' entries keep the whole history.
     pub lines: Vec<Accrued>,
     /// Rules that earned and were not reversed since, with the deal amount they counted toward
     /// level 1's turnover. A rule in here does not earn again until a reversal clears it.
@@ -42,18 +44,11 @@ pub enum CreditKind {
 }
 
 impl DealLedger {
-    /// Accruals not yet reversed: those after the last reversal.
+    /// Accruals not yet reversed.
     pub fn outstanding(&self) -> impl Iterator<Item = &Accrued> {
-        let last_reversal = self
-            .lines
-            .iter()
-            .filter(|line| line.kind == CreditKind::Reversal)
-            .map(|line| line.seq)
-            .max()
-            .unwrap_or(0);
         self.lines
             .iter()
-            .filter(move |line| line.kind == CreditKind::Accrual && line.seq > last_reversal)
+            .filter(|line| line.kind == CreditKind::Accrual)
     }
 
     /// The net of every line for one partner: what this deal has left in their wallet.
@@ -166,7 +161,7 @@ fn reverse(
         .into_iter()
         .map(|(rule, amount)| (rule, -amount))
         .collect();
-    record(ledger, input.seq, &credits);
+    ledger.lines.clear();
     (credits, turnover_changes)
 }
 

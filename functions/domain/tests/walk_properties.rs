@@ -127,6 +127,9 @@ proptest! {
     ) {
         let chain = chain(depth);
         let (ledger, credits) = run(&plan, &chain, Decimal::new(cents, 2), &statuses);
+        // The ledger lives in one item: however the deal flips, it holds one earning cycle.
+        let bound: usize = plan.rules.iter().map(|r| r.levels.len()).sum();
+        prop_assert!(ledger.lines.len() <= bound, "{} lines", ledger.lines.len());
         let mut levels_seen = HashSet::new();
         let mut partners_seen = HashSet::new();
         for (seq, credit) in &credits {

@@ -16,6 +16,9 @@ pub enum StoreError {
     /// Throttled, a transaction conflict, or a server hiccup: the same request may succeed later.
     #[error("transient: {0}")]
     Transient(String),
+    /// DynamoDB refused the request itself (e.g. an item over 400 KB): retrying cannot help.
+    #[error("invalid request: {0}")]
+    Invalid(String),
     #[error("unavailable: {0}")]
     Unavailable(String),
     #[error("corrupt item: {0}")]
@@ -94,5 +97,11 @@ impl StoreError {
 
     pub fn is_transient(&self) -> bool {
         matches!(self, StoreError::Transient(_))
+    }
+
+    /// True when the same request can never succeed: the data or the request itself is wrong.
+    /// Anything else (including an SDK error we cannot classify) may pass on a retry.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, StoreError::Corrupt(_) | StoreError::Invalid(_))
     }
 }

@@ -23,6 +23,14 @@ pub struct Key {
     pub sk: String,
 }
 
+impl Key {
+    /// DynamoDB's key limits (2048 bytes partition, 1024 sort): a longer key names no item, so
+    /// reads answer "not found" instead of sending a request DynamoDB would refuse.
+    pub fn can_exist(&self) -> bool {
+        self.pk.len() <= 2048 && self.sk.len() <= 1024
+    }
+}
+
 fn key(pk: String, sk: impl Into<String>) -> Key {
     Key { pk, sk: sk.into() }
 }

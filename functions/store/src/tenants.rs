@@ -119,6 +119,9 @@ impl Store {
 
     /// One strongly consistent GetItem.
     pub async fn get(&self, key: &keys::Key) -> Result<Option<crate::item::Item>, StoreError> {
+        if !key.can_exist() {
+            return Ok(None);
+        }
         let output = self
             .client
             .get_item()

@@ -83,9 +83,13 @@ impl Store {
 
     /// Strongly consistent BatchGetItem, retrying unprocessed keys.
     pub(crate) async fn batch_get(&self, wanted: &[keys::Key]) -> Result<Vec<Item>, StoreError> {
+        let wanted: Vec<&keys::Key> = wanted.iter().filter(|key| key.can_exist()).collect();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut pending = Some(
             KeysAndAttributes::builder()
-                .set_keys(Some(wanted.iter().map(key_item).collect()))
+                .set_keys(Some(wanted.iter().map(|key| key_item(key)).collect()))
                 .consistent_read(true)
                 .build()
                 .map_err(StoreError::build)?,

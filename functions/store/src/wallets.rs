@@ -85,8 +85,11 @@ impl Store {
         tenant: &TenantId,
         partners: &[PartnerId],
     ) -> Result<Vec<(PartnerId, Decimal)>, StoreError> {
-        let mut balances = Vec::with_capacity(partners.len());
-        for chunk in partners.chunks(100) {
+        let mut unique = partners.to_vec();
+        unique.sort();
+        unique.dedup(); // BatchGetItem refuses a key twice
+        let mut balances = Vec::with_capacity(unique.len());
+        for chunk in unique.chunks(100) {
             let wanted: Vec<keys::Key> = chunk.iter().map(|p| keys::wallet(tenant, p)).collect();
             for item in self.batch_get(&wanted).await? {
                 let view = View(&item);

@@ -40,11 +40,13 @@ pub enum RecordError {
 }
 
 impl From<StoreError> for RecordError {
+    /// Only what can never succeed is permanent; an unclassified failure is retried, so a
+    /// network hiccup can never park an accrual.
     fn from(err: StoreError) -> Self {
-        if err.is_transient() {
-            RecordError::Transient(err.to_string())
+        if err.is_permanent() {
+            RecordError::Permanent(err.to_string())
         } else {
-            RecordError::Permanent(format!("{err}: {:?}", std::error::Error::source(&err)))
+            RecordError::Transient(format!("{err}: {:?}", std::error::Error::source(&err)))
         }
     }
 }

@@ -7,6 +7,10 @@ use std::pin::Pin;
 use upline_store::outbox::OutboxRecord;
 use upline_store::{Store, Timestamp};
 
+/// After this many failed attempts a notification is marked `failed` and left for an operator,
+/// so an undeliverable address never holds up the stream behind it.
+pub const MAX_DELIVERY_ATTEMPTS: u64 = 5;
+
 /// One email/SMS/webhook message handed to a delivery channel.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Message {
@@ -38,9 +42,9 @@ pub(crate) async fn deliver_notification(
 ) -> Result<(), RecordError> {
     let tenant = &notification.tenant_id;
     let current = store.outbox_item(tenant, &notification.id).await?;
-    if current.as_ref().is_none_or(|item| item.status == "sent") {
-        return Ok(());
-    }
+    let Some(current) = current.filter(|item| item.status == "pending") else {
+        return Ok(()); // delivered (or given up) by an earlier delivery of this record
+    };
     let Some(partner) = store.partner(tenant, &notification.partner_id).await? else {
         return Err(RecordError::Permanent(format!(
             "notification {} has no partner",
@@ -49,17 +53,22 @@ pub(crate) async fn deliver_notification(
     };
     let message = render(notification, &partner.name, &partner.email);
     let now = Timestamp::now().rfc3339;
-    match deliver.deliver(message).await {
-        Ok(()) => Ok(store
+    let Err(err) = deliver.deliver(message).await else {
+        return Ok(store
             .record_delivery(tenant, &notification.id, "sent", None, &now)
-            .await?),
-        Err(err) => {
-            store
-                .record_delivery(tenant, &notification.id, "pending", Some(&err.0), &now)
-                .await?;
-            Err(RecordError::Transient(err.to_string()))
-        }
+            .await?);
+    };
+    if current.attempts + 1 >= MAX_DELIVERY_ATTEMPTS {
+        store
+            .record_delivery(tenant, &notification.id, "failed", Some(&err.0), &now)
+            .await?;
+        tracing::error!(id = %notification.id, error = %err, "notification failed for good");
+        return Ok(());
     }
+    store
+        .record_delivery(tenant, &notification.id, "pending", Some(&err.0), &now)
+        .await?;
+    Err(RecordError::Transient(err.to_string()))
 }
 
 fn render(notification: &OutboxRecord, name: &str, email: &str) -> Message {

@@ -310,9 +310,11 @@ impl Supervisor {
             if shards.contains_key(shard_id) {
                 continue;
             }
-            // A parent still listed must be finished first; one trimmed away is long done.
+            // A parent must be finished first: one still listed, or one we are still working
+            // through (it may have been trimmed from the listing meanwhile). One trimmed away
+            // and never seen by us is long done.
             if let Some(parent) = &info.parent
-                && listed_ids.contains(parent.as_str())
+                && (listed_ids.contains(parent.as_str()) || shards.contains_key(parent))
                 && !matches!(shards.get(parent), Some(ShardState::Finished))
             {
                 continue;

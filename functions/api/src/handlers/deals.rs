@@ -6,11 +6,10 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::JsonBody;
+use crate::extract::{JsonBody, PathParam, QueryParams};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use rust_decimal::Decimal;
 use upline_contract::{
     Amount, Commission, CommissionPreview, Deal, PartnerId, PutDealRequest, StatusChange, TenantId,
     Trigger,
@@ -19,13 +18,10 @@ use upline_domain::{WalkInput, plan, validate, walk};
 use upline_store::Timestamp;
 use upline_store::deals::{DealHistory, DealRecord, SaveDealError, TransitionRecord};
 
-/// Deal amounts above this are refused: far beyond any real deal, far within exact decimals.
-const MAX_DEAL_AMOUNT: i64 = 1_000_000_000_000;
-
 pub async fn put(
     State(state): State<AppState>,
     caller: Caller,
-    Path(external_id): Path<String>,
+    PathParam(external_id): PathParam,
     JsonBody(request): JsonBody<PutDealRequest>,
 ) -> ApiResult<(StatusCode, Json<Deal>)> {
     caller.require_backend_or_staff()?;
@@ -39,15 +35,8 @@ pub async fn put(
             format!("must be the program's currency, {currency}"),
         ));
     }
-    let amount = currency
-        .check_amount(request.amount.value())
-        .map_err(|e| ApiError::invalid("amount", e))?;
-    if amount > Decimal::from(MAX_DEAL_AMOUNT) {
-        return Err(ApiError::invalid(
-            "amount",
-            format!("must not exceed {MAX_DEAL_AMOUNT}"),
-        ));
-    }
+    let amount = plan::check_amount(currency, request.amount.value(), "amount", "the amount")
+        .map_err(|e| ApiError::invalid(e.field, e.message))?;
 
     // Optimistic: read, decide, write conditionally on what was read; retry on a race.
     for _ in 0..5 {
@@ -211,7 +200,7 @@ fn deal_view(history: DealHistory) -> Deal {
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
-    Path(external_id): Path<String>,
+    PathParam(external_id): PathParam,
 ) -> ApiResult<Json<Deal>> {
     caller.require_backend_or_staff()?;
     validate::external_id(&external_id).map_err(|_| ApiError::not_found("deal"))?;
@@ -232,8 +221,8 @@ pub struct PreviewParams {
 pub async fn preview(
     State(state): State<AppState>,
     caller: Caller,
-    Path(external_id): Path<String>,
-    Query(params): Query<PreviewParams>,
+    PathParam(external_id): PathParam,
+    QueryParams(params): QueryParams<PreviewParams>,
 ) -> ApiResult<Json<CommissionPreview>> {
     caller.require_backend_or_staff()?;
     let tenant = caller.tenant_id();

@@ -4,9 +4,9 @@ use super::{new_id, partner_view};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::JsonBody;
+use crate::extract::{JsonBody, PathParam};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use rand::Rng;
 use upline_contract::{CreatePartnerRequest, Partner, PartnerId, Permission, TenantId};
@@ -105,7 +105,7 @@ async fn next_external_id(state: &AppState, tenant: &TenantId) -> Result<String,
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> ApiResult<Json<Partner>> {
     let partner = state
         .store

@@ -75,10 +75,13 @@ fn merged(current: Program, request: UpdateProgramRequest) -> Result<Program, Ap
             .unwrap_or(current.reversal_statuses),
         widget_origins: request.widget_origins.unwrap_or(current.widget_origins),
     };
-    let min_payout = program
-        .currency
-        .check_amount(program.min_payout.value())
-        .map_err(|e| ApiError::invalid("min_payout", e))?;
+    let min_payout = plan::check_amount(
+        program.currency,
+        program.min_payout.value(),
+        "min_payout",
+        "the minimum payout",
+    )
+    .map_err(|e| ApiError::invalid(e.field, e.message))?;
     validate::render_external_id(&program.external_id_template, 1)
         .map_err(|m| ApiError::invalid("external_id_template", m))?;
     validate_plan(&program.plan, program.currency, &program.reversal_statuses)

@@ -5,9 +5,9 @@ use super::{entry_view, tenant_currency};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ListParams;
+use crate::extract::{ListParams, PathParam, QueryParams};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use upline_contract::{Amount, PartnerId, Permission, TenantId, Wallet, WalletEntryPage};
 
 async fn managed_partner(
@@ -48,7 +48,7 @@ async fn entries(
     let limit = params.limit()?;
     let (entries, next_cursor) = state
         .store
-        .entries(tenant, &partner, params.cursor.as_deref(), limit)
+        .entries(tenant, &partner, params.cursor()?, limit)
         .await?;
     let currency = tenant_currency(state, tenant).await?;
     Ok(Json(WalletEntryPage {
@@ -63,7 +63,7 @@ async fn entries(
 pub async fn of_partner(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> ApiResult<Json<Wallet>> {
     let partner = managed_partner(&state, &caller, id).await?;
     wallet(&state, caller.tenant_id(), partner).await
@@ -72,8 +72,8 @@ pub async fn of_partner(
 pub async fn entries_of_partner(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
-    Query(params): Query<ListParams>,
+    PathParam(id): PathParam,
+    QueryParams(params): QueryParams<ListParams>,
 ) -> ApiResult<Json<WalletEntryPage>> {
     let partner = managed_partner(&state, &caller, id).await?;
     entries(&state, caller.tenant_id(), partner, params).await

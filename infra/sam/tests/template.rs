@@ -1,0 +1,188 @@
+//! The committed SAM template agrees with the code: routes, functions, policies and table.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use upline_api::routes::{ROUTES, STREAM_IAM};
+use upline_sam::function_name;
+use upline_store::schema::TABLE;
+
+fn template_on_disk() -> Value {
+    let text =
+        std::fs::read_to_string(upline_sam::template_path()).expect("infra/template.yaml exists");
+    serde_yaml::from_str(&text).expect("the template is YAML")
+}
+
+#[test]
+fn the_committed_template_is_what_the_code_generates() {
+    let on_disk = std::fs::read_to_string(upline_sam::template_path()).unwrap();
+    assert!(
+        on_disk == upline_sam::template_yaml(),
+        "infra/template.yaml is stale: run `cargo run -p upline-sam`"
+    );
+}
+
+#[test]
+fn every_route_has_its_own_function_and_the_http_api_serves_nothing_else() {
+    let template = template_on_disk();
+    let resources = template["Resources"].as_object().unwrap();
+    let served: BTreeSet<(String, String, String)> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+        .flat_map(|(name, r)| {
+            r["Properties"]["Events"]
+                .as_object()
+                .unwrap()
+                .values()
+                .filter(|e| e["Type"] == "HttpApi")
+                .map(move |e| {
+                    (
+                        name.clone(),
+                        e["Properties"]["Method"].as_str().unwrap().to_owned(),
+                        e["Properties"]["Path"].as_str().unwrap().to_owned(),
+                    )
+                })
+        })
+        .collect();
+    let routes: BTreeSet<(String, String, String)> = ROUTES
+        .iter()
+        .map(|r| {
+            (
+                function_name(r.id),
+                r.method.as_str().to_owned(),
+                r.path.to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(served, routes);
+    for route in ROUTES {
+        let function = &resources[&function_name(route.id)];
+        assert_eq!(
+            function["Properties"]["Environment"]["Variables"]["UPLINE_ROUTE"],
+            route.id
+        );
+        assert_eq!(
+            function["Metadata"]["BuildProperties"]["Binary"],
+            "upline-api"
+        );
+    }
+}
+
+fn table_statement(function: &Value) -> Option<&Value> {
+    function["Properties"]["Policies"][0]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["Action"].as_array().is_some_and(|a| {
+                a.iter()
+                    .any(|a| a.as_str().unwrap().starts_with("dynamodb:"))
+            })
+        })
+}
+
+fn strings(value: &Value) -> BTreeSet<String> {
+    value
+        .as_array()
+        .map(|a| a.iter().map(|v| v.as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn each_function_is_granted_its_declared_actions_on_its_declared_keys_only() {
+    let template = template_on_disk();
+    let resources = &template["Resources"];
+    let mut checked = vec![("StreamFunction".to_owned(), STREAM_IAM)];
+    checked.extend(ROUTES.iter().map(|r| (function_name(r.id), r.iam)));
+    for (name, iam) in checked {
+        let statement = table_statement(&resources[&name]);
+        if iam.actions.is_empty() {
+            assert!(statement.is_none(), "{name} may touch the table");
+            continue;
+        }
+        let statement = statement.unwrap_or_else(|| panic!("{name} has no table statement"));
+        assert_eq!(
+            strings(&statement["Action"]),
+            iam.actions.iter().map(|a| a.to_string()).collect(),
+            "{name}"
+        );
+        let keys = &statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+        assert_eq!(
+            strings(keys),
+            iam.keys.iter().map(|k| k.to_string()).collect(),
+            "{name}"
+        );
+        let everything = resources.as_object().unwrap().values().any(|r| {
+            r["Properties"]["Policies"]
+                .to_string()
+                .contains("\"dynamodb:*\"")
+        });
+        assert!(!everything, "no function may have dynamodb:*");
+    }
+}
+
+#[test]
+fn the_table_matches_the_schema_the_code_creates() {
+    let template = template_on_disk();
+    let table = &template["Resources"]["Table"]["Properties"];
+    assert_eq!(table["KeySchema"][0]["AttributeName"], TABLE.pk);
+    assert_eq!(table["KeySchema"][1]["AttributeName"], TABLE.sk);
+    assert_eq!(
+        table["StreamSpecification"]["StreamViewType"],
+        TABLE.stream_view
+    );
+    assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(table["DeletionProtectionEnabled"], true);
+    let indexes: Vec<(String, String, String)> = table["GlobalSecondaryIndexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["IndexName"].as_str().unwrap().into(),
+                i["KeySchema"][0]["AttributeName"].as_str().unwrap().into(),
+                i["KeySchema"][1]["AttributeName"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String, String)> = TABLE
+        .indexes
+        .iter()
+        .map(|i| (i.name.into(), i.pk.into(), i.sk.into()))
+        .collect();
+    assert_eq!(indexes, expected);
+}
+
+#[test]
+fn the_stream_mapping_filters_retries_bounded_and_parks_failures() {
+    let template = template_on_disk();
+    let mapping = &template["Resources"]["StreamFunction"]["Properties"]["Events"]["TableStream"]["Properties"];
+    assert_eq!(
+        mapping["FunctionResponseTypes"][0],
+        "ReportBatchItemFailures"
+    );
+    assert_eq!(mapping["BisectBatchOnFunctionError"], true);
+    assert!(mapping["MaximumRetryAttempts"].as_u64().unwrap() <= 10);
+    assert!(mapping["MaximumRecordAgeInSeconds"].as_u64().unwrap() <= 86_400);
+    assert_eq!(mapping["DestinationConfig"]["OnFailure"]["Type"], "SQS");
+    let pattern: Value = serde_json::from_str(
+        mapping["FilterCriteria"]["Filters"][0]["Pattern"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        strings(&pattern["dynamodb"]["NewImage"]["entity"]["S"]),
+        upline_sam::STREAM_ENTITIES
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
+    );
+    assert_eq!(
+        strings(&pattern["eventName"]),
+        BTreeSet::from(["INSERT".to_owned()])
+    );
+}
