@@ -261,18 +261,10 @@ impl Store {
     }
 
     async fn write_deal(&self, actions: Vec<TransactWriteItem>) -> Result<(), SaveDealError> {
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) => match StoreError::transaction(err) {
-                StoreError::ConditionFailed { .. } => Err(SaveDealError::Concurrent),
-                other => Err(other.into()),
-            },
+        match self.transact(actions).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::ConditionFailed { .. }) => Err(SaveDealError::Concurrent),
+            Err(other) => Err(other.into()),
         }
     }
 }

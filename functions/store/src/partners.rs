@@ -113,23 +113,15 @@ impl Store {
                 ),
             )?,
         ];
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) => match StoreError::transaction(err) {
-                StoreError::ConditionFailed { failed } if failed.contains(&1) => {
-                    Err(CreatePartnerError::ReferralCodeTaken)
-                }
-                StoreError::ConditionFailed { failed } if failed.contains(&2) => {
-                    Err(CreatePartnerError::ExternalIdTaken)
-                }
-                other => Err(other.into()),
-            },
+        match self.transact(actions).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::ConditionFailed { failed }) if failed.contains(&1) => {
+                Err(CreatePartnerError::ReferralCodeTaken)
+            }
+            Err(StoreError::ConditionFailed { failed }) if failed.contains(&2) => {
+                Err(CreatePartnerError::ExternalIdTaken)
+            }
+            Err(other) => Err(other.into()),
         }
     }
 

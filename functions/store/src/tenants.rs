@@ -86,20 +86,12 @@ impl Store {
         for item in user_items(owner) {
             actions.push(put_new(&self.table, item)?);
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) => match StoreError::transaction(err) {
-                StoreError::ConditionFailed { failed } if failed.contains(&0) => {
-                    Err(CreateTenantError::SlugTaken)
-                }
-                other => Err(other.into()),
-            },
+        match self.transact(actions).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::ConditionFailed { failed }) if failed.contains(&0) => {
+                Err(CreateTenantError::SlugTaken)
+            }
+            Err(other) => Err(other.into()),
         }
     }
 
@@ -115,6 +107,18 @@ impl Store {
             .await?
             .map(|item| tenant_from(&View(&item)))
             .transpose()
+    }
+
+    /// One TransactWriteItems; a failed condition comes back as `ConditionFailed` with the
+    /// indexes of the actions at fault.
+    pub(crate) async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(StoreError::transaction)
     }
 
     /// One strongly consistent GetItem.

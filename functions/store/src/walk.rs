@@ -125,18 +125,10 @@ impl Store {
         if actions.len() > MAX_TRANSACTION_ACTIONS {
             return Err(ApplyWalkError::TooLarge(actions.len()));
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) => match StoreError::transaction(err) {
-                StoreError::ConditionFailed { .. } => Err(ApplyWalkError::Concurrent),
-                other => Err(other.into()),
-            },
+        match self.transact(actions).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::ConditionFailed { .. }) => Err(ApplyWalkError::Concurrent),
+            Err(other) => Err(other.into()),
         }
     }
 
