@@ -1,8 +1,8 @@
 //! Deals and their status transitions. A status change writes the deal and an immutable
 //! transition item in one transaction; the transition's INSERT on the stream runs the walk.
 
-use crate::item::{Item, ItemBuilder, View, n, s};
-use crate::tenants::put_new;
+use crate::item::{Item, ItemBuilder, View, n};
+use crate::ops::put_new;
 use crate::{Store, StoreError, Timestamp, keys};
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use rust_decimal::Decimal;
@@ -192,38 +192,6 @@ impl Store {
             .iter()
             .map(|item| transition_from(&View(item)))
             .collect()
-    }
-
-    /// Every item of a partition, optionally with the sort key between two bounds.
-    pub(crate) async fn query_partition(
-        &self,
-        pk: &str,
-        sk_between: Option<(String, String)>,
-    ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .expression_attribute_values(":pk", s(pk))
-                .set_exclusive_start_key(start);
-            query = match &sk_between {
-                Some((low, high)) => query
-                    .key_condition_expression("pk = :pk AND sk BETWEEN :low AND :high")
-                    .expression_attribute_values(":low", s(low))
-                    .expression_attribute_values(":high", s(high)),
-                None => query.key_condition_expression("pk = :pk"),
-            };
-            let output = query.send().await.map_err(StoreError::sdk)?;
-            items.extend(output.items.unwrap_or_default());
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
     }
 
     /// A new deal and its first transition (entering its initial status).

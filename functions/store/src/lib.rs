@@ -8,6 +8,7 @@ pub mod deals;
 mod error;
 pub mod item;
 pub mod keys;
+mod ops;
 pub mod outbox;
 pub mod partners;
 pub mod program;

@@ -1,7 +1,7 @@
 //! Partners: the item carries its whole ancestor path, so the walk reads a chain in one request.
 
 use crate::item::{ItemBuilder, View, n};
-use crate::tenants::put_new;
+use crate::ops::put_new;
 use crate::{Store, StoreError, keys};
 use aws_sdk_dynamodb::types::ReturnValue;
 use upline_contract::{PartnerId, TenantId, UserId};

@@ -1,10 +1,10 @@
 //! Tenants: created with their owner and default program in one transaction; found by slug.
 
-use crate::item::{ItemBuilder, View, key_item};
+use crate::item::{ItemBuilder, View};
+use crate::ops::put_new;
 use crate::program::program_item;
 use crate::users::{UserRecord, user_items};
 use crate::{Store, StoreError, keys};
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use upline_contract::{Currency, Program, TenantId};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -44,22 +44,6 @@ fn tenant_from(view: &View) -> Result<TenantRecord, StoreError> {
             .map_err(|_| StoreError::Corrupt("tenant currency".into()))?,
         created_at: view.s("created_at")?.to_owned(),
     })
-}
-
-pub(crate) fn put_new(
-    table: &str,
-    item: crate::item::Item,
-) -> Result<TransactWriteItem, StoreError> {
-    Ok(TransactWriteItem::builder()
-        .put(
-            Put::builder()
-                .table_name(table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map_err(StoreError::build)?,
-        )
-        .build())
 }
 
 impl Store {
@@ -107,34 +91,5 @@ impl Store {
             .await?
             .map(|item| tenant_from(&View(&item)))
             .transpose()
-    }
-
-    /// One TransactWriteItems; a failed condition comes back as `ConditionFailed` with the
-    /// indexes of the actions at fault.
-    pub(crate) async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<(), StoreError> {
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(StoreError::transaction)
-    }
-
-    /// One strongly consistent GetItem.
-    pub async fn get(&self, key: &keys::Key) -> Result<Option<crate::item::Item>, StoreError> {
-        if !key.can_exist() {
-            return Ok(None);
-        }
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(key)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::sdk)?;
-        Ok(output.item)
     }
 }

@@ -7,16 +7,15 @@
 //! update and its notification. Entries merge per partner, so no item is touched twice.
 
 use crate::deals::{TransitionRecord, ledger_from};
-use crate::item::{Item, ItemBuilder, key_item, n, s};
+use crate::item::{ItemBuilder, key_item, n, s};
+use crate::ops::put_new;
 use crate::partners::{PartnerRecord, partner_from};
 use crate::program::program_from;
-use crate::tenants::put_new;
 use crate::wallets::{TURNOVER_PREFIX, wallet_from};
 use crate::{Store, StoreError, keys};
-use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
 use upline_contract::{PartnerId, Program, TenantId};
 use upline_domain::{CreditKind, DealLedger, WalkOutcome};
 
@@ -79,44 +78,6 @@ impl Store {
             }
         }
         Ok(context)
-    }
-
-    /// Strongly consistent BatchGetItem, retrying unprocessed keys.
-    pub(crate) async fn batch_get(&self, wanted: &[keys::Key]) -> Result<Vec<Item>, StoreError> {
-        let wanted: Vec<&keys::Key> = wanted.iter().filter(|key| key.can_exist()).collect();
-        if wanted.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut pending = Some(
-            KeysAndAttributes::builder()
-                .set_keys(Some(wanted.iter().map(|key| key_item(key)).collect()))
-                .consistent_read(true)
-                .build()
-                .map_err(StoreError::build)?,
-        );
-        let mut items = Vec::new();
-        let mut backoff = Duration::from_millis(20);
-        while let Some(request) = pending.take() {
-            let output = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, request)
-                .send()
-                .await
-                .map_err(StoreError::sdk)?;
-            if let Some(mut found) = output.responses {
-                items.extend(found.remove(&self.table).unwrap_or_default());
-            }
-            pending = output
-                .unprocessed_keys
-                .and_then(|mut left| left.remove(&self.table))
-                .filter(|k| !k.keys.is_empty());
-            if pending.is_some() {
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(1));
-            }
-        }
-        Ok(items)
     }
 
     /// Writes one walk outcome exactly once.

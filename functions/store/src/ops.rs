@@ -1,0 +1,122 @@
+//! The few request shapes every aggregate module builds on: a consistent read, a batch of
+//! them, a whole partition, a conditional put inside a transaction, and the transaction itself.
+
+use crate::item::{Item, key_item, s};
+use crate::{Store, StoreError, keys};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem};
+use std::time::Duration;
+
+/// A Put inside a transaction that only creates: it fails if the item exists.
+pub(crate) fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+    Ok(TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(StoreError::build)?,
+        )
+        .build())
+}
+
+impl Store {
+    /// One strongly consistent GetItem.
+    pub async fn get(&self, key: &keys::Key) -> Result<Option<Item>, StoreError> {
+        if !key.can_exist() {
+            return Ok(None);
+        }
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::sdk)?;
+        Ok(output.item)
+    }
+
+    /// Strongly consistent BatchGetItem, retrying unprocessed keys.
+    pub(crate) async fn batch_get(&self, wanted: &[keys::Key]) -> Result<Vec<Item>, StoreError> {
+        let wanted: Vec<&keys::Key> = wanted.iter().filter(|key| key.can_exist()).collect();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pending = Some(
+            KeysAndAttributes::builder()
+                .set_keys(Some(wanted.iter().map(|key| key_item(key)).collect()))
+                .consistent_read(true)
+                .build()
+                .map_err(StoreError::build)?,
+        );
+        let mut items = Vec::new();
+        let mut backoff = Duration::from_millis(20);
+        while let Some(request) = pending.take() {
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(StoreError::sdk)?;
+            if let Some(mut found) = output.responses {
+                items.extend(found.remove(&self.table).unwrap_or_default());
+            }
+            pending = output
+                .unprocessed_keys
+                .and_then(|mut left| left.remove(&self.table))
+                .filter(|k| !k.keys.is_empty());
+            if pending.is_some() {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+            }
+        }
+        Ok(items)
+    }
+
+    /// Every item of a partition, optionally with the sort key between two bounds.
+    pub(crate) async fn query_partition(
+        &self,
+        pk: &str,
+        sk_between: Option<(String, String)>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .expression_attribute_values(":pk", s(pk))
+                .set_exclusive_start_key(start);
+            query = match &sk_between {
+                Some((low, high)) => query
+                    .key_condition_expression("pk = :pk AND sk BETWEEN :low AND :high")
+                    .expression_attribute_values(":low", s(low))
+                    .expression_attribute_values(":high", s(high)),
+                None => query.key_condition_expression("pk = :pk"),
+            };
+            let output = query.send().await.map_err(StoreError::sdk)?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// One TransactWriteItems; a failed condition comes back as `ConditionFailed` with the
+    /// indexes of the actions at fault.
+    pub(crate) async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(StoreError::transaction)
+    }
+}
