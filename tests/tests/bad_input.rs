@@ -381,3 +381,58 @@ async fn oversized_ids_cursors_and_odd_query_strings_get_json_errors_not_500() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("limit"))
     );
 }
+
+#[tokio::test]
+async fn repeated_failed_logins_are_throttled_alike_for_known_and_unknown_emails() {
+    let app = TestApp::spawn().await;
+    app.create_tenant("throttle").await;
+    let login = |email: &str, password: &str| json!({"tenant": "throttle", "email": email, "password": password});
+    for email in ["owner@throttle.example", "nobody@throttle.example"] {
+        for attempt in 1..=5 {
+            let (status, _) = app
+                .post("/v1/auth/login", None, login(email, "wrong horse battery"))
+                .await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{email}, attempt {attempt}"
+            );
+        }
+        let (status, body) = app
+            .post(
+                "/v1/auth/login",
+                None,
+                login(email, "correct horse battery"),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts")),
+            "{email}"
+        );
+    }
+    // The throttle is per email: another account still logs in, and a success resets a count.
+    let tenant = app.create_tenant("throttle-2").await;
+    let second = |password: &str| json!({"tenant": "throttle-2", "email": "owner@throttle-2.example", "password": password});
+    for _ in 0..4 {
+        app.post("/v1/auth/login", None, second("wrong horse battery"))
+            .await;
+    }
+    let (status, _) = app
+        .post("/v1/auth/login", None, second("correct horse battery"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for _ in 0..4 {
+        app.post("/v1/auth/login", None, second("wrong horse battery"))
+            .await;
+    }
+    let (status, _) = app
+        .post("/v1/auth/login", None, second("correct horse battery"))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the earlier success reset the count"
+    );
+    assert!(!tenant.token.is_empty());
+}

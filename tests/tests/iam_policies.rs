@@ -33,6 +33,12 @@ async fn drive_every_route(app: &TestApp) {
     let tenant = app.create_tenant("iam-tour").await;
     let (status, _) = app.post("/v1/auth/login", None, json!({"tenant": "iam-tour", "email": "owner@iam-tour.example", "password": "correct horse battery"})).await;
     assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.post("/v1/auth/login", None, json!({"tenant": "iam-tour", "email": "owner@iam-tour.example", "password": "wrong horse battery"})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a failure is counted for the throttle"
+    );
     let (_, key) = app
         .post("/v1/api-keys", Some(&tenant.token), json!({"name": "CRM"}))
         .await;

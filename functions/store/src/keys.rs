@@ -62,6 +62,12 @@ pub fn email(t: &TenantId, email: &str) -> Key {
     key(format!("T#{t}#EMAIL#{email}"), "EMAIL")
 }
 
+/// Failed logins for an email, whether or not an account has it (so throttling cannot tell
+/// which emails exist).
+pub fn login_throttle(t: &TenantId, email: &str) -> Key {
+    key(format!("T#{t}#EMAIL#{email}"), "THROTTLE")
+}
+
 fn partner_pk(t: &TenantId, p: &PartnerId) -> String {
     format!("T#{t}#P#{p}")
 }
