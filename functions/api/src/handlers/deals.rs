@@ -10,9 +10,10 @@ use crate::extract::{JsonBody, PathParam, QueryParams};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use rust_decimal::Decimal;
 use upline_contract::{
-    Amount, Commission, CommissionPreview, Deal, PartnerId, PutDealRequest, StatusChange, TenantId,
-    Trigger,
+    Amount, Commission, CommissionPreview, Currency, Deal, PartnerId, PutDealRequest, StatusChange,
+    TenantId, Trigger,
 };
 use upline_domain::{WalkInput, plan, validate, walk};
 use upline_store::Timestamp;
@@ -160,6 +161,22 @@ async fn attributed_partner(
     ))
 }
 
+/// One commission line as the API shows it, in the currency's minor units.
+fn commission(
+    currency: Currency,
+    partner_id: PartnerId,
+    level: u32,
+    amount: Decimal,
+    rule: String,
+) -> Commission {
+    Commission {
+        partner_id,
+        level,
+        amount: Amount(currency.normalize(amount)),
+        rule,
+    }
+}
+
 fn deal_view(history: DealHistory) -> Deal {
     let DealHistory {
         deal,
@@ -187,11 +204,14 @@ fn deal_view(history: DealHistory) -> Deal {
         commissions: ledger
             .lines
             .into_iter()
-            .map(|line| Commission {
-                partner_id: line.partner_id,
-                level: line.level,
-                amount: Amount(deal.currency.normalize(line.amount)),
-                rule: line.rule,
+            .map(|line| {
+                commission(
+                    deal.currency,
+                    line.partner_id,
+                    line.level,
+                    line.amount,
+                    line.rule,
+                )
             })
             .collect(),
     }
@@ -260,12 +280,7 @@ pub async fn preview(
     let items = outcome
         .credits
         .into_iter()
-        .map(|credit| Commission {
-            partner_id: credit.partner_id,
-            level: credit.level,
-            amount: Amount(deal.currency.normalize(credit.amount)),
-            rule: credit.rule,
-        })
+        .map(|c| commission(deal.currency, c.partner_id, c.level, c.amount, c.rule))
         .collect();
     Ok(Json(CommissionPreview { items }))
 }
