@@ -25,6 +25,13 @@ pub struct TestTenant {
     pub token: String,
 }
 
+/// The password every test account uses.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// The smallest document that passes for a PDF.
+pub const TINY_PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+
 pub fn dec(text: &str) -> Decimal {
     text.parse().expect("a decimal literal")
 }
@@ -92,6 +99,123 @@ impl TestApp {
             .await
     }
 
+    /// A request with a raw body (e.g. a PDF); answers status, content type and bytes.
+    pub async fn send_bytes(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the local cloud answers");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// A GET that answers raw bytes with their content type.
+    pub async fn get_bytes(
+        &self,
+        path: &str,
+        token: Option<&str>,
+    ) -> (StatusCode, String, Vec<u8>) {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the local cloud answers");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (
+            status,
+            content_type,
+            response.bytes().await.unwrap_or_default().to_vec(),
+        )
+    }
+
+    pub async fn login(
+        &self,
+        tenant: &TestTenant,
+        email: &str,
+        password: &str,
+    ) -> (StatusCode, Value) {
+        self.post(
+            "/v1/auth/login",
+            None,
+            json!({"tenant": tenant.slug, "email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Registers with a referral code, confirms the email from the outbox and returns the
+    /// session token and the new partner.
+    pub async fn register_confirmed(
+        &self,
+        tenant: &TestTenant,
+        name: &str,
+        referral_code: &str,
+    ) -> (String, Value) {
+        let email = format!("{}@people.example", name.to_lowercase());
+        let (status, body) = self
+            .post(
+                "/v1/auth/register",
+                None,
+                json!({"tenant": tenant.slug, "email": email, "password": PASSWORD, "name": name,
+                       "accept_terms": true, "referral_code": referral_code}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        self.confirm_email(&email).await;
+        (
+            body["token"].as_str().unwrap().to_owned(),
+            body["partner"].clone(),
+        )
+    }
+
+    /// A staff user with these permissions (and supervisor), email confirmed, logged in.
+    pub async fn staff_user(
+        &self,
+        tenant: &TestTenant,
+        name: &str,
+        permissions: &[&str],
+        supervisor: Option<&str>,
+    ) -> (String, String) {
+        let email = format!("{}@staff.example", name.to_lowercase());
+        let (status, user) = self
+            .post(
+                "/v1/users",
+                Some(&tenant.token),
+                json!({"email": email, "name": name, "password": PASSWORD,
+                       "permissions": permissions, "supervisor_id": supervisor}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{user}");
+        self.confirm_email(&email).await;
+        let (status, login) = self.login(tenant, &email, PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "{login}");
+        (
+            user["id"].as_str().unwrap().to_owned(),
+            login["token"].as_str().unwrap().to_owned(),
+        )
+    }
+
     pub async fn create_tenant(&self, slug: &str) -> TestTenant {
         let (status, body) = self
             .post(
@@ -102,10 +226,52 @@ impl TestApp {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
-        TestTenant {
+        let tenant = TestTenant {
             id: TenantId::from(body["tenant"]["id"].as_str().unwrap()),
             slug: slug.to_owned(),
             token: body["token"].as_str().unwrap().to_owned(),
+        };
+        self.confirm_email(&format!("owner@{slug}.example")).await;
+        tenant
+    }
+
+    /// Follows the newest confirmation link emailed to `to`.
+    pub async fn confirm_email(&self, to: &str) {
+        let token = self.token_from_email(to, "/confirm-email?token=").await;
+        let (status, body) = self
+            .post("/v1/auth/confirm-email", None, json!({ "token": token }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    /// Waits (up to 5 s) for an email to `to` with a link containing `marker` and returns the
+    /// token that follows the marker, from the newest such email.
+    pub async fn token_from_email(&self, to: &str, marker: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let found = self
+                .cloud
+                .outbox()
+                .messages_to(to)
+                .iter()
+                .rev()
+                .find_map(|message| {
+                    let start = message.body.find(marker)? + marker.len();
+                    let token: String = message.body[start..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                        .collect();
+                    Some(token)
+                });
+            if let Some(token) = found {
+                return token;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no email to {to} with {marker} within 5 s; outbox: {:?}",
+                self.cloud.outbox().messages()
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
 

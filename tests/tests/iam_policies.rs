@@ -87,7 +87,12 @@ async fn drive_every_route(app: &TestApp) {
     )
     .await;
 
+    drive_account_routes(app, &tenant, &key, &a, code).await;
+
     for route in ROUTES {
+        if ACCOUNT_ROUTES.contains(&route.id) {
+            continue;
+        }
         let path = route
             .path
             .replace("{id}", b.as_str())
@@ -118,6 +123,217 @@ async fn drive_every_route(app: &TestApp) {
                 "{} {path}: {status} {answer}",
                 route.method
             );
+        }
+    }
+}
+
+/// Routes driven one by one in `drive_account_routes` (they need tokens from emails, a
+/// partner's session, …).
+const ACCOUNT_ROUTES: &[&str] = &[
+    "register",
+    "confirm_email",
+    "resend_confirmation",
+    "forgot_password",
+    "set_password",
+    "me",
+    "create_user",
+    "list_users",
+    "set_supervisor",
+    "join_program",
+    "upload_terms",
+    "my_partner",
+    "my_qr_code",
+    "list_partners",
+    "set_sponsor",
+    "create_invitation",
+    "get_invitation",
+];
+
+/// Each account route once with the session that may use it and once with the API key.
+async fn drive_account_routes(
+    app: &TestApp,
+    tenant: &upline_tests::TestTenant,
+    key: &str,
+    a: &upline_contract::PartnerId,
+    code: &str,
+) {
+    let ok = |status: StatusCode, body: &serde_json::Value, what: &str| {
+        assert!(status.is_success(), "{what}: {status} {body}");
+    };
+    let refused_for_key = |status: StatusCode, what: &str| {
+        assert!(
+            [
+                StatusCode::UNAUTHORIZED,
+                StatusCode::FORBIDDEN,
+                StatusCode::NOT_FOUND
+            ]
+            .contains(&status),
+            "{what} with an API key: {status}"
+        );
+    };
+    let pdf = upline_tests::TINY_PDF.to_vec();
+    for token in [tenant.token.as_str(), key] {
+        let (status, body) = app
+            .send_bytes(
+                reqwest::Method::PUT,
+                "/v1/program/terms",
+                Some(token),
+                "application/pdf",
+                pdf.clone(),
+            )
+            .await;
+        if token == key {
+            refused_for_key(status, "upload_terms");
+        } else {
+            ok(status, &body, "upload_terms");
+        }
+    }
+    // An invitation (level zero: the owner is no partner), prefilled, then registered with.
+    let invite = json!({"first_name": "Iva", "last_name": "Tour", "email": "iva@iam.example", "level_zero": true});
+    let (status, body) = app
+        .post("/v1/invitations", Some(&tenant.token), invite.clone())
+        .await;
+    ok(status, &body, "create_invitation");
+    let (status, _) = app.post("/v1/invitations", Some(key), invite).await;
+    refused_for_key(status, "create_invitation");
+    let invitation = app
+        .token_from_email("iva@iam.example", "/register?invitation=")
+        .await;
+    let (status, body) = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/v1/invitations/{invitation}"),
+            None,
+            None,
+        )
+        .await;
+    ok(status, &body, "get_invitation");
+    let (status, body) = app
+        .post("/v1/auth/register", None, json!({"tenant": tenant.slug, "email": "iva@iam.example", "password": upline_tests::PASSWORD, "name": "Iva", "accept_terms": true, "invitation_token": invitation}))
+        .await;
+    ok(status, &body, "register (invitation)");
+    // By referral code: unconfirmed, so resend, confirm, forget and set the password.
+    let (status, body) = app
+        .post("/v1/auth/register", None, json!({"tenant": tenant.slug, "email": "rey@iam.example", "password": upline_tests::PASSWORD, "name": "Rey", "accept_terms": true, "referral_code": code}))
+        .await;
+    ok(status, &body, "register (code)");
+    let rey = body["token"].as_str().unwrap().to_owned();
+    for token in [rey.as_str(), key] {
+        let (status, body) = app
+            .request(
+                reqwest::Method::POST,
+                "/v1/auth/resend-confirmation",
+                Some(token),
+                None,
+            )
+            .await;
+        if token == key {
+            refused_for_key(status, "resend_confirmation");
+        } else {
+            ok(status, &body, "resend_confirmation");
+        }
+    }
+    app.confirm_email("rey@iam.example").await;
+    let (status, body) = app
+        .post(
+            "/v1/auth/forgot-password",
+            None,
+            json!({"tenant": tenant.slug, "email": "rey@iam.example"}),
+        )
+        .await;
+    ok(status, &body, "forgot_password");
+    let reset = app
+        .token_from_email("rey@iam.example", "/set-password?token=")
+        .await;
+    let (status, body) = app
+        .post(
+            "/v1/auth/set-password",
+            None,
+            json!({"token": reset, "password": "another horse battery"}),
+        )
+        .await;
+    ok(status, &body, "set_password");
+    for (route, path) in [
+        ("me", "/v1/me"),
+        ("my_partner", "/v1/partners/me"),
+        ("my_qr_code", "/v1/partners/me/qr.svg"),
+        ("list_partners", "/v1/partners?scope=downline"),
+    ] {
+        for token in [rey.as_str(), key] {
+            let (status, body) = app
+                .request(reqwest::Method::GET, path, Some(token), None)
+                .await;
+            if token == key {
+                let refused = status.is_client_error();
+                assert!(refused, "{route} with an API key: {status}");
+            } else {
+                ok(status, &body, route);
+            }
+        }
+    }
+    for token in [tenant.token.as_str(), key] {
+        let (status, body) = app.get("/v1/partners?scope=all", token).await;
+        ok(status, &body, "list_partners (all)");
+    }
+    // Staff: a supervisor and a user under them, both join; then the user moves.
+    let (boss, boss_token) = app.staff_user(tenant, "Boss", &["participate"], None).await;
+    let (clerk, clerk_token) = app
+        .staff_user(tenant, "Clerk", &["participate"], Some(&boss))
+        .await;
+    let (status, body) = app
+        .post(
+            "/v1/users",
+            Some(key),
+            json!({"email": "k@iam.example", "name": "K", "password": upline_tests::PASSWORD}),
+        )
+        .await;
+    refused_for_key(status, &format!("create_user {body}"));
+    for token in [boss_token.as_str(), clerk_token.as_str(), key] {
+        let (status, body) = app
+            .post(
+                "/v1/program/join",
+                Some(token),
+                json!({"accept_terms": true}),
+            )
+            .await;
+        if token == key {
+            refused_for_key(status, "join_program");
+        } else {
+            ok(status, &body, "join_program");
+        }
+    }
+    for token in [tenant.token.as_str(), key] {
+        let (status, body) = app.get("/v1/users", token).await;
+        if token == key {
+            refused_for_key(status, "list_users");
+        } else {
+            ok(status, &body, "list_users");
+        }
+        let (status, body) = app
+            .put(
+                &format!("/v1/users/{clerk}/supervisor"),
+                token,
+                json!({"supervisor_id": null}),
+            )
+            .await;
+        if token == key {
+            refused_for_key(status, "set_supervisor");
+        } else {
+            ok(status, &body, "set_supervisor");
+        }
+        let (_, boss_partner) = app.get("/v1/me", &boss_token).await;
+        let boss_partner = boss_partner["partner"]["id"].as_str().unwrap().to_owned();
+        let (status, body) = app
+            .put(
+                &format!("/v1/partners/{boss_partner}/sponsor"),
+                token,
+                json!({"sponsor_id": a}),
+            )
+            .await;
+        if token == key {
+            refused_for_key(status, "set_sponsor");
+        } else {
+            ok(status, &body, "set_sponsor");
         }
     }
 }

@@ -153,6 +153,11 @@ async fn a_notification_that_keeps_failing_is_given_up_and_stops_blocking_the_st
                 .and_then(|i| i.get("entity"))
                 .and_then(|e| e.as_s().ok())
                 .is_some_and(|e| e == "outbox")
+                && r.dynamodb()
+                    .and_then(|d| d.new_image())
+                    .and_then(|i| i.get("template"))
+                    .and_then(|t| t.as_s().ok())
+                    .is_some_and(|t| t == "commission_credited")
                 && r.event_name() == Some(&aws_sdk_dynamodbstreams::types::OperationType::Insert)
         })
         .collect();

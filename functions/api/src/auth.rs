@@ -6,6 +6,7 @@ use crate::error::ApiError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
@@ -198,26 +199,59 @@ impl Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
+    /// Any caller with a confirmed email (or an API key): an unconfirmed email is held at the
+    /// gate with 403 `email_unconfirmed`.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(ApiError::unauthorized)?;
+        let token = bearer(parts)?;
         if token.starts_with(API_KEY_PREFIX) {
             let key = state.store.api_key_by_hash(&api_key_hash(token)).await?;
             return key.map(Caller::ApiKey).ok_or_else(ApiError::unauthorized);
         }
-        let claims = state
-            .sessions
-            .verify(token)
-            .ok_or_else(ApiError::unauthorized)?;
-        let user = state.store.user(&claims.t, &claims.u).await?;
-        user.map(|u| Caller::User(Box::new(u)))
-            .ok_or_else(ApiError::unauthorized)
+        let user = session_user(token, state).await?;
+        if !user.email_confirmed {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "email_unconfirmed",
+                "confirm your email first: follow the link we sent you",
+            ));
+        }
+        Ok(Caller::User(Box::new(user)))
     }
+}
+
+/// A logged-in user, confirmed or not: only `GET /v1/me` and resending the confirmation take
+/// this instead of `Caller`.
+pub struct SessionUser(pub UserRecord);
+
+impl FromRequestParts<AppState> for SessionUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        session_user(bearer(parts)?, state).await.map(SessionUser)
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(ApiError::unauthorized)
+}
+
+/// The user of a session token, read fresh (permissions and confirmation may have changed).
+async fn session_user(token: &str, state: &AppState) -> Result<UserRecord, ApiError> {
+    let claims = state
+        .sessions
+        .verify(token)
+        .ok_or_else(ApiError::unauthorized)?;
+    state
+        .store
+        .user(&claims.t, &claims.u)
+        .await?
+        .ok_or_else(ApiError::unauthorized)
 }
 
 #[cfg(test)]

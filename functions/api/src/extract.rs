@@ -137,6 +137,20 @@ impl ListParams {
         }
     }
 
+    /// An opaque cursor (see `handlers::encode_cursor`), decoded back to its sort key.
+    pub fn decoded_cursor(&self) -> Result<Option<String>, ApiError> {
+        use base64::Engine;
+        let Some(cursor) = self.cursor()? else {
+            return Ok(None);
+        };
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(cursor)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this list returned"))
+    }
+
     pub fn limit(&self) -> Result<i32, ApiError> {
         match &self.limit {
             None => Ok(50),

@@ -16,11 +16,18 @@ pub use error::{ApiError, ApiResult};
 
 use std::sync::Arc;
 use upline_store::Store;
+use upline_store::tokens::TokenKey;
+
+pub use handlers::terms::TermsBucket;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub sessions: Arc<SessionKey>,
+    /// Derives the tokens of email links (from the same deployment secret, its own label).
+    pub tokens: TokenKey,
+    /// Where the program terms PDFs are kept (S3); `None` where no bucket is configured.
+    pub terms: Option<TermsBucket>,
     /// Where the portal is served, for absolute referral links (empty: links are paths).
     pub portal_url: Arc<str>,
 }
@@ -29,9 +36,16 @@ impl AppState {
     pub fn new(store: Store, sessions: SessionKey) -> Self {
         AppState {
             store,
+            tokens: TokenKey::new(&sessions.0),
             sessions: Arc::new(sessions),
+            terms: None,
             portal_url: Arc::from(""),
         }
+    }
+
+    pub fn with_terms_bucket(mut self, bucket: TermsBucket) -> Self {
+        self.terms = Some(bucket);
+        self
     }
 
     pub fn with_portal_url(mut self, url: &str) -> Self {

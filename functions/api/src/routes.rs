@@ -2,9 +2,12 @@
 //! the SAM template's functions and HTTP API routes are checked against it.
 
 use crate::AppState;
-use crate::handlers::{api_keys, auth, deals, partners, program, tenants, wallets};
+use crate::handlers::{
+    accounts, api_keys, auth, deals, invitations, partners, program, tenants, terms, users, wallets,
+};
 use crate::openapi::{SchemaFn, schema_of};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::routing::{MethodRouter, get, post, put};
 use upline_contract as c;
@@ -54,6 +57,8 @@ const PUT: &str = "dynamodb:PutItem";
 const UPDATE: &str = "dynamodb:UpdateItem";
 const QUERY: &str = "dynamodb:Query";
 const BATCH_GET: &str = "dynamodb:BatchGetItem";
+const DELETE: &str = "dynamodb:DeleteItem";
+const CHECK: &str = "dynamodb:ConditionCheckItem";
 
 /// Key families (see store/DESIGN.md).
 const SLUG: &str = "SLUG#*";
@@ -65,8 +70,15 @@ const CODE: &str = "T#*#CODE#*";
 const PARTNER_EXTERNAL_ID: &str = "T#*#PEXT#*";
 const DEAL: &str = "T#*#D#*";
 const API_KEY: &str = "APIKEY#*";
+const TOKEN: &str = "TOKEN#*";
+const USERS_LIST: &str = "T#*#USERS";
+const PARTNERS_LIST: &str = "T#*#PARTNERS";
+const TREE: &str = "T#*#TREE";
 pub const OUTBOX: &str = "T#*#OUTBOX#*";
 pub const DEAD_LETTER: &str = "DLQ#*";
+
+/// Routes that write program terms PDFs to the terms bucket (`s3:PutObject` under `terms/`).
+pub const TERMS_WRITERS: &[&str] = &["upload_terms"];
 
 /// What the stream handler's function does to the table.
 pub const STREAM_IAM: Iam = Iam {
@@ -87,7 +99,7 @@ pub static ROUTES: &[Route] = &[
         mount: || post(tenants::create),
         iam: Iam {
             actions: &[PUT],
-            keys: &[SLUG, TENANT, USER, EMAIL],
+            keys: &[SLUG, TENANT, USER, EMAIL, TOKEN, OUTBOX],
         },
     },
     Route {
@@ -103,6 +115,181 @@ pub static ROUTES: &[Route] = &[
         iam: Iam {
             actions: &[GET, UPDATE],
             keys: &[SLUG, USER, EMAIL],
+        },
+    },
+    Route {
+        id: "register",
+        method: Method::POST,
+        path: "/v1/auth/register",
+        summary: "Join a program by referral code, invitation or open signup; logged in at once",
+        access: Access::Public,
+        request: Some(schema_of::<c::RegisterRequest>),
+        status: 201,
+        response: Some(schema_of::<c::RegisterResponse>),
+        mount: || post(accounts::register),
+        iam: Iam {
+            actions: &[GET, PUT, UPDATE, DELETE, CHECK],
+            keys: &[
+                SLUG,
+                TENANT,
+                USER,
+                EMAIL,
+                PARTNER,
+                CODE,
+                PARTNER_EXTERNAL_ID,
+                TOKEN,
+                OUTBOX,
+            ],
+        },
+    },
+    Route {
+        id: "confirm_email",
+        method: Method::POST,
+        path: "/v1/auth/confirm-email",
+        summary: "Confirm an email with the token from the confirmation email (once)",
+        access: Access::Public,
+        request: Some(schema_of::<c::EmailTokenRequest>),
+        status: 200,
+        response: Some(schema_of::<c::Ack>),
+        mount: || post(accounts::confirm_email),
+        iam: Iam {
+            actions: &[GET, UPDATE, DELETE],
+            keys: &[USER, TOKEN],
+        },
+    },
+    Route {
+        id: "resend_confirmation",
+        method: Method::POST,
+        path: "/v1/auth/resend-confirmation",
+        summary: "Send the logged-in user a new confirmation email",
+        access: Access::Authenticated,
+        request: None,
+        status: 202,
+        response: Some(schema_of::<c::Ack>),
+        mount: || post(accounts::resend_confirmation),
+        iam: Iam {
+            actions: &[GET, PUT],
+            keys: &[USER, TOKEN, OUTBOX],
+        },
+    },
+    Route {
+        id: "forgot_password",
+        method: Method::POST,
+        path: "/v1/auth/forgot-password",
+        summary: "Email a set-password link; 202 whether or not the account exists",
+        access: Access::Public,
+        request: Some(schema_of::<c::ForgotPasswordRequest>),
+        status: 202,
+        response: Some(schema_of::<c::Ack>),
+        mount: || post(accounts::forgot_password),
+        iam: Iam {
+            actions: &[GET, PUT],
+            keys: &[SLUG, USER, EMAIL, TOKEN, OUTBOX],
+        },
+    },
+    Route {
+        id: "set_password",
+        method: Method::POST,
+        path: "/v1/auth/set-password",
+        summary: "Set a password with the token from a set-password email (once); logs in",
+        access: Access::Public,
+        request: Some(schema_of::<c::SetPasswordRequest>),
+        status: 200,
+        response: Some(schema_of::<c::TokenResponse>),
+        mount: || post(accounts::set_password),
+        iam: Iam {
+            actions: &[GET, UPDATE, DELETE],
+            keys: &[USER, TOKEN],
+        },
+    },
+    Route {
+        id: "me",
+        method: Method::GET,
+        path: "/v1/me",
+        summary: "The logged-in user, their partner and tenant (also before email confirmation)",
+        access: Access::Authenticated,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::Me>),
+        mount: || get(accounts::me),
+        iam: Iam {
+            actions: &[GET],
+            keys: &[TENANT, USER, PARTNER],
+        },
+    },
+    Route {
+        id: "create_user",
+        method: Method::POST,
+        path: "/v1/users",
+        summary: "Create a staff user with permissions and an optional supervisor (configure_program)",
+        access: Access::Authenticated,
+        request: Some(schema_of::<c::CreateUserRequest>),
+        status: 201,
+        response: Some(schema_of::<c::User>),
+        mount: || post(users::create),
+        iam: Iam {
+            actions: &[GET, PUT],
+            keys: &[USER, API_KEY, EMAIL, TOKEN, OUTBOX],
+        },
+    },
+    Route {
+        id: "list_users",
+        method: Method::GET,
+        path: "/v1/users",
+        summary: "The tenant's users, oldest first (configure_program)",
+        access: Access::Authenticated,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::UserPage>),
+        mount: || get(users::list),
+        iam: Iam {
+            actions: &[GET, QUERY],
+            keys: &[USER, API_KEY, USERS_LIST],
+        },
+    },
+    Route {
+        id: "set_supervisor",
+        method: Method::PUT,
+        path: "/v1/users/{id}/supervisor",
+        summary: "Move a user in the staff structure (configure_program); a loop is a 409 cycle",
+        access: Access::Authenticated,
+        request: Some(schema_of::<c::SetSupervisorRequest>),
+        status: 200,
+        response: Some(schema_of::<c::User>),
+        mount: || put(users::set_supervisor),
+        iam: Iam {
+            actions: &[GET, UPDATE],
+            keys: &[USER, API_KEY],
+        },
+    },
+    Route {
+        id: "join_program",
+        method: Method::POST,
+        path: "/v1/program/join",
+        summary: "Become a partner, under the supervisor's partner if any (participate)",
+        access: Access::Authenticated,
+        request: Some(schema_of::<c::JoinRequest>),
+        status: 201,
+        response: Some(schema_of::<c::Partner>),
+        mount: || post(partners::join),
+        iam: Iam {
+            actions: &[GET, PUT, UPDATE, CHECK],
+            keys: &[TENANT, USER, API_KEY, PARTNER, CODE, PARTNER_EXTERNAL_ID],
+        },
+    },
+    Route {
+        id: "upload_terms",
+        method: Method::PUT,
+        path: "/v1/program/terms",
+        summary: "Upload the program terms as a PDF (≤ 5 MB), a new version (configure_program)",
+        access: Access::Authenticated,
+        request: None,
+        status: 201,
+        response: Some(schema_of::<c::Terms>),
+        mount: || put(terms::upload).layer(DefaultBodyLimit::disable()),
+        iam: Iam {
+            actions: &[GET, PUT],
+            keys: &[TENANT, USER, API_KEY],
         },
     },
     Route {
@@ -139,15 +326,115 @@ pub static ROUTES: &[Route] = &[
         id: "create_partner",
         method: Method::POST,
         path: "/v1/partners",
-        summary: "Create a partner under an optional sponsor (configure_program)",
+        summary: "Create a partner and its account under an optional sponsor; the account gets a set-password email (configure_program)",
         access: Access::Authenticated,
         request: Some(schema_of::<c::CreatePartnerRequest>),
         status: 201,
         response: Some(schema_of::<c::Partner>),
         mount: || post(partners::create),
         iam: Iam {
-            actions: &[GET, PUT, UPDATE],
-            keys: &[TENANT, USER, API_KEY, PARTNER, CODE, PARTNER_EXTERNAL_ID],
+            actions: &[GET, PUT, UPDATE, CHECK],
+            keys: &[
+                TENANT,
+                USER,
+                API_KEY,
+                EMAIL,
+                PARTNER,
+                CODE,
+                PARTNER_EXTERNAL_ID,
+                TOKEN,
+                OUTBOX,
+            ],
+        },
+    },
+    Route {
+        id: "my_partner",
+        method: Method::GET,
+        path: "/v1/partners/me",
+        summary: "The caller's own partner: referral code, link, external id, sponsor, depth",
+        access: Access::Authenticated,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::Partner>),
+        mount: || get(partners::me),
+        iam: Iam {
+            actions: &[GET],
+            keys: &[USER, API_KEY, PARTNER],
+        },
+    },
+    Route {
+        id: "my_qr_code",
+        method: Method::GET,
+        path: "/v1/partners/me/qr.svg",
+        summary: "The referral link as a QR code: SVG, or PNG with ?format=png",
+        access: Access::Authenticated,
+        request: None,
+        status: 200,
+        response: None,
+        mount: || get(partners::qr),
+        iam: Iam {
+            actions: &[GET],
+            keys: &[USER, API_KEY, PARTNER],
+        },
+    },
+    Route {
+        id: "list_partners",
+        method: Method::GET,
+        path: "/v1/partners",
+        summary: "The caller's downline with levels (?scope=downline) or everyone (?scope=all, view_all_partners)",
+        access: Access::Authenticated,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::PartnerPage>),
+        mount: || get(partners::list),
+        iam: Iam {
+            actions: &[GET, QUERY],
+            keys: &[USER, API_KEY, PARTNER, PARTNERS_LIST, TREE],
+        },
+    },
+    Route {
+        id: "set_sponsor",
+        method: Method::PUT,
+        path: "/v1/partners/{id}/sponsor",
+        summary: "Move a partner and its downline under another sponsor (configure_program); a cycle is a 409",
+        access: Access::Authenticated,
+        request: Some(schema_of::<c::SetSponsorRequest>),
+        status: 200,
+        response: Some(schema_of::<c::Partner>),
+        mount: || put(partners::set_sponsor),
+        iam: Iam {
+            actions: &[GET, PUT, UPDATE, DELETE, QUERY],
+            keys: &[TENANT, USER, API_KEY, PARTNER, TREE],
+        },
+    },
+    Route {
+        id: "create_invitation",
+        method: Method::POST,
+        path: "/v1/invitations",
+        summary: "Invite someone by email, in the inviter's name (level_zero needs invite_level_zero)",
+        access: Access::Authenticated,
+        request: Some(schema_of::<c::CreateInvitationRequest>),
+        status: 201,
+        response: Some(schema_of::<c::InvitationCreated>),
+        mount: || post(invitations::create),
+        iam: Iam {
+            actions: &[GET, PUT],
+            keys: &[USER, API_KEY, EMAIL, TOKEN, OUTBOX],
+        },
+    },
+    Route {
+        id: "get_invitation",
+        method: Method::GET,
+        path: "/v1/invitations/{token}",
+        summary: "What a registration form is prefilled with; used or expired → 404 (public)",
+        access: Access::Public,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::InvitationPrefill>),
+        mount: || get(invitations::prefill),
+        iam: Iam {
+            actions: &[GET],
+            keys: &[TENANT, USER, TOKEN],
         },
     },
     Route {

@@ -107,8 +107,116 @@ pub struct User {
     pub id: UserId,
     pub email: String,
     pub name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
     pub email_confirmed: bool,
     pub permissions: Vec<Permission>,
+    /// Set once the user joined the program.
+    #[serde(default)]
+    pub partner_id: Option<PartnerId>,
+    /// The staff structure (not the partner tree).
+    #[serde(default)]
+    pub supervisor_id: Option<UserId>,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RegisterRequest {
+    /// The tenant's slug.
+    pub tenant: String,
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Must be true when the program has terms.
+    #[serde(default)]
+    pub accept_terms: bool,
+    /// The sponsor's code (from `/r/<code>` or `?ref=`).
+    #[serde(default)]
+    pub referral_code: Option<String>,
+    /// From `/register?invitation=<token>`: the sponsor is the inviter and the email counts as
+    /// confirmed.
+    #[serde(default)]
+    pub invitation_token: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RegisterResponse {
+    /// A session token: the new partner is logged in.
+    pub token: String,
+    pub partner: Partner,
+}
+
+/// A token from an email link.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EmailTokenRequest {
+    pub token: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ForgotPasswordRequest {
+    pub tenant: String,
+    pub email: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SetPasswordRequest {
+    pub token: String,
+    pub password: String,
+}
+
+/// A plain acknowledgement (`{"status":"ok"}`, `{"status":"accepted"}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Ack {
+    pub status: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Me {
+    pub user: User,
+    pub partner: Option<Partner>,
+    pub tenant: Tenant,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreateUserRequest {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    /// Only permissions the creator holds may be granted.
+    #[serde(default)]
+    pub permissions: Vec<Permission>,
+    #[serde(default)]
+    pub supervisor_id: Option<UserId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SetSupervisorRequest {
+    pub supervisor_id: Option<UserId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UserPage {
+    pub items: Vec<User>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct JoinRequest {
+    #[serde(default)]
+    pub accept_terms: bool,
 }
 
 // ---------------------------------------------------------------- program and plan
@@ -195,6 +303,18 @@ pub struct Program {
     pub plan: Plan,
     pub reversal_statuses: Vec<String>,
     pub widget_origins: Vec<String>,
+    /// The current terms (a PDF); joining needs accepting them. Set by `PUT /v1/program/terms`.
+    #[serde(default)]
+    pub terms: Option<Terms>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Terms {
+    /// Recorded on each partner who accepts.
+    pub version: String,
+    pub url: String,
+    pub uploaded_at: String,
 }
 
 /// `PUT /v1/program`: every field is optional; what is left out keeps its value.
@@ -246,6 +366,65 @@ pub struct Partner {
     pub depth: u32,
     pub status: String,
     pub joined_at: String,
+    /// The terms version accepted on joining.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms_version: Option<String>,
+    /// In a downline listing: levels below the partner who asked (1 = their direct referral).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PartnerPage {
+    pub items: Vec<Partner>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SetSponsorRequest {
+    /// The new sponsor, or null for the top of the structure.
+    #[serde(default)]
+    pub sponsor_id: Option<PartnerId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreateInvitationRequest {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Invite someone with nobody above them (needs `invite_level_zero`).
+    #[serde(default)]
+    pub level_zero: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct InvitationCreated {
+    pub id: String,
+    pub expires_at: String,
+}
+
+/// What the registration form is prefilled with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct InvitationPrefill {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: Option<String>,
+    pub tenant: Tenant,
+    pub inviter_name: String,
+    /// The program's terms, to show before accepting.
+    pub terms: Option<Terms>,
 }
 
 // ---------------------------------------------------------------- deals and commissions

@@ -44,6 +44,31 @@ pub fn name(name: &str) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
+/// A phone number as people write it: `+`, digits, spaces, `-`, `(`, `)`; 6–15 digits.
+pub fn phone(phone: &str) -> Result<String, String> {
+    let phone = phone.trim();
+    let digits = phone.bytes().filter(u8::is_ascii_digit).count();
+    let ok = (6..=15).contains(&digits)
+        && phone.len() <= 32
+        && phone
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b' ' | b'-' | b'(' | b')'));
+    if ok {
+        Ok(phone.to_owned())
+    } else {
+        Err("must be a phone number such as +48 600 123 456".to_owned())
+    }
+}
+
+/// Free text someone writes (an invitation's subject or body): at most `max` characters.
+pub fn text(text: &str, max: usize) -> Result<String, String> {
+    let text = text.trim();
+    if text.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    Ok(text.to_owned())
+}
+
 /// Passwords: 10–256 characters. Length is what makes a password strong.
 pub fn password(password: &str) -> Result<(), String> {
     let length = password.chars().count();

@@ -159,6 +159,20 @@ pub fn api_keys_list(t: &TenantId) -> String {
     format!("T#{t}#APIKEYS")
 }
 
+/// A token sent by email, found by the SHA-256 of the token (the link carries no tenant).
+pub fn email_token(token_hash: &str) -> Key {
+    key(format!("TOKEN#{token_hash}"), "TOKEN")
+}
+
+pub fn users_list(t: &TenantId) -> String {
+    format!("T#{t}#USERS")
+}
+
+/// A sponsor move in progress (one per tenant at a time): what a resumed move needs.
+pub fn structure_move(t: &TenantId) -> Key {
+    key(format!("T#{t}"), "MOVE")
+}
+
 /// A notification waiting for delivery; its INSERT on the stream delivers it.
 pub fn outbox(t: &TenantId, id: &str) -> Key {
     key(format!("T#{t}#OUTBOX#{id}"), "OUTBOX")

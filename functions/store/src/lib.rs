@@ -9,17 +9,19 @@ mod error;
 pub mod item;
 pub mod keys;
 pub mod logins;
-mod ops;
+pub mod ops;
 pub mod outbox;
 pub mod partners;
 pub mod program;
 pub mod schema;
 pub mod tenants;
+pub mod tokens;
 pub mod users;
 pub mod walk;
 pub mod wallets;
 
 pub use error::StoreError;
+pub use ops::{Tx, TxError};
 
 use aws_sdk_dynamodb::Client;
 use time::OffsetDateTime;

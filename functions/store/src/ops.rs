@@ -120,3 +120,101 @@ impl Store {
             .map_err(StoreError::transaction)
     }
 }
+
+/// A TransactWriteItems under construction whose actions carry names, so a failed condition
+/// says what was refused ("email", "token", "referral_code", …).
+pub struct Tx {
+    pub(crate) table: String,
+    actions: Vec<TransactWriteItem>,
+    labels: Vec<&'static str>,
+}
+
+/// Why a transaction did not commit.
+#[derive(Debug, thiserror::Error)]
+pub enum TxError {
+    /// The condition of the named action failed (the first one, in push order).
+    #[error("refused: {0}")]
+    Refused(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Tx {
+    pub(crate) fn push(&mut self, label: &'static str, action: TransactWriteItem) {
+        self.actions.push(action);
+        self.labels.push(label);
+    }
+
+    pub fn len(&self) -> usize {
+        self.actions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+}
+
+impl Store {
+    pub fn tx(&self) -> Tx {
+        Tx {
+            table: self.table.clone(),
+            actions: Vec::new(),
+            labels: Vec::new(),
+        }
+    }
+
+    pub async fn commit(&self, tx: Tx) -> Result<(), TxError> {
+        let Tx {
+            actions, labels, ..
+        } = tx;
+        match self.transact(actions).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::ConditionFailed { failed }) => {
+                let label = failed
+                    .iter()
+                    .filter_map(|index| labels.get(*index))
+                    .next()
+                    .copied()
+                    .unwrap_or("unknown");
+                Err(TxError::Refused(label))
+            }
+            Err(other) => Err(TxError::Store(other)),
+        }
+    }
+}
+
+impl Store {
+    /// One page of a tenant list on `gsi1` (oldest first), after the sort key `after`. The next
+    /// cursor is the last item's sort key when the page is full.
+    pub(crate) async fn list_page(
+        &self,
+        gsi1pk: &str,
+        limit: i32,
+        after: Option<&str>,
+    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .limit(limit)
+            .expression_attribute_values(":pk", s(gsi1pk));
+        let query = match after {
+            Some(after) => query
+                .key_condition_expression("gsi1pk = :pk AND gsi1sk > :after")
+                .expression_attribute_values(":after", s(after)),
+            None => query.key_condition_expression("gsi1pk = :pk"),
+        };
+        let output = query.send().await.map_err(StoreError::sdk)?;
+        let items = output.items.unwrap_or_default();
+        let next = match output.last_evaluated_key {
+            Some(_) => items
+                .last()
+                .and_then(|item| item.get(keys::GSI1_SK))
+                .and_then(|v| v.as_s().ok())
+                .cloned(),
+            None => None,
+        };
+        Ok((items, next))
+    }
+}

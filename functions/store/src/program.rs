@@ -2,7 +2,7 @@
 
 use crate::item::{Item, ItemBuilder, View};
 use crate::{Store, StoreError, keys};
-use upline_contract::{Amount, Program, TenantId};
+use upline_contract::{Amount, Program, TenantId, Terms};
 
 pub(crate) fn program_item(tenant: &TenantId, program: &Program, version: u64) -> Item {
     // The plan is JSON in a string attribute: its amounts are strings, so it stays exact.
@@ -22,6 +22,15 @@ pub(crate) fn program_item(tenant: &TenantId, program: &Program, version: u64) -
             "widget_origins",
             program.widget_origins.iter().map(String::as_str),
         )
+        .opt_s(
+            "terms_version",
+            program.terms.as_ref().map(|t| t.version.as_str()),
+        )
+        .opt_s("terms_url", program.terms.as_ref().map(|t| t.url.as_str()))
+        .opt_s(
+            "terms_uploaded_at",
+            program.terms.as_ref().map(|t| t.uploaded_at.as_str()),
+        )
         .n("version", version)
         .build()
 }
@@ -38,6 +47,14 @@ pub(crate) fn program_from(view: &View) -> Result<(Program, u64), StoreError> {
         plan: view.json("plan")?,
         reversal_statuses: view.list("reversal_statuses")?,
         widget_origins: view.list("widget_origins")?,
+        terms: match view.opt_s("terms_version")? {
+            Some(version) => Some(Terms {
+                version: version.to_owned(),
+                url: view.s("terms_url")?.to_owned(),
+                uploaded_at: view.s("terms_uploaded_at")?.to_owned(),
+            }),
+            None => None,
+        },
     };
     Ok((program, view.u64("version")?))
 }

@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
+    TimeToLiveSpecification,
 };
 use std::time::Duration;
 
@@ -25,6 +26,9 @@ pub struct TableSpec {
     pub indexes: &'static [IndexSpec],
     /// New and old images: the walk reads the new one, later consumers may diff.
     pub stream_view: &'static str,
+    /// Items with this attribute (unix seconds) are removed by DynamoDB once it passes: email
+    /// tokens. Code never relies on the removal (it checks expiry itself).
+    pub ttl_attribute: &'static str,
 }
 
 pub const TABLE: TableSpec = TableSpec {
@@ -44,6 +48,7 @@ pub const TABLE: TableSpec = TableSpec {
             sk: TREE_PATH,
         },
     ],
+    ttl_attribute: "expires_at",
     stream_view: "NEW_AND_OLD_IMAGES",
 };
 
@@ -111,6 +116,19 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
             .await
             .map_err(StoreError::sdk)?;
         if described.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
+            client
+                .update_time_to_live()
+                .table_name(table)
+                .time_to_live_specification(
+                    TimeToLiveSpecification::builder()
+                        .attribute_name(TABLE.ttl_attribute)
+                        .enabled(true)
+                        .build()
+                        .map_err(StoreError::build)?,
+                )
+                .send()
+                .await
+                .map_err(StoreError::sdk)?;
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -1,9 +1,9 @@
 //! Tenants: created with their owner and default program in one transaction; found by slug.
 
 use crate::item::{ItemBuilder, View};
-use crate::ops::put_new;
+use crate::ops::{Tx, TxError, put_new};
 use crate::program::program_item;
-use crate::users::{UserRecord, user_items};
+use crate::users::UserRecord;
 use crate::{Store, StoreError, keys};
 use upline_contract::{Currency, Program, TenantId};
 
@@ -46,14 +46,13 @@ fn tenant_from(view: &View) -> Result<TenantRecord, StoreError> {
     })
 }
 
-impl Store {
-    /// The slug claim, the tenant, its program and its owner (with the owner's email claim).
-    pub async fn create_tenant(
-        &self,
+impl Tx {
+    /// The slug claim (`slug` is refused when taken), the tenant and its program.
+    pub fn put_new_tenant(
+        &mut self,
         tenant: &TenantRecord,
         program: &Program,
-        owner: &UserRecord,
-    ) -> Result<(), CreateTenantError> {
+    ) -> Result<(), StoreError> {
         // The slug item carries a copy of the tenant, so login finds it in one read.
         let slug =
             tenant_attrs(ItemBuilder::new(&keys::slug(&tenant.slug), "slug"), tenant).build();
@@ -62,20 +61,36 @@ impl Store {
             tenant,
         )
         .build();
-        let mut actions = vec![
-            put_new(&self.table, slug)?,
-            put_new(&self.table, record)?,
+        self.push("slug", put_new(&self.table, slug)?);
+        self.push("tenant", put_new(&self.table, record)?);
+        self.push(
+            "program",
             put_new(&self.table, program_item(&tenant.id, program, 1))?,
-        ];
-        for item in user_items(owner) {
-            actions.push(put_new(&self.table, item)?);
-        }
-        match self.transact(actions).await {
+        );
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The slug claim, the tenant, its program and its owner (with the owner's email claim).
+    pub async fn create_tenant(
+        &self,
+        tenant: &TenantRecord,
+        program: &Program,
+        owner: &UserRecord,
+    ) -> Result<(), CreateTenantError> {
+        let mut tx = self.tx();
+        tx.put_new_tenant(tenant, program)?;
+        tx.put_new_user(owner)?;
+        match self.commit(tx).await {
             Ok(()) => Ok(()),
-            Err(StoreError::ConditionFailed { failed }) if failed.contains(&0) => {
-                Err(CreateTenantError::SlugTaken)
+            Err(TxError::Refused("slug")) => Err(CreateTenantError::SlugTaken),
+            Err(TxError::Refused(_)) => {
+                Err(CreateTenantError::Store(StoreError::ConditionFailed {
+                    failed: vec![],
+                }))
             }
-            Err(other) => Err(other.into()),
+            Err(TxError::Store(err)) => Err(err.into()),
         }
     }
 

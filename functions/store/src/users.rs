@@ -1,7 +1,10 @@
 //! User accounts of a tenant: the user item plus an email claim that makes emails unique.
+//! The staff structure (`supervisor_id`) lives here and never touches the partner tree.
 
-use crate::item::{Item, ItemBuilder, View};
+use crate::item::{Item, ItemBuilder, View, key_item, s};
+use crate::ops::{Tx, put_new};
 use crate::{Store, StoreError, keys};
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use upline_contract::{PartnerId, Permission, TenantId, UserId};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -11,39 +14,51 @@ pub struct UserRecord {
     /// Lower-cased.
     pub email: String,
     pub name: String,
-    /// PHC string (argon2id).
+    pub phone: Option<String>,
+    /// PHC string (argon2id); empty until a password is set (a partner created by staff).
     pub password_hash: String,
     pub permissions: Vec<Permission>,
     pub email_confirmed: bool,
     pub partner_id: Option<PartnerId>,
+    /// The staff structure: joining places the user under the supervisor's partner.
+    pub supervisor_id: Option<UserId>,
     pub created_at: String,
 }
 
 pub(crate) fn user_items(user: &UserRecord) -> [Item; 2] {
-    let record = ItemBuilder::new(&keys::user(&user.tenant_id, &user.id), "user")
-        .s("tenant_id", user.tenant_id.as_str())
+    let t = &user.tenant_id;
+    let record = ItemBuilder::new(&keys::user(t, &user.id), "user")
+        .s("tenant_id", t.as_str())
         .s("user_id", user.id.as_str())
         .s("email", &user.email)
         .s("name", &user.name)
+        .opt_s("phone", user.phone.as_deref())
         .s("password_hash", &user.password_hash)
         .list("permissions", user.permissions.iter().map(|p| p.as_str()))
         .bool("email_confirmed", user.email_confirmed)
         .opt_s("partner_id", user.partner_id.as_ref().map(|p| p.as_str()))
+        .opt_s(
+            "supervisor_id",
+            user.supervisor_id.as_ref().map(|u| u.as_str()),
+        )
         .s("created_at", &user.created_at)
+        .s(keys::GSI1_PK, keys::users_list(t))
+        .s(keys::GSI1_SK, format!("{}#{}", user.created_at, user.id))
         .build();
-    let claim = ItemBuilder::new(&keys::email(&user.tenant_id, &user.email), "email")
-        .s("tenant_id", user.tenant_id.as_str())
+    let claim = ItemBuilder::new(&keys::email(t, &user.email), "email")
+        .s("tenant_id", t.as_str())
         .s("user_id", user.id.as_str())
         .build();
     [record, claim]
 }
 
-fn user_from(view: &View) -> Result<UserRecord, StoreError> {
+pub(crate) fn user_from(view: &View) -> Result<UserRecord, StoreError> {
     Ok(UserRecord {
         tenant_id: TenantId::from(view.s("tenant_id")?),
         id: UserId::from(view.s("user_id")?),
         email: view.s("email")?.to_owned(),
         name: view.s("name")?.to_owned(),
+        phone: view.opt_s("phone")?.map(str::to_owned),
         password_hash: view.s("password_hash")?.to_owned(),
         permissions: view
             .list("permissions")?
@@ -52,8 +67,94 @@ fn user_from(view: &View) -> Result<UserRecord, StoreError> {
             .collect(),
         email_confirmed: view.bool("email_confirmed")?,
         partner_id: view.opt_s("partner_id")?.map(PartnerId::from),
+        supervisor_id: view.opt_s("supervisor_id")?.map(UserId::from),
         created_at: view.s("created_at")?.to_owned(),
     })
+}
+
+fn user_update(
+    table: &str,
+    tenant: &TenantId,
+    user: &UserId,
+    expression: &str,
+    condition: &str,
+    values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
+) -> Result<TransactWriteItem, StoreError> {
+    let mut update = Update::builder()
+        .table_name(table)
+        .set_key(Some(key_item(&keys::user(tenant, user))))
+        .update_expression(expression)
+        .condition_expression(condition);
+    for (name, value) in values {
+        update = update.expression_attribute_values(*name, value.clone());
+    }
+    Ok(TransactWriteItem::builder()
+        .update(update.build().map_err(StoreError::build)?)
+        .build())
+}
+
+impl Tx {
+    /// A new user and its email claim (`email` is refused when the email is taken).
+    pub fn put_new_user(&mut self, user: &UserRecord) -> Result<(), StoreError> {
+        let [record, claim] = user_items(user);
+        self.push("user", put_new(&self.table, record)?);
+        self.push("email", put_new(&self.table, claim)?);
+        Ok(())
+    }
+
+    /// Ties a user to its new partner; refused (`user_partner`) if the user already joined.
+    pub fn link_partner(
+        &mut self,
+        tenant: &TenantId,
+        user: &UserId,
+        partner: &PartnerId,
+    ) -> Result<(), StoreError> {
+        let action = user_update(
+            &self.table,
+            tenant,
+            user,
+            "SET partner_id = :p",
+            "attribute_exists(pk) AND attribute_not_exists(partner_id)",
+            &[(":p", s(partner.as_str()))],
+        )?;
+        self.push("user_partner", action);
+        Ok(())
+    }
+
+    pub fn confirm_email(&mut self, tenant: &TenantId, user: &UserId) -> Result<(), StoreError> {
+        let action = user_update(
+            &self.table,
+            tenant,
+            user,
+            "SET email_confirmed = :yes",
+            "attribute_exists(pk)",
+            &[(":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true))],
+        )?;
+        self.push("user", action);
+        Ok(())
+    }
+
+    /// A new password; the link that carried the token proves the email, so it is confirmed.
+    pub fn set_password(
+        &mut self,
+        tenant: &TenantId,
+        user: &UserId,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        let action = user_update(
+            &self.table,
+            tenant,
+            user,
+            "SET password_hash = :h, email_confirmed = :yes",
+            "attribute_exists(pk)",
+            &[
+                (":h", s(password_hash)),
+                (":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true)),
+            ],
+        )?;
+        self.push("user", action);
+        Ok(())
+    }
 }
 
 impl Store {
@@ -78,5 +179,45 @@ impl Store {
         };
         let user_id = UserId::from(View(&claim).s("user_id")?);
         self.user(tenant, &user_id).await
+    }
+
+    /// The tenant's users, oldest first.
+    pub async fn users_page(
+        &self,
+        tenant: &TenantId,
+        limit: i32,
+        after: Option<&str>,
+    ) -> Result<(Vec<UserRecord>, Option<String>), StoreError> {
+        let (items, next) = self
+            .list_page(&keys::users_list(tenant), limit, after)
+            .await?;
+        let users = items
+            .iter()
+            .map(|item| user_from(&View(item)))
+            .collect::<Result<_, _>>()?;
+        Ok((users, next))
+    }
+
+    /// Moves a user in the staff structure; the partner tree is not touched.
+    pub async fn set_supervisor(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        supervisor: Option<&UserId>,
+    ) -> Result<(), StoreError> {
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::user(tenant, user))))
+            .condition_expression("attribute_exists(pk)");
+        let request = match supervisor {
+            Some(supervisor) => request
+                .update_expression("SET supervisor_id = :s")
+                .expression_attribute_values(":s", s(supervisor.as_str())),
+            None => request.update_expression("REMOVE supervisor_id"),
+        };
+        request.send().await.map_err(StoreError::sdk)?;
+        Ok(())
     }
 }

@@ -41,6 +41,8 @@ fn owner(tenant: &TenantId, email: &str) -> UserRecord {
         permissions: Permission::ALL.to_vec(),
         email_confirmed: false,
         partner_id: None,
+        supervisor_id: None,
+        phone: None,
         created_at: "2026-11-24T00:00:00Z".into(),
     }
 }
@@ -57,6 +59,8 @@ fn partner(tenant: &TenantId, id: &str, code: &str, ancestors: &[&str]) -> Partn
         ancestors: ancestors.iter().map(|a| PartnerId::from(*a)).collect(),
         status: "active".into(),
         joined_at: "2026-11-24T00:00:00Z".into(),
+        terms_version: None,
+        terms_accepted_at: None,
     }
 }
 
@@ -71,6 +75,7 @@ async fn a_taken_slug_writes_nothing_of_the_second_tenant() {
         plan: upline_domain::default_plan(),
         reversal_statuses: vec![],
         widget_origins: vec![],
+        terms: None,
     };
     let first = tenant("tn_1", "acme");
     store

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use upline_store::item::View;
 use upline_store::{Store, StoreError};
 
-pub use outbox::{Deliver, DeliveryError, Message};
+pub use outbox::{Deliver, DeliveryError, EmailLinks, Message};
 
 /// How many deals of one batch are walked at once.
 const CONCURRENT_KEYS: usize = 16;
@@ -26,6 +26,7 @@ const CONCURRENT_KEYS: usize = 16;
 pub struct StreamHandler {
     store: Store,
     deliver: Arc<dyn Deliver>,
+    links: Option<EmailLinks>,
 }
 
 /// Why one record failed.
@@ -53,7 +54,18 @@ impl From<StoreError> for RecordError {
 
 impl StreamHandler {
     pub fn new(store: Store, deliver: Arc<dyn Deliver>) -> Self {
-        Self { store, deliver }
+        Self {
+            store,
+            deliver,
+            links: None,
+        }
+    }
+
+    /// Emails that carry a token (confirmation, set password, invitation) need the key the
+    /// token derives from and the portal's address.
+    pub fn with_email_links(mut self, links: EmailLinks) -> Self {
+        self.links = Some(links);
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -126,8 +138,13 @@ impl StreamHandler {
             }
             Some(upline_store::outbox::OUTBOX_ENTITY) => {
                 let notification = upline_store::outbox::outbox_from(&View(&image))?;
-                outbox::deliver_notification(&self.store, self.deliver.as_ref(), &notification)
-                    .await
+                outbox::deliver_notification(
+                    &self.store,
+                    self.deliver.as_ref(),
+                    self.links.as_ref(),
+                    &notification,
+                )
+                .await
             }
             _ => Ok(()),
         }

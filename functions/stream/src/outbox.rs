@@ -5,6 +5,7 @@ use crate::RecordError;
 use std::future::Future;
 use std::pin::Pin;
 use upline_store::outbox::OutboxRecord;
+use upline_store::tokens::TokenKey;
 use upline_store::{Store, Timestamp};
 
 /// After this many failed attempts a notification is marked `failed` and left for an operator,
@@ -19,7 +20,30 @@ pub struct Message {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// Sent in someone's name (an invitation): shown as the sender's name, answers go to them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
     pub created_at: String,
+}
+
+/// What turns an email's token id into the link it carries.
+#[derive(Clone)]
+pub struct EmailLinks {
+    pub key: TokenKey,
+    /// Where the portal is served (`https://partners.example.com`); empty: links are paths.
+    pub portal_url: String,
+}
+
+impl EmailLinks {
+    fn link(&self, path: &str, token_id: &str) -> String {
+        format!(
+            "{}{path}{}",
+            self.portal_url.trim_end_matches('/'),
+            self.key.token(token_id)
+        )
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +62,7 @@ pub trait Deliver: Send + Sync {
 pub(crate) async fn deliver_notification(
     store: &Store,
     deliver: &dyn Deliver,
+    links: Option<&EmailLinks>,
     notification: &OutboxRecord,
 ) -> Result<(), RecordError> {
     let tenant = &notification.tenant_id;
@@ -45,13 +70,28 @@ pub(crate) async fn deliver_notification(
     let Some(current) = current.filter(|item| item.status == "pending") else {
         return Ok(()); // delivered (or given up) by an earlier delivery of this record
     };
-    let Some(partner) = store.partner(tenant, &notification.partner_id).await? else {
-        return Err(RecordError::Permanent(format!(
-            "notification {} has no partner",
-            notification.id
-        )));
+    let (name, email) = match (&notification.partner_id, &notification.to_email) {
+        (Some(partner_id), _) => match store.partner(tenant, partner_id).await? {
+            Some(partner) => (partner.name, partner.email),
+            None => {
+                return Err(RecordError::Permanent(format!(
+                    "notification {} has no partner",
+                    notification.id
+                )));
+            }
+        },
+        (None, Some(email)) => (
+            notification.to_name.clone().unwrap_or_default(),
+            email.clone(),
+        ),
+        (None, None) => {
+            return Err(RecordError::Permanent(format!(
+                "notification {} has no recipient",
+                notification.id
+            )));
+        }
     };
-    let message = render(notification, &partner.name, &partner.email);
+    let message = render(notification, &name, &email, links)?;
     let now = Timestamp::now().rfc3339;
     let Err(err) = deliver.deliver(message).await else {
         return Ok(store
@@ -71,7 +111,20 @@ pub(crate) async fn deliver_notification(
     Err(RecordError::Transient(err.to_string()))
 }
 
-fn render(notification: &OutboxRecord, name: &str, email: &str) -> Message {
+fn render(
+    notification: &OutboxRecord,
+    name: &str,
+    email: &str,
+    links: Option<&EmailLinks>,
+) -> Result<Message, RecordError> {
+    let link = |path: &str| -> Result<String, RecordError> {
+        let token_id = notification.token_id.as_deref().ok_or_else(|| {
+            RecordError::Permanent(format!("notification {} has no token", notification.id))
+        })?;
+        let links = links
+            .ok_or_else(|| RecordError::Permanent("no email link key is configured".to_owned()))?;
+        Ok(links.link(path, token_id))
+    };
     let currency = notification.currency.clone().unwrap_or_default();
     // DynamoDB returns numbers normalised ("20.00" as "20"); write them as the currency does.
     let amount = match (
@@ -90,14 +143,49 @@ fn render(notification: &OutboxRecord, name: &str, email: &str) -> Message {
                 "Hi {name},\n\n{amount} {currency} from deal {deal} was credited to your wallet.\n"
             ),
         ),
+        "confirm_email" => (
+            "Confirm your email".to_owned(),
+            format!(
+                "Hi {name},\n\nplease confirm your email address: {}\n",
+                link("/confirm-email?token=")?
+            ),
+        ),
+        "set_password" => (
+            "Set your password".to_owned(),
+            format!(
+                "Hi {name},\n\nset your password here (the link works once): {}\n",
+                link("/set-password?token=")?
+            ),
+        ),
+        "invitation" => {
+            let inviter = notification.from_name.clone().unwrap_or_default();
+            let subject = notification
+                .subject
+                .clone()
+                .unwrap_or_else(|| format!("{inviter} invites you to join"));
+            let note = notification
+                .body
+                .clone()
+                .map(|text| format!("{text}\n\n"))
+                .unwrap_or_default();
+            (
+                subject,
+                format!(
+                    "Hi {name},\n\n{note}{inviter} invites you to join the partner program: {}\n",
+                    link("/register?invitation=")?
+                ),
+            )
+        }
         other => (other.replace('_', " "), format!("Hi {name},\n\n{other}\n")),
     };
-    Message {
+    Ok(Message {
         id: notification.id.clone(),
         channel: notification.channel.clone(),
         to: email.to_owned(),
         subject,
         body,
+        from_name: notification.from_name.clone(),
+        reply_to: notification.reply_to.clone(),
         created_at: notification.created_at.clone(),
-    }
+    })
 }

@@ -19,6 +19,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use crate::dynamodb_local;
 use crate::outbox::LocalOutbox;
 use crate::poller::{self, Poller, PollerConfig, PollerStatus};
+use crate::s3::{LocalS3, TERMS_BUCKET};
 
 /// Default table name of the local cloud.
 pub const DEFAULT_TABLE: &str = "upline";
@@ -81,6 +82,8 @@ pub struct LocalCloud {
     dynamodb_endpoint: String,
     outbox: Arc<LocalOutbox>,
     poller: Option<Poller>,
+    /// Kept alive for the terms bucket.
+    _s3: LocalS3,
     server: Option<JoinHandle<std::io::Result<()>>>,
     stop_server: Option<oneshot::Sender<()>>,
 }
@@ -88,6 +91,7 @@ pub struct LocalCloud {
 #[derive(Clone)]
 struct LocalState {
     outbox: Arc<LocalOutbox>,
+    terms: upline_api::TermsBucket,
     table_ready: Arc<AtomicBool>,
     poller: Arc<PollerStatus>,
 }
@@ -121,11 +125,27 @@ impl LocalCloud {
             None => LocalOutbox::in_memory(),
         });
 
+        let s3 = match &config.data_dir {
+            Some(dir) => LocalS3::start(&dir.join("s3"), false).await?,
+            None => LocalS3::start_temporary().await?,
+        };
+        let terms = upline_api::TermsBucket {
+            client: s3.client(),
+            bucket: TERMS_BUCKET.to_owned(),
+        };
+        let base_url = format!("http://{addr}");
+
         let store = upline_store::Store::new(dynamodb.clone(), config.table.clone());
-        let stream_handler = Arc::new(upline_stream::StreamHandler::new(
-            store.clone(),
-            Arc::clone(&outbox) as Arc<dyn upline_stream::outbox::Deliver>,
-        ));
+        let stream_handler = Arc::new(
+            upline_stream::StreamHandler::new(
+                store.clone(),
+                Arc::clone(&outbox) as Arc<dyn upline_stream::outbox::Deliver>,
+            )
+            .with_email_links(upline_stream::EmailLinks {
+                key: upline_store::tokens::TokenKey::new(&config.session_key),
+                portal_url: base_url.clone(),
+            }),
+        );
         let mut poller_config = PollerConfig::new(config.table.clone());
         if let Some(dir) = &config.data_dir {
             poller_config.checkpoint_file =
@@ -143,10 +163,12 @@ impl LocalCloud {
 
         let api = upline_api::router(
             upline_api::AppState::new(store, upline_api::SessionKey(config.session_key.clone()))
-                .with_portal_url(&format!("http://{addr}")),
+                .with_portal_url(&base_url)
+                .with_terms_bucket(terms.clone()),
         );
         let local_state = LocalState {
             outbox: Arc::clone(&outbox),
+            terms,
             table_ready,
             poller: Arc::clone(poller.status()),
         };
@@ -175,6 +197,7 @@ impl LocalCloud {
             dynamodb_endpoint: config.dynamodb_endpoint,
             outbox,
             poller: Some(poller),
+            _s3: s3,
             server: Some(server),
             stop_server: Some(stop_server),
         })
@@ -265,7 +288,29 @@ fn local_routes(state: LocalState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/_local/outbox", get(outbox_items))
+        .route("/terms/{tenant}/{file}", get(terms_pdf))
         .with_state(state)
+}
+
+/// What CloudFront serves from the terms bucket in the cloud.
+async fn terms_pdf(
+    State(state): State<LocalState>,
+    axum::extract::Path((tenant, file)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let safe = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            && !part.starts_with('.')
+    };
+    if !safe(&tenant) || !safe(&file) || !file.ends_with(".pdf") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match state.terms.get(&format!("terms/{tenant}/{file}")).await {
+        Some(pdf) => ([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn healthz(State(state): State<LocalState>) -> Response {

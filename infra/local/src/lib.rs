@@ -9,6 +9,7 @@ pub mod dynamodb_local;
 pub mod outbox;
 pub mod poller;
 pub mod requests;
+pub mod s3;
 
 pub use cloud::{DEFAULT_TABLE, LocalCloud, LocalConfig, random_key};
 pub use dynamodb_local::{

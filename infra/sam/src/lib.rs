@@ -7,7 +7,7 @@
 //! A test fails when the file on disk is not what this generates.
 
 use serde_json::{Map, Value, json};
-use upline_api::routes::{Iam, ROUTES, STREAM_IAM};
+use upline_api::routes::{Iam, ROUTES, STREAM_IAM, TERMS_WRITERS};
 use upline_store::schema::TABLE;
 
 /// Item types the stream handler acts on; everything else is filtered out before it is invoked.
@@ -50,6 +50,7 @@ fn table() -> Value {
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true},
             "SSESpecification": {"SSEEnabled": true},
             "StreamSpecification": {"StreamViewType": TABLE.stream_view},
+            "TimeToLiveSpecification": {"AttributeName": TABLE.ttl_attribute, "Enabled": true},
             "AttributeDefinitions": attributes.iter().map(|a| json!({"AttributeName": a, "AttributeType": "S"})).collect::<Vec<_>>(),
             "KeySchema": key_schema(TABLE.pk, TABLE.sk),
             "GlobalSecondaryIndexes": TABLE.indexes.iter().map(|index| json!({
@@ -156,6 +157,10 @@ pub fn template() -> Value {
         let mut statements = Vec::new();
         if !route.iam.actions.is_empty() {
             statements.push(table_statement(&route.iam));
+        }
+        if TERMS_WRITERS.contains(&route.id) {
+            statements.push(json!({"Effect": "Allow", "Action": ["s3:PutObject"],
+                "Resource": {"Fn::Sub": "${TermsBucket.Arn}/terms/*"}}));
         }
         if statements.is_empty() {
             // A function with no table access still needs a well-formed policy document.
@@ -271,6 +276,18 @@ pub fn template() -> Value {
             }]},
         }}),
     );
+    // Terms PDFs are public to whoever has the link (people read them before joining).
+    resources.insert(
+        "TermsBucketPolicy".into(),
+        json!({"Type": "AWS::S3::BucketPolicy", "Properties": {
+            "Bucket": {"Ref": "TermsBucket"},
+            "PolicyDocument": {"Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "s3:GetObject", "Resource": {"Fn::Sub": "${TermsBucket.Arn}/terms/*"},
+                "Condition": {"StringEquals": {"AWS:SourceArn": {"Fn::Sub": "arn:aws:cloudfront::${AWS::AccountId}:distribution/${PortalDistribution}"}}},
+            }]},
+        }}),
+    );
     // One domain for the portal, widget.js and the API: /v1/* goes to the HTTP API uncached.
     let caching_disabled = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
     let all_viewer_except_host = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
@@ -289,13 +306,18 @@ pub fn template() -> Value {
                 {"Id": "portal", "DomainName": {"Fn::GetAtt": ["PortalBucket", "RegionalDomainName"]},
                  "OriginAccessControlId": {"Fn::GetAtt": ["PortalOriginAccessControl", "Id"]},
                  "S3OriginConfig": {"OriginAccessIdentity": ""}},
+                {"Id": "terms", "DomainName": {"Fn::GetAtt": ["TermsBucket", "RegionalDomainName"]},
+                 "OriginAccessControlId": {"Fn::GetAtt": ["PortalOriginAccessControl", "Id"]},
+                 "S3OriginConfig": {"OriginAccessIdentity": ""}},
                 {"Id": "api", "DomainName": {"Fn::Sub": "${HttpApi}.execute-api.${AWS::Region}.amazonaws.com"},
                  "CustomOriginConfig": {"OriginProtocolPolicy": "https-only", "OriginSSLProtocols": ["TLSv1.2"]}},
             ],
             "DefaultCacheBehavior": {"TargetOriginId": "portal", "ViewerProtocolPolicy": "redirect-to-https", "CachePolicyId": caching_optimized, "Compress": true},
             "CacheBehaviors": [{"PathPattern": "/v1/*", "TargetOriginId": "api", "ViewerProtocolPolicy": "https-only",
                 "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
-                "CachePolicyId": caching_disabled, "OriginRequestPolicyId": all_viewer_except_host}],
+                "CachePolicyId": caching_disabled, "OriginRequestPolicyId": all_viewer_except_host},
+                {"PathPattern": "/terms/*", "TargetOriginId": "terms", "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": caching_optimized, "Compress": true}],
             // Client-side routes (/dashboard, /r/CODE) load the app on reload.
             "CustomErrorResponses": [
                 {"ErrorCode": 403, "ResponseCode": 200, "ResponsePagePath": "/index.html"},

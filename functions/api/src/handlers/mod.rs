@@ -1,18 +1,33 @@
 //! One module per resource, one function per endpoint.
 
+pub mod accounts;
 pub mod api_keys;
 pub mod auth;
 pub mod deals;
+pub mod invitations;
+pub mod members;
 pub mod partners;
 pub mod program;
 pub mod tenants;
+pub mod terms;
+pub mod users;
 pub mod wallets;
+
+pub use partners::new_referral_code;
 
 use crate::AppState;
 use crate::error::ApiError;
-use upline_contract::{Amount, Currency, EntryId, Partner, TenantId, WalletEntry};
+use upline_contract::{Amount, Currency, EntryId, Partner, Tenant, TenantId, User, WalletEntry};
 use upline_store::partners::PartnerRecord;
+use upline_store::tenants::TenantRecord;
+use upline_store::users::UserRecord;
 use upline_store::wallets::EntryRecord;
+
+/// Cursors are opaque to clients: the sort key they stand for, in URL-safe base64.
+pub fn encode_cursor(sort_key: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sort_key)
+}
 
 /// A new opaque id: a short type prefix and a ULID (time-ordered, random).
 pub fn new_id(prefix: &str) -> String {
@@ -32,6 +47,31 @@ pub fn partner_view(state: &AppState, partner: &PartnerRecord) -> Partner {
         depth: partner.depth(),
         status: partner.status.clone(),
         joined_at: partner.joined_at.clone(),
+        terms_version: partner.terms_version.clone(),
+        level: None,
+    }
+}
+
+pub fn user_view(user: &UserRecord) -> User {
+    User {
+        id: user.id.clone(),
+        email: user.email.clone(),
+        name: user.name.clone(),
+        phone: user.phone.clone(),
+        email_confirmed: user.email_confirmed,
+        permissions: user.permissions.clone(),
+        partner_id: user.partner_id.clone(),
+        supervisor_id: user.supervisor_id.clone(),
+        created_at: user.created_at.clone(),
+    }
+}
+
+pub fn tenant_view(tenant: TenantRecord) -> Tenant {
+    Tenant {
+        id: tenant.id,
+        slug: tenant.slug,
+        name: tenant.name,
+        currency: tenant.currency,
     }
 }
 

@@ -1,18 +1,27 @@
-//! `POST /v1/partners` and `GET /v1/partners/{id}`.
+//! Partners: create (staff), join (a user), read, list (downline / all), move under another
+//! sponsor, and the referral QR code.
 
-use super::{new_id, partner_view};
+use super::members::{NewMember, TokenEmail, create_member, refusal};
+use super::{encode_cursor, new_id, partner_view};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, PathParam};
+use crate::extract::{JsonBody, ListParams, PathParam, QueryParams};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use rand::Rng;
-use upline_contract::{CreatePartnerRequest, Partner, PartnerId, Permission, TenantId};
+use upline_contract::{
+    CreatePartnerRequest, JoinRequest, Partner, PartnerId, PartnerPage, Permission,
+    SetSponsorRequest, UserId,
+};
 use upline_domain::validate::{self, REFERRAL_CODE_ALPHABET, REFERRAL_CODE_LEN};
 use upline_store::Timestamp;
-use upline_store::partners::{CreatePartnerError, PartnerRecord};
+use upline_store::keys;
+use upline_store::partners::{MoveError, PartnerRecord};
+use upline_store::tokens::TokenPurpose;
+use upline_store::users::UserRecord;
 
 pub fn new_referral_code() -> String {
     let mut rng = rand::thread_rng();
@@ -21,6 +30,8 @@ pub fn new_referral_code() -> String {
         .collect()
 }
 
+/// `POST /v1/partners` (configure_program): a partner and its account; the account gets a
+/// set-password email (e.g. partners imported by staff).
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -35,69 +46,106 @@ pub async fn create(
     if let Some(external_id) = &request.external_id {
         validate::external_id(external_id).map_err(|m| ApiError::invalid("external_id", m))?;
     }
-    let ancestors = match &request.sponsor_id {
-        None => Vec::new(),
-        Some(sponsor_id) => {
-            let sponsor = state
-                .store
-                .partner(&tenant, sponsor_id)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::invalid("sponsor_id", "is not a partner of this program")
-                })?;
-            std::iter::once(sponsor.id)
-                .chain(sponsor.ancestors)
-                .collect()
-        }
-    };
-    let external_id = match request.external_id {
-        Some(external_id) => external_id,
-        None => next_external_id(&state, &tenant).await?,
-    };
-    let mut partner = PartnerRecord {
-        tenant_id: tenant,
-        id: PartnerId(new_id("pt")),
-        user_id: None,
-        name,
-        email,
-        referral_code: new_referral_code(),
-        external_id,
-        ancestors,
-        status: "active".to_owned(),
-        joined_at: Timestamp::now().rfc3339,
-    };
-    // A code collision is rare (32^8 codes); draw again.
-    for _ in 0..5 {
-        match state.store.create_partner(&partner).await {
-            Ok(()) => return Ok((StatusCode::CREATED, Json(partner_view(&state, &partner)))),
-            Err(CreatePartnerError::ReferralCodeTaken) => {
-                partner.referral_code = new_referral_code()
-            }
-            Err(CreatePartnerError::ExternalIdTaken) => {
-                return Err(ApiError::conflict(
-                    "external_id_taken",
-                    "another partner has this external id",
-                )
-                .with_field("external_id"));
-            }
-            Err(CreatePartnerError::Store(err)) => return Err(err.into()),
-        }
+    if state.store.user_by_email(&tenant, &email).await?.is_some() {
+        return Err(refusal("email"));
     }
-    Err(ApiError::conflict(
-        "referral_code_taken",
-        "could not draw a free referral code; try again",
-    ))
+    let user_id = UserId(new_id("us"));
+    let created_at = Timestamp::now().rfc3339;
+    let member = NewMember {
+        tenant: tenant.clone(),
+        sponsor_id: request.sponsor_id.clone(),
+        user_id: Some(user_id.clone()),
+        name: name.clone(),
+        email: email.clone(),
+        external_id: request.external_id.clone(),
+        terms_version: None,
+        sponsor_field: "sponsor_id",
+    };
+    let partner = create_member(&state, member, |tx, partner| {
+        // No password yet: nothing verifies against an empty hash until the link sets one.
+        let user = UserRecord {
+            tenant_id: tenant.clone(),
+            id: user_id.clone(),
+            email: email.clone(),
+            name: name.clone(),
+            phone: None,
+            password_hash: String::new(),
+            permissions: vec![Permission::Participate],
+            email_confirmed: false,
+            partner_id: Some(partner.id.clone()),
+            supervisor_id: None,
+            created_at: created_at.clone(),
+        };
+        tx.put_new_user(&user)?;
+        TokenEmail {
+            tenant: &tenant,
+            purpose: TokenPurpose::SetPassword,
+            user_id: Some(&user_id),
+            to_email: &email,
+            to_name: &name,
+            invitation: None,
+        }
+        .add_to(tx, &state.tokens, |_| {})?;
+        Ok(())
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(partner_view(&state, &partner))))
 }
 
-async fn next_external_id(state: &AppState, tenant: &TenantId) -> Result<String, ApiError> {
+/// `POST /v1/program/join` (participate): the user becomes a partner, under their supervisor's
+/// partner when they have a supervisor (who must have joined first).
+pub async fn join(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(request): JsonBody<JoinRequest>,
+) -> ApiResult<(StatusCode, Json<Partner>)> {
+    let user = caller.require(Permission::Participate)?;
+    let tenant = user.tenant_id.clone();
+    if user.partner_id.is_some() {
+        return Err(refusal("user_partner"));
+    }
+    let sponsor_id = match &user.supervisor_id {
+        None => None,
+        Some(supervisor) => {
+            let supervisor = state.store.user(&tenant, supervisor).await?;
+            match supervisor.and_then(|s| s.partner_id) {
+                Some(partner) => Some(partner),
+                None => {
+                    return Err(ApiError::conflict(
+                        "supervisor_not_joined",
+                        "your supervisor has to join the program first",
+                    ));
+                }
+            }
+        }
+    };
     let (program, _) = state
         .store
-        .program(tenant)
+        .program(&tenant)
         .await?
         .ok_or_else(|| ApiError::not_found("program"))?;
-    let seq = state.store.next_partner_seq(tenant).await?;
-    validate::render_external_id(&program.external_id_template, seq)
-        .map_err(|m| ApiError::invalid("external_id_template", m))
+    if program.terms.is_some() && !request.accept_terms {
+        return Err(ApiError::invalid(
+            "accept_terms",
+            "accept the program terms to join",
+        ));
+    }
+    let member = NewMember {
+        tenant: tenant.clone(),
+        sponsor_id,
+        user_id: Some(user.id.clone()),
+        name: user.name.clone(),
+        email: user.email.clone(),
+        external_id: None,
+        terms_version: program.terms.map(|t| t.version),
+        sponsor_field: "supervisor_id",
+    };
+    let partner = create_member(&state, member, |tx, partner| {
+        tx.link_partner(&tenant, &user.id, &partner.id)?;
+        Ok(())
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(partner_view(&state, &partner))))
 }
 
 /// Visible to the partner itself, anyone above it in the tree, and `view_all_partners`;
@@ -119,4 +167,202 @@ pub async fn get(
         return Err(ApiError::not_found("partner"));
     }
     Ok(Json(partner_view(&state, &partner)))
+}
+
+/// `GET /v1/partners/me`: the caller's own partner.
+pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Partner>> {
+    let partner = own_partner(&state, &caller).await?;
+    Ok(Json(partner_view(&state, &partner)))
+}
+
+async fn own_partner(state: &AppState, caller: &Caller) -> Result<PartnerRecord, ApiError> {
+    let user = caller
+        .user()
+        .ok_or_else(|| ApiError::not_found("partner"))?;
+    let id = user
+        .partner_id
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("partner"))?;
+    state
+        .store
+        .partner(&user.tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner"))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PartnerListParams {
+    pub scope: Option<String>,
+    #[serde(flatten)]
+    pub list: ListParams,
+}
+
+/// `GET /v1/partners?scope=downline|all`: the caller's downline (direct and indirect, with the
+/// level below the caller, in tree order) or, with `view_all_partners` or an API key, everyone.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(params): QueryParams<PartnerListParams>,
+) -> ApiResult<Json<PartnerPage>> {
+    let limit = params.list.limit()?;
+    let after = params.list.decoded_cursor()?;
+    match params.scope.as_deref().unwrap_or("downline") {
+        "all" => {
+            // The tenant's backend (an API key) sees its whole program, like view_all_partners.
+            let backend = matches!(caller, Caller::ApiKey(_));
+            if !backend && !caller.has(Permission::ViewAllPartners) {
+                return Err(ApiError::forbidden(Permission::ViewAllPartners));
+            }
+            let (partners, next) = state
+                .store
+                .partners_page(caller.tenant_id(), limit, after.as_deref())
+                .await?;
+            Ok(Json(PartnerPage {
+                items: partners.iter().map(|p| partner_view(&state, p)).collect(),
+                next_cursor: next.as_deref().map(encode_cursor),
+            }))
+        }
+        "downline" => {
+            if matches!(caller, Caller::ApiKey(_)) {
+                return Err(ApiError::invalid(
+                    "scope",
+                    "an API key has no downline; use scope=all",
+                ));
+            }
+            let Ok(me) = own_partner(&state, &caller).await else {
+                return Ok(Json(PartnerPage {
+                    items: Vec::new(),
+                    next_cursor: None,
+                }));
+            };
+            let prefix = keys::tree_path(&me.ancestors, &me.id);
+            if let Some(after) = &after
+                && (!after.starts_with(&prefix) || after.len() <= prefix.len())
+            {
+                return Err(ApiError::invalid(
+                    "cursor",
+                    "is not a cursor this list returned",
+                ));
+            }
+            let (partners, next) = state
+                .store
+                .downline_page(&me, limit, after.as_deref())
+                .await?;
+            let items = partners
+                .iter()
+                .map(|p| Partner {
+                    level: Some(p.depth().saturating_sub(me.depth())),
+                    ..partner_view(&state, p)
+                })
+                .collect();
+            Ok(Json(PartnerPage {
+                items,
+                next_cursor: next.as_deref().map(encode_cursor),
+            }))
+        }
+        _ => Err(ApiError::invalid("scope", "must be downline or all")),
+    }
+}
+
+/// `PUT /v1/partners/{id}/sponsor` (configure_program): moves the partner with its whole
+/// downline; a cycle is refused with 409 `cycle`.
+pub async fn set_sponsor(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam,
+    JsonBody(request): JsonBody<SetSponsorRequest>,
+) -> ApiResult<Json<Partner>> {
+    let tenant = caller
+        .require(Permission::ConfigureProgram)?
+        .tenant_id
+        .clone();
+    let partner_id = PartnerId(id);
+    if let Some(sponsor) = &request.sponsor_id
+        && state.store.partner(&tenant, sponsor).await?.is_none()
+    {
+        return Err(ApiError::invalid(
+            "sponsor_id",
+            "is not a partner of this program",
+        ));
+    }
+    let moved = state
+        .store
+        .move_partner(&tenant, &partner_id, request.sponsor_id.as_ref())
+        .await
+        .map_err(|err| match err {
+            MoveError::Cycle => ApiError::conflict(
+                "cycle",
+                "the new sponsor is the partner itself or in its downline",
+            )
+            .with_field("sponsor_id"),
+            MoveError::TooDeep => ApiError::invalid("sponsor_id", err.to_string()),
+            MoveError::Store(err) => err.into(),
+        })?
+        .ok_or_else(|| ApiError::not_found("partner"))?;
+    Ok(Json(partner_view(&state, &moved)))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct QrParams {
+    pub format: Option<String>,
+}
+
+/// `GET /v1/partners/me/qr.svg` (`?format=png` for a PNG): the referral link as a QR code.
+pub async fn qr(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(params): QueryParams<QrParams>,
+) -> ApiResult<Response> {
+    let partner = own_partner(&state, &caller).await?;
+    let link = partner_view(&state, &partner).referral_link;
+    let code = qrcode::QrCode::new(link.as_bytes()).map_err(|e| ApiError::internal(&e))?;
+    let (content_type, body) = match params.format.as_deref().unwrap_or("svg") {
+        "svg" => (
+            "image/svg+xml",
+            code.render::<qrcode::render::svg::Color>()
+                .min_dimensions(256, 256)
+                .quiet_zone(true)
+                .build()
+                .into_bytes(),
+        ),
+        "png" => ("image/png", qr_png(&code, 8)?),
+        _ => return Err(ApiError::invalid("format", "must be svg or png")),
+    };
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    Ok(response)
+}
+
+/// A black-on-white grayscale PNG, `scale` pixels per module, with a 4-module quiet zone.
+fn qr_png(code: &qrcode::QrCode, scale: usize) -> Result<Vec<u8>, ApiError> {
+    let modules = code.width();
+    let quiet = 4;
+    let side = (modules + 2 * quiet) * scale;
+    let colors = code.to_colors();
+    let mut pixels = vec![255u8; side * side];
+    for (index, color) in colors.iter().enumerate() {
+        if *color != qrcode::Color::Dark {
+            continue;
+        }
+        let (x, y) = (index % modules + quiet, index / modules + quiet);
+        for row in y * scale..(y + 1) * scale {
+            pixels[row * side + x * scale..row * side + (x + 1) * scale].fill(0);
+        }
+    }
+    let mut out = Vec::new();
+    let side = u32::try_from(side).map_err(|e| ApiError::internal(&e))?;
+    let mut encoder = png::Encoder::new(&mut out, side, side);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| ApiError::internal(&e))?;
+    writer
+        .write_image_data(&pixels)
+        .map_err(|e| ApiError::internal(&e))?;
+    writer.finish().map_err(|e| ApiError::internal(&e))?;
+    Ok(out)
 }

@@ -74,6 +74,7 @@ fn merged(current: Program, request: UpdateProgramRequest) -> Result<Program, Ap
             .reversal_statuses
             .unwrap_or(current.reversal_statuses),
         widget_origins: request.widget_origins.unwrap_or(current.widget_origins),
+        terms: current.terms,
     };
     let min_payout = plan::check_amount(
         program.currency,

@@ -1,5 +1,7 @@
 //! `POST /v1/tenants`: self-service signup of a tenant and its owner.
 
+use super::accounts::tx_error;
+use super::members::TokenEmail;
 use super::new_id;
 use crate::AppState;
 use crate::auth::hash_password;
@@ -9,12 +11,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use upline_contract::{
-    Amount, CreateTenantRequest, CreateTenantResponse, Permission, Program, Tenant, TenantId,
-    UserId,
+    Amount, CreateTenantRequest, CreateTenantResponse, Permission, Program, TenantId, UserId,
 };
 use upline_domain::validate;
 use upline_store::Timestamp;
-use upline_store::tenants::{CreateTenantError, TenantRecord};
+use upline_store::TxError;
+use upline_store::tenants::TenantRecord;
+use upline_store::tokens::TokenPurpose;
 use upline_store::users::UserRecord;
 
 pub async fn create(
@@ -46,6 +49,7 @@ pub async fn create(
         plan: upline_domain::default_plan(),
         reversal_statuses: upline_domain::default_reversal_statuses(),
         widget_origins: Vec::new(),
+        terms: None,
     };
     let owner = UserRecord {
         tenant_id: tenant.id.clone(),
@@ -56,22 +60,32 @@ pub async fn create(
         permissions: Permission::ALL.to_vec(),
         email_confirmed: false,
         partner_id: None,
+        supervisor_id: None,
+        phone: None,
         created_at: now,
     };
-    match state.store.create_tenant(&tenant, &program, &owner).await {
+    // The owner gets a confirmation email with the signup, like everyone else.
+    let mut tx = state.store.tx();
+    tx.put_new_tenant(&tenant, &program)?;
+    tx.put_new_user(&owner)?;
+    TokenEmail {
+        tenant: &tenant.id,
+        purpose: TokenPurpose::ConfirmEmail,
+        user_id: Some(&owner.id),
+        to_email: &owner.email,
+        to_name: &owner.name,
+        invitation: None,
+    }
+    .add_to(&mut tx, &state.tokens, |_| {})?;
+    match state.store.commit(tx).await {
         Ok(()) => {}
-        Err(CreateTenantError::SlugTaken) => {
+        Err(TxError::Refused("slug")) => {
             return Err(ApiError::conflict("slug_taken", "this slug is taken").with_field("slug"));
         }
-        Err(CreateTenantError::Store(err)) => return Err(err.into()),
+        Err(err) => return Err(tx_error(err)),
     }
     let token = state.sessions.issue(&tenant.id, &owner.id);
-    let tenant = Tenant {
-        id: tenant.id,
-        slug: tenant.slug,
-        name: tenant.name,
-        currency: tenant.currency,
-    };
+    let tenant = super::tenant_view(tenant);
     Ok((
         StatusCode::CREATED,
         Json(CreateTenantResponse { tenant, token }),

@@ -41,6 +41,8 @@ fn message(id: &str, to: &str) -> Message {
         to: to.into(),
         subject: "Welcome".into(),
         body: "Confirm: /confirm-email?token=abc".into(),
+        from_name: None,
+        reply_to: None,
         created_at: "2026-11-24T06:00:00Z".into(),
     }
 }

@@ -9,6 +9,8 @@ fn message(id: &str) -> Message {
         to: "+15550100".into(),
         subject: String::new(),
         body: format!("code {id}"),
+        from_name: None,
+        reply_to: None,
         created_at: "2026-11-24T06:00:00Z".into(),
     }
 }

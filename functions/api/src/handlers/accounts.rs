@@ -1,0 +1,313 @@
+//! Accounts: register, confirm the email, forgot and set password, `GET /v1/me`.
+
+use super::members::{NewMember, TokenEmail, create_member, link_gone, now_seconds, refusal};
+use super::{new_id, partner_view, tenant_view, user_view};
+use crate::AppState;
+use crate::auth::{SessionUser, hash_password};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::JsonBody;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use upline_contract::{
+    Ack, EmailTokenRequest, ForgotPasswordRequest, Me, PartnerId, Permission, RegisterRequest,
+    RegisterResponse, SetPasswordRequest, TokenResponse, UserId,
+};
+use upline_domain::validate;
+use upline_store::tokens::{TokenPurpose, token_hash};
+use upline_store::users::UserRecord;
+use upline_store::{Timestamp, TxError};
+
+/// A token from a link is short, URL-safe base64; anything else cannot be one.
+fn token_hash_of(token: &str) -> Result<String, ApiError> {
+    let plausible = (20..=100).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    if !plausible {
+        return Err(ApiError::invalid("token", "is not a token from our emails"));
+    }
+    Ok(token_hash(token))
+}
+
+/// `POST /v1/auth/register`: a new partner under the sponsor of the code or invitation (or at
+/// the top, when the program allows open signup), logged in at once.
+pub async fn register(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<RegisterRequest>,
+) -> ApiResult<(StatusCode, Json<RegisterResponse>)> {
+    let email = validate::email(&request.email).map_err(|m| ApiError::invalid("email", m))?;
+    validate::password(&request.password).map_err(|m| ApiError::invalid("password", m))?;
+    let name = validate::name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
+    let phone = request
+        .phone
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .map(validate::phone)
+        .transpose()
+        .map_err(|m| ApiError::invalid("phone", m))?;
+    let tenant = state
+        .store
+        .tenant_by_slug(&request.tenant)
+        .await?
+        .ok_or_else(|| ApiError::invalid("tenant", "no program has this address"))?;
+    let (program, _) = state
+        .store
+        .program(&tenant.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("program"))?;
+
+    // Who sponsors the new partner, and whether the email is proven already.
+    let mut invitation_hash = None;
+    let (sponsor_id, sponsor_field, email_confirmed): (Option<PartnerId>, _, _) =
+        if let Some(token) = request.invitation_token.as_deref() {
+            let hash = token_hash_of(token).map_err(|e| e.with_field("invitation_token"))?;
+            let invitation = state
+                .store
+                .email_token(&hash, TokenPurpose::Invitation, now_seconds())
+                .await?
+                .filter(|t| t.tenant_id == tenant.id)
+                .and_then(|t| t.invitation)
+                .ok_or_else(|| link_gone("invitation_token"))?;
+            if invitation.email != email {
+                return Err(ApiError::invalid(
+                    "email",
+                    "must be the address the invitation was sent to",
+                ));
+            }
+            invitation_hash = Some(hash);
+            (invitation.sponsor_id, "invitation_token", true)
+        } else if let Some(code) = request.referral_code.as_deref() {
+            let code =
+                validate::referral_code(code).map_err(|m| ApiError::invalid("referral_code", m))?;
+            let sponsor = state
+                .store
+                .partner_id_by_code(&tenant.id, &code)
+                .await?
+                .ok_or_else(|| ApiError::invalid("referral_code", "no partner has this code"))?;
+            (Some(sponsor), "referral_code", false)
+        } else if program.open_signup {
+            (None, "referral_code", false)
+        } else {
+            return Err(ApiError::invalid(
+                "referral_code",
+                "joining needs a partner's referral code or an invitation",
+            ));
+        };
+    if program.terms.is_some() && !request.accept_terms {
+        return Err(ApiError::invalid(
+            "accept_terms",
+            "accept the program terms to join",
+        ));
+    }
+    if state
+        .store
+        .user_by_email(&tenant.id, &email)
+        .await?
+        .is_some()
+    {
+        return Err(refusal("email"));
+    }
+
+    let user_id = UserId(new_id("us"));
+    let password_hash = hash_password(request.password).await?;
+    let created_at = Timestamp::now().rfc3339;
+    let member = NewMember {
+        tenant: tenant.id.clone(),
+        sponsor_id,
+        user_id: Some(user_id.clone()),
+        name: name.clone(),
+        email: email.clone(),
+        external_id: None,
+        terms_version: program.terms.as_ref().map(|t| t.version.clone()),
+        sponsor_field,
+    };
+    let partner = create_member(&state, member, |tx, partner| {
+        let user = UserRecord {
+            tenant_id: tenant.id.clone(),
+            id: user_id.clone(),
+            email: email.clone(),
+            name: name.clone(),
+            phone: phone.clone(),
+            password_hash: password_hash.clone(),
+            permissions: vec![Permission::Participate],
+            email_confirmed,
+            partner_id: Some(partner.id.clone()),
+            supervisor_id: None,
+            created_at: created_at.clone(),
+        };
+        tx.put_new_user(&user)?;
+        match &invitation_hash {
+            Some(hash) => tx.consume_token(hash, TokenPurpose::Invitation, now_seconds())?,
+            None => {
+                TokenEmail {
+                    tenant: &tenant.id,
+                    purpose: TokenPurpose::ConfirmEmail,
+                    user_id: Some(&user_id),
+                    to_email: &email,
+                    to_name: &name,
+                    invitation: None,
+                }
+                .add_to(tx, &state.tokens, |_| {})?;
+            }
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|err| match err.field.as_deref() {
+        // The invitation was used by a parallel registration.
+        Some("token") => link_gone("invitation_token"),
+        _ => err,
+    })?;
+    let token = state.sessions.issue(&tenant.id, &user_id);
+    Ok((
+        StatusCode::CREATED,
+        Json(RegisterResponse {
+            token,
+            partner: partner_view(&state, &partner),
+        }),
+    ))
+}
+
+/// `POST /v1/auth/confirm-email`: the link from the confirmation email, once.
+pub async fn confirm_email(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<EmailTokenRequest>,
+) -> ApiResult<Json<Ack>> {
+    let hash = token_hash_of(&request.token)?;
+    let token = state
+        .store
+        .email_token(&hash, TokenPurpose::ConfirmEmail, now_seconds())
+        .await?
+        .ok_or_else(|| link_gone("token"))?;
+    let user = token.user_id.ok_or_else(|| link_gone("token"))?;
+    let mut tx = state.store.tx();
+    tx.consume_token(&hash, TokenPurpose::ConfirmEmail, now_seconds())?;
+    tx.confirm_email(&token.tenant_id, &user)?;
+    match state.store.commit(tx).await {
+        Ok(()) => Ok(Json(Ack {
+            status: "confirmed".into(),
+        })),
+        Err(TxError::Refused(_)) => Err(link_gone("token")),
+        Err(TxError::Store(err)) => Err(err.into()),
+    }
+}
+
+/// `POST /v1/auth/resend-confirmation`: a new confirmation email for the logged-in user.
+pub async fn resend_confirmation(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+) -> ApiResult<(StatusCode, Json<Ack>)> {
+    if user.email_confirmed {
+        return Err(ApiError::conflict(
+            "already_confirmed",
+            "the email is confirmed already",
+        ));
+    }
+    let mut tx = state.store.tx();
+    TokenEmail {
+        tenant: &user.tenant_id,
+        purpose: TokenPurpose::ConfirmEmail,
+        user_id: Some(&user.id),
+        to_email: &user.email,
+        to_name: &user.name,
+        invitation: None,
+    }
+    .add_to(&mut tx, &state.tokens, |_| {})?;
+    state.store.commit(tx).await.map_err(tx_error)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Ack {
+            status: "sent".into(),
+        }),
+    ))
+}
+
+/// `POST /v1/auth/forgot-password`: 202 whether or not the account exists, so the answer
+/// tells nobody which emails have accounts; an existing account gets a set-password email.
+pub async fn forgot_password(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<ForgotPasswordRequest>,
+) -> ApiResult<(StatusCode, Json<Ack>)> {
+    let accepted = (
+        StatusCode::ACCEPTED,
+        Json(Ack {
+            status: "accepted".into(),
+        }),
+    );
+    let Ok(email) = validate::email(&request.email) else {
+        return Err(ApiError::invalid("email", "is not an email address"));
+    };
+    let Some(tenant) = state.store.tenant_by_slug(&request.tenant).await? else {
+        return Ok(accepted);
+    };
+    let Some(user) = state.store.user_by_email(&tenant.id, &email).await? else {
+        return Ok(accepted);
+    };
+    let mut tx = state.store.tx();
+    TokenEmail {
+        tenant: &tenant.id,
+        purpose: TokenPurpose::SetPassword,
+        user_id: Some(&user.id),
+        to_email: &user.email,
+        to_name: &user.name,
+        invitation: None,
+    }
+    .add_to(&mut tx, &state.tokens, |_| {})?;
+    state.store.commit(tx).await.map_err(tx_error)?;
+    Ok(accepted)
+}
+
+/// `POST /v1/auth/set-password`: the link from a set-password email, once; logs the user in.
+pub async fn set_password(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<SetPasswordRequest>,
+) -> ApiResult<Json<TokenResponse>> {
+    validate::password(&request.password).map_err(|m| ApiError::invalid("password", m))?;
+    let hash = token_hash_of(&request.token)?;
+    let token = state
+        .store
+        .email_token(&hash, TokenPurpose::SetPassword, now_seconds())
+        .await?
+        .ok_or_else(|| link_gone("token"))?;
+    let user = token.user_id.ok_or_else(|| link_gone("token"))?;
+    let password_hash = hash_password(request.password).await?;
+    let mut tx = state.store.tx();
+    tx.consume_token(&hash, TokenPurpose::SetPassword, now_seconds())?;
+    tx.set_password(&token.tenant_id, &user, &password_hash)?;
+    match state.store.commit(tx).await {
+        Ok(()) => Ok(Json(TokenResponse {
+            token: state.sessions.issue(&token.tenant_id, &user),
+        })),
+        Err(TxError::Refused(_)) => Err(link_gone("token")),
+        Err(TxError::Store(err)) => Err(err.into()),
+    }
+}
+
+/// `GET /v1/me`: also for an unconfirmed email (the portal shows the gate from it).
+pub async fn me(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+) -> ApiResult<Json<Me>> {
+    let tenant = state
+        .store
+        .tenant(&user.tenant_id)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    let partner = match &user.partner_id {
+        Some(id) => state.store.partner(&user.tenant_id, id).await?,
+        None => None,
+    };
+    Ok(Json(Me {
+        user: user_view(&user),
+        partner: partner.map(|p| partner_view(&state, &p)),
+        tenant: tenant_view(tenant),
+    }))
+}
+
+pub fn tx_error(err: TxError) -> ApiError {
+    match err {
+        TxError::Refused(label) => refusal(label),
+        TxError::Store(err) => err.into(),
+    }
+}

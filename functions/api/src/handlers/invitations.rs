@@ -1,0 +1,156 @@
+//! `POST /v1/invitations` (a partner invites someone under them; `level_zero` invites someone
+//! with nobody above them) and `GET /v1/invitations/{token}` (public, for prefilling the form).
+
+use super::accounts::tx_error;
+use super::members::{TokenEmail, link_gone, now_seconds};
+use super::{new_id, tenant_view};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonBody, PathParam};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use upline_contract::{CreateInvitationRequest, InvitationCreated, InvitationPrefill, Permission};
+use upline_domain::validate;
+use upline_store::tokens::{InvitationRecord, TokenPurpose, token_hash};
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(request): JsonBody<CreateInvitationRequest>,
+) -> ApiResult<(StatusCode, Json<InvitationCreated>)> {
+    let inviter = if request.level_zero {
+        caller.require(Permission::InviteLevelZero)?
+    } else {
+        let user = caller.require(Permission::Participate)?;
+        if user.partner_id.is_none() {
+            return Err(ApiError::conflict(
+                "not_a_partner",
+                "join the program before inviting partners under you",
+            ));
+        }
+        user
+    };
+    let tenant = inviter.tenant_id.clone();
+    let first_name =
+        validate::name(&request.first_name).map_err(|m| ApiError::invalid("first_name", m))?;
+    let last_name =
+        validate::name(&request.last_name).map_err(|m| ApiError::invalid("last_name", m))?;
+    let email = validate::email(&request.email).map_err(|m| ApiError::invalid("email", m))?;
+    let phone = request
+        .phone
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .map(validate::phone)
+        .transpose()
+        .map_err(|m| ApiError::invalid("phone", m))?;
+    let subject = request
+        .subject
+        .as_deref()
+        .map(|s| validate::text(s, 200))
+        .transpose()
+        .map_err(|m| ApiError::invalid("subject", m))?
+        .filter(|s| !s.is_empty());
+    let body = request
+        .body
+        .as_deref()
+        .map(|s| validate::text(s, 5000))
+        .transpose()
+        .map_err(|m| ApiError::invalid("body", m))?
+        .filter(|s| !s.is_empty());
+    if state.store.user_by_email(&tenant, &email).await?.is_some() {
+        return Err(ApiError::conflict(
+            "already_member",
+            "someone with this email has an account in the program",
+        )
+        .with_field("email"));
+    }
+    let id = new_id("iv");
+    let invitation = InvitationRecord {
+        id: id.clone(),
+        inviter_user_id: inviter.id.clone(),
+        sponsor_id: if request.level_zero {
+            None
+        } else {
+            inviter.partner_id.clone()
+        },
+        email: email.clone(),
+        first_name: first_name.clone(),
+        last_name: last_name.clone(),
+        phone,
+    };
+    let to_name = format!("{first_name} {last_name}");
+    let mut tx = state.store.tx();
+    let expires_at = TokenEmail {
+        tenant: &tenant,
+        purpose: TokenPurpose::Invitation,
+        user_id: None,
+        to_email: &email,
+        to_name: &to_name,
+        invitation: Some(invitation),
+    }
+    // Sent in the inviter's name; answers go to the inviter.
+    .add_to(&mut tx, &state.tokens, |email| {
+        email.from_name = Some(inviter.name.clone());
+        email.reply_to = Some(inviter.email.clone());
+        email.subject = subject;
+        email.body = body;
+    })?;
+    state.store.commit(tx).await.map_err(tx_error)?;
+    let expires_at = OffsetDateTime::from_unix_timestamp(expires_at)
+        .ok()
+        .and_then(|at| at.format(&Rfc3339).ok())
+        .unwrap_or_default();
+    Ok((
+        StatusCode::CREATED,
+        Json(InvitationCreated { id, expires_at }),
+    ))
+}
+
+/// Public: what the registration form is prefilled with. Used or expired → 404.
+pub async fn prefill(
+    State(state): State<AppState>,
+    PathParam(token): PathParam,
+) -> ApiResult<Json<InvitationPrefill>> {
+    let plausible = token.len() <= 100
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    if !plausible {
+        return Err(link_gone("token"));
+    }
+    let record = state
+        .store
+        .email_token(&token_hash(&token), TokenPurpose::Invitation, now_seconds())
+        .await?
+        .ok_or_else(|| link_gone("token"))?;
+    let invitation = record.invitation.ok_or_else(|| link_gone("token"))?;
+    let tenant = state
+        .store
+        .tenant(&record.tenant_id)
+        .await?
+        .ok_or_else(|| link_gone("token"))?;
+    let inviter_name = state
+        .store
+        .user(&record.tenant_id, &invitation.inviter_user_id)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let terms = state
+        .store
+        .program(&record.tenant_id)
+        .await?
+        .and_then(|(program, _)| program.terms);
+    Ok(Json(InvitationPrefill {
+        email: invitation.email,
+        first_name: invitation.first_name,
+        last_name: invitation.last_name,
+        phone: invitation.phone,
+        tenant: tenant_view(tenant),
+        inviter_name,
+        terms,
+    }))
+}

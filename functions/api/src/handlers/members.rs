@@ -1,0 +1,183 @@
+//! Creating a partner, whichever way they come in (registration, joining, an admin, an
+//! invitation): the partner, its code and external id claims, and whatever the same transaction
+//! must also hold (the user, a used invitation, an email).
+
+use super::{new_id, new_referral_code};
+use crate::AppState;
+use crate::error::ApiError;
+use upline_contract::{PartnerId, TenantId, UserId};
+use upline_domain::validate;
+use upline_store::keys;
+use upline_store::outbox::OutboxRecord;
+use upline_store::partners::{MAX_TREE_DEPTH, PartnerRecord};
+use upline_store::tokens::{EmailTokenRecord, TokenKey, TokenPurpose, token_hash};
+use upline_store::{Timestamp, Tx, TxError};
+
+/// Who is becoming a partner.
+pub struct NewMember {
+    pub tenant: TenantId,
+    pub sponsor_id: Option<PartnerId>,
+    pub user_id: Option<UserId>,
+    pub name: String,
+    pub email: String,
+    /// Set by hand; otherwise drawn from the program's template.
+    pub external_id: Option<String>,
+    pub terms_version: Option<String>,
+    /// The field a missing or too-deep sponsor is reported on.
+    pub sponsor_field: &'static str,
+}
+
+/// Creates the partner; `also` adds the rest of the transaction. A taken referral code is drawn
+/// again and a sponsor that moved meanwhile is read again.
+pub async fn create_member(
+    state: &AppState,
+    member: NewMember,
+    mut also: impl FnMut(&mut Tx, &PartnerRecord) -> Result<(), ApiError>,
+) -> Result<PartnerRecord, ApiError> {
+    let id = PartnerId(new_id("pt"));
+    let mut external_id = member.external_id.clone();
+    for _ in 0..5 {
+        let (ancestors, sponsor_path) = match &member.sponsor_id {
+            None => (Vec::new(), None),
+            Some(sponsor_id) => {
+                let sponsor = state
+                    .store
+                    .partner(&member.tenant, sponsor_id)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::invalid(member.sponsor_field, "is not a partner of this program")
+                    })?;
+                if sponsor.depth() >= MAX_TREE_DEPTH {
+                    return Err(ApiError::invalid(
+                        member.sponsor_field,
+                        format!("the structure is at most {MAX_TREE_DEPTH} levels deep"),
+                    ));
+                }
+                let path = keys::tree_path(&sponsor.ancestors, &sponsor.id);
+                (sponsor.chain(), Some(path))
+            }
+        };
+        let external = match &external_id {
+            Some(external) => external.clone(),
+            None => {
+                let drawn = next_external_id(state, &member.tenant).await?;
+                external_id = Some(drawn.clone());
+                drawn
+            }
+        };
+        let now = Timestamp::now().rfc3339;
+        let partner = PartnerRecord {
+            tenant_id: member.tenant.clone(),
+            id: id.clone(),
+            user_id: member.user_id.clone(),
+            name: member.name.clone(),
+            email: member.email.clone(),
+            referral_code: new_referral_code(),
+            external_id: external,
+            ancestors,
+            status: "active".to_owned(),
+            joined_at: now.clone(),
+            terms_accepted_at: member.terms_version.as_ref().map(|_| now.clone()),
+            terms_version: member.terms_version.clone(),
+        };
+        let mut tx = state.store.tx();
+        tx.put_new_partner(&partner, sponsor_path.as_deref())?;
+        also(&mut tx, &partner)?;
+        match state.store.commit(tx).await {
+            Ok(()) => return Ok(partner),
+            Err(TxError::Refused("referral_code" | "sponsor_moved")) => continue,
+            Err(TxError::Refused(label)) => return Err(refusal(label)),
+            Err(TxError::Store(err)) => return Err(err.into()),
+        }
+    }
+    Err(ApiError::conflict(
+        "try_again",
+        "the structure changed while joining; try again",
+    ))
+}
+
+/// What a refused transaction action means to the caller.
+pub fn refusal(label: &str) -> ApiError {
+    match label {
+        "email" => ApiError::conflict("email_taken", "an account with this email exists")
+            .with_field("email"),
+        "external_id" => {
+            ApiError::conflict("external_id_taken", "another partner has this external id")
+                .with_field("external_id")
+        }
+        "token" => link_gone("token"),
+        "user_partner" => ApiError::conflict("already_joined", "you are already a partner"),
+        other => ApiError::conflict("conflict", format!("refused: {other}")),
+    }
+}
+
+/// 404 for an email link that is unknown, used or expired.
+pub fn link_gone(field: &str) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "token_not_found",
+        "the link is unknown, already used or expired",
+    )
+    .with_field(field)
+}
+
+async fn next_external_id(state: &AppState, tenant: &TenantId) -> Result<String, ApiError> {
+    let (program, _) = state
+        .store
+        .program(tenant)
+        .await?
+        .ok_or_else(|| ApiError::not_found("program"))?;
+    let seq = state.store.next_partner_seq(tenant).await?;
+    validate::render_external_id(&program.external_id_template, seq)
+        .map_err(|m| ApiError::invalid("external_id_template", m))
+}
+
+/// An email that carries a single-use token (confirm email, set password, invitation): the
+/// token's hash and the outbox item go into `tx`; the token is derived again at delivery.
+pub struct TokenEmail<'a> {
+    pub tenant: &'a TenantId,
+    pub purpose: TokenPurpose,
+    pub user_id: Option<&'a UserId>,
+    pub to_email: &'a str,
+    pub to_name: &'a str,
+    pub invitation: Option<upline_store::tokens::InvitationRecord>,
+}
+
+impl TokenEmail<'_> {
+    /// Adds the token and its email; returns when the token expires (unix seconds).
+    pub fn add_to(
+        self,
+        tx: &mut Tx,
+        key: &TokenKey,
+        decorate: impl FnOnce(&mut OutboxRecord),
+    ) -> Result<i64, ApiError> {
+        let now = Timestamp::now();
+        let token_id = TokenKey::new_token_id();
+        let expires_at = now.millis / 1000 + self.purpose.ttl_seconds();
+        tx.put_token(&EmailTokenRecord {
+            hash: token_hash(&key.token(&token_id)),
+            purpose: self.purpose,
+            tenant_id: self.tenant.clone(),
+            user_id: self.user_id.cloned(),
+            expires_at,
+            invitation: self.invitation,
+        })?;
+        let mut email = OutboxRecord::email_to(
+            self.tenant,
+            new_id("ob"),
+            self.purpose.as_str(),
+            self.to_email,
+            self.to_name,
+            &now.rfc3339,
+        );
+        email.token_id = Some(token_id);
+        decorate(&mut email);
+        tx.put_outbox(&email)?;
+        Ok(expires_at)
+    }
+}
+
+/// Unix seconds now.
+pub fn now_seconds() -> i64 {
+    Timestamp::now().millis / 1000
+}
