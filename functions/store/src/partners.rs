@@ -334,6 +334,21 @@ impl Store {
         new_sponsor: Option<&PartnerId>,
     ) -> Result<Option<PartnerRecord>, MoveError> {
         self.finish_pending_move(tenant).await?;
+        let Some(job) = self.start_move(tenant, partner_id, new_sponsor).await? else {
+            return Ok(self.partner(tenant, partner_id).await?);
+        };
+        self.run_move(tenant, &job).await?;
+        Ok(self.partner(tenant, partner_id).await?)
+    }
+
+    /// Checks a move and records it as started; nobody has moved yet. `None` when there is
+    /// nothing to do (unknown partner or sponsor, or the sponsor it already has).
+    pub async fn start_move(
+        &self,
+        tenant: &TenantId,
+        partner_id: &PartnerId,
+        new_sponsor: Option<&PartnerId>,
+    ) -> Result<Option<MoveJob>, MoveError> {
         let Some(partner) = self.partner(tenant, partner_id).await? else {
             return Ok(None);
         };
@@ -350,7 +365,7 @@ impl Store {
             }
         };
         if new_ancestors == partner.ancestors {
-            return Ok(Some(partner));
+            return Ok(None);
         }
         let job = MoveJob {
             partner_id: partner.id.clone(),
@@ -379,19 +394,14 @@ impl Store {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        if let Err(err) = started {
-            // Another move started in between: finish it, then ask the caller to try again.
-            let err = StoreError::sdk(err);
-            return Err(match err {
-                StoreError::ConditionFailed { .. } => {
-                    StoreError::Transient("another move is running".into())
-                }
-                other => other,
-            }
-            .into());
+        match started.map_err(StoreError::sdk) {
+            Ok(_) => Ok(Some(job)),
+            // Another move started in between; the caller may retry once it is done.
+            Err(StoreError::ConditionFailed { .. }) => Err(MoveError::Store(
+                StoreError::Transient("another move is running".into()),
+            )),
+            Err(err) => Err(err.into()),
         }
-        self.run_move(tenant, &job).await?;
-        Ok(self.partner(tenant, partner_id).await?)
     }
 
     /// Finishes a move that an earlier request started and did not end.
@@ -414,7 +424,7 @@ impl Store {
     }
 
     /// Rewrites every partner still under the old path, top-down, until none is left.
-    async fn run_move(&self, tenant: &TenantId, job: &MoveJob) -> Result<(), StoreError> {
+    pub async fn run_move(&self, tenant: &TenantId, job: &MoveJob) -> Result<(), StoreError> {
         let mut idle_passes = 0;
         loop {
             let page = self.tree_query(tenant, &job.old_path, MOVE_PAGE).await?;
