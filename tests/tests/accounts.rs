@@ -423,8 +423,12 @@ async fn staff_join_under_their_supervisor_and_the_two_structures_move_apart() {
         .await;
     let app = &app;
     let join = |token: String| async move {
-        app.post("/v1/program/join", Some(&token), json!({"accept_terms": true}))
-            .await
+        app.post(
+            "/v1/program/join",
+            Some(&token),
+            json!({"accept_terms": true}),
+        )
+        .await
     };
     let (status, body) = join(clerk_token.clone()).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
