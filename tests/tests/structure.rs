@@ -104,11 +104,7 @@ async fn the_downline_of_a_five_level_tree_is_listed_with_levels_in_tree_order()
     );
 
     let everyone = all_pages(&app, "/v1/partners?scope=all", &tenant.token, 3).await;
-    assert_eq!(
-        everyone.len(),
-        9,
-        "root, L1a to L5, L1b, Other and Below"
-    );
+    assert_eq!(everyone.len(), 9, "root, L1a to L5, L1b, Other and Below");
 }
 
 #[tokio::test]
