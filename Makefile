@@ -9,7 +9,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 UPLINE_PORT ?= 8080
 export UPLINE_PORT
 
-.PHONY: help tools app dev test bench load lint-infra package coldstart
+.PHONY: help tools app dev test bench load load-accounts lint-infra package coldstart
 
 help:
 	@echo "make tools  install what is missing (wasm32 target, DynamoDB Local + wasm-opt, wasm-bindgen-cli $(WASM_BINDGEN_VERSION), java, nextest)"
@@ -18,8 +18,9 @@ help:
 	@echo "make test   everything CI checks: fmt, clippy, the app build, all tests against DynamoDB Local"
 	@echo "make package  release Lambda zips for arm64 (cargo-lambda + zig from PyPI), with their sizes"
 	@echo "make coldstart  cold-start proxy: a built bootstrap against a local Runtime API, median of 20"
-	@echo "make bench  criterion benchmark of the commission walk (not part of make test)"
+	@echo "make bench  criterion benchmarks: the commission walk, argon2id password hashing (not part of make test)"
 	@echo "make load   load run through a local cloud: deals/s, requests per deal (DEALS=500 CONCURRENCY=16)"
+	@echo "make load-accounts  login latency and listing a downline (PARTNERS=10000 LOGINS=40)"
 
 tools:
 	@if rustup target list --installed | grep -qx wasm32-unknown-unknown; then \
@@ -83,12 +84,20 @@ test: tools
 # Benchmarks stay out of `make test`: they take minutes and measure, they do not check.
 bench:
 	cargo bench -p upline-domain --bench walk
+	cargo bench -p upline-api --bench password
 
 DEALS ?= 500
 CONCURRENCY ?= 16
 load: tools
 	cargo build --release -p upline-tests --bin upline-load
 	$(TARGET_DIR)/release/upline-load $(DEALS) $(CONCURRENCY)
+
+# Login latency and listing a downline of PARTNERS partners.
+PARTNERS ?= 10000
+LOGINS ?= 40
+load-accounts: tools
+	cargo build --release -p upline-tests --bin upline-accounts-load
+	$(TARGET_DIR)/release/upline-accounts-load $(PARTNERS) $(LOGINS)
 
 # The SAM template is generated from the code; its freshness is a test, its lint is this.
 lint-infra:
