@@ -542,10 +542,18 @@ async fn fields_that_would_grant_privileges_are_never_applied() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["field"], "permissions[0]");
 
-    // Tampered and foreign session tokens are refused.
+    // Tampered, expired and foreign session tokens are refused.
     let tampered = format!("{}x", &tenant.token);
     let (status, _) = app.get("/v1/me", &tampered).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let user = upline_contract::UserId::from(me["user"]["id"].as_str().unwrap());
+    let key = app.cloud.session_key();
+    let expired = key.issue_expiring(&tenant.id, &user, 1_700_000_000);
+    let (status, _) = app.get("/v1/me", &expired).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "expired");
+    let fresh = key.issue(&tenant.id, &user);
+    let (status, _) = app.get("/v1/me", &fresh).await;
+    assert_eq!(status, StatusCode::OK, "the same key, unexpired");
     let (status, _) = app
         .get("/v1/me", "ust_eyJ0IjoidG4iLCJ1IjoidXMiLCJleHAiOjF9.AAAA")
         .await;

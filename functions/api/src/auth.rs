@@ -104,10 +104,16 @@ impl SessionKey {
     }
 
     pub fn issue(&self, tenant: &TenantId, user: &UserId) -> String {
+        let expires = OffsetDateTime::now_utc().unix_timestamp() + SESSION_TTL_SECONDS;
+        self.issue_expiring(tenant, user, expires)
+    }
+
+    /// A token that expires at `exp` (unix seconds); `issue` is this with the session TTL.
+    pub fn issue_expiring(&self, tenant: &TenantId, user: &UserId, exp: i64) -> String {
         let claims = SessionClaims {
             t: tenant.clone(),
             u: user.clone(),
-            exp: OffsetDateTime::now_utc().unix_timestamp() + SESSION_TTL_SECONDS,
+            exp,
         };
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap_or_default());
         let mut mac = self.mac();

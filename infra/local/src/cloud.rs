@@ -84,6 +84,7 @@ pub struct LocalCloud {
     poller: Option<Poller>,
     /// Kept alive for the terms bucket.
     _s3: LocalS3,
+    session_key: Vec<u8>,
     server: Option<JoinHandle<std::io::Result<()>>>,
     stop_server: Option<oneshot::Sender<()>>,
 }
@@ -198,6 +199,7 @@ impl LocalCloud {
             outbox,
             poller: Some(poller),
             _s3: s3,
+            session_key: config.session_key.clone(),
             server: Some(server),
             stop_server: Some(stop_server),
         })
@@ -228,6 +230,11 @@ impl LocalCloud {
 
     pub fn dynamodb_endpoint(&self) -> &str {
         &self.dynamodb_endpoint
+    }
+
+    /// The key this cloud signs sessions with (tests forge expired tokens with it).
+    pub fn session_key(&self) -> upline_api::SessionKey {
+        upline_api::SessionKey(self.session_key.clone())
     }
 
     /// What the stream handler "sent".

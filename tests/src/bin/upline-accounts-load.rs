@@ -153,19 +153,37 @@ async fn main() -> Result<()> {
         page.len(),
         started.elapsed()
     );
-    let started = Instant::now();
-    let (status, _) = app
-        .put(
-            &format!("/v1/partners/{}/sponsor", mid.id),
-            &tenant.token,
-            json!({"sponsor_id": records[0].id}),
-        )
-        .await;
-    ensure!(status.is_success(), "move");
-    println!(
-        "moving that partner with its {mid_below} partners under another sponsor: {:?}",
-        started.elapsed()
-    );
+    // Moves: a level-2 partner (under level-1 #0) to level-1 #1, then level-1 #2 under #3.
+    for (moved, new_sponsor) in [(mid, &records[1]), (&records[2], &records[3])] {
+        let below = records
+            .iter()
+            .filter(|r| r.ancestors.contains(&moved.id))
+            .count();
+        let started = Instant::now();
+        let (status, body) = app
+            .put(
+                &format!("/v1/partners/{}/sponsor", moved.id),
+                &tenant.token,
+                json!({"sponsor_id": new_sponsor.id}),
+            )
+            .await;
+        ensure!(status.is_success(), "move: {body}");
+        let elapsed = started.elapsed();
+        let after = store
+            .partner(&tenant.id, &moved.id)
+            .await?
+            .context("moved")?;
+        let (first, _) = store.downline_page(&after, 100, None).await?;
+        ensure!(
+            first.iter().all(|p| p.ancestors.contains(&new_sponsor.id)),
+            "a partner below did not move"
+        );
+        println!(
+            "moving a partner with its {below} partners under another sponsor: {:?} ({:.0} partners/s)",
+            elapsed,
+            (below + 1) as f64 / elapsed.as_secs_f64()
+        );
+    }
     Ok(())
 }
 
