@@ -111,6 +111,9 @@ package: tools
 	@rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || { echo "package: adding the aarch64 target"; rustup target add aarch64-unknown-linux-gnu; }
 	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip \
 	  --lambda-dir $(LAMBDA_DIR) -p upline-api -p upline-stream
+	@# Built on its own, so the S3 feature it turns on stays out of upline-api.
+	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip \
+	  --lambda-dir $(LAMBDA_DIR) -p upline-terms
 	@for zip in $(LAMBDA_DIR)/*/bootstrap.zip; do \
 	  printf 'package: %-40s %6d KiB\n' "$$zip" $$(( $$(stat -c %s "$$zip") / 1024 )); done
 

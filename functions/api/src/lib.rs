@@ -18,7 +18,9 @@ use std::sync::Arc;
 use upline_store::Store;
 use upline_store::tokens::TokenKey;
 
-pub use handlers::terms::TermsBucket;
+#[cfg(feature = "s3")]
+pub use handlers::terms::S3Terms;
+pub use handlers::terms::TermsStore;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -27,7 +29,7 @@ pub struct AppState {
     /// Derives the tokens of email links (from the same deployment secret, its own label).
     pub tokens: TokenKey,
     /// Where the program terms PDFs are kept (S3); `None` where no bucket is configured.
-    pub terms: Option<TermsBucket>,
+    pub terms: Option<Arc<dyn TermsStore>>,
     /// Where the portal is served, for absolute referral links (empty: links are paths).
     pub portal_url: Arc<str>,
 }
@@ -43,8 +45,8 @@ impl AppState {
         }
     }
 
-    pub fn with_terms_bucket(mut self, bucket: TermsBucket) -> Self {
-        self.terms = Some(bucket);
+    pub fn with_terms_store(mut self, store: Arc<dyn TermsStore>) -> Self {
+        self.terms = Some(store);
         self
     }
 

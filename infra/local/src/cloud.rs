@@ -92,7 +92,7 @@ pub struct LocalCloud {
 #[derive(Clone)]
 struct LocalState {
     outbox: Arc<LocalOutbox>,
-    terms: upline_api::TermsBucket,
+    terms: Arc<dyn upline_api::TermsStore>,
     table_ready: Arc<AtomicBool>,
     poller: Arc<PollerStatus>,
 }
@@ -130,10 +130,10 @@ impl LocalCloud {
             Some(dir) => LocalS3::start(&dir.join("s3"), false).await?,
             None => LocalS3::start_temporary().await?,
         };
-        let terms = upline_api::TermsBucket {
+        let terms: Arc<dyn upline_api::TermsStore> = Arc::new(upline_api::S3Terms {
             client: s3.client(),
             bucket: TERMS_BUCKET.to_owned(),
-        };
+        });
         let base_url = format!("http://{addr}");
 
         let store = upline_store::Store::new(dynamodb.clone(), config.table.clone());
@@ -165,7 +165,7 @@ impl LocalCloud {
         let api = upline_api::router(
             upline_api::AppState::new(store, upline_api::SessionKey(config.session_key.clone()))
                 .with_portal_url(&base_url)
-                .with_terms_bucket(terms.clone()),
+                .with_terms_store(Arc::clone(&terms)),
         );
         let local_state = LocalState {
             outbox: Arc::clone(&outbox),

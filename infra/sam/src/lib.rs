@@ -174,7 +174,18 @@ pub fn template() -> Value {
         let environment = json!({"UPLINE_ROUTE": route.id});
         resources.insert(
             name.clone(),
-            function("upline-api", route.summary, environment, statements, events),
+            // The terms route is its own binary: the only one that links the S3 SDK.
+            function(
+                if TERMS_WRITERS.contains(&route.id) {
+                    "upline-terms"
+                } else {
+                    "upline-api"
+                },
+                route.summary,
+                environment,
+                statements,
+                events,
+            ),
         );
         resources.insert(format!("{name}ErrorsAlarm"), errors_alarm(&name));
     }
@@ -202,7 +213,12 @@ pub fn template() -> Value {
         "FilterCriteria": {"Filters": [{"Pattern": filter.to_string()}]},
         "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": ["StreamDeadLetters", "Arn"]}}},
     }}});
-    let stream_environment = json!({"UPLINE_NOTIFICATION_SENDER": {"Ref": "NotificationSender"}});
+    // Links in emails must be absolute. The stream function is not behind the distribution, so
+    // unlike the API functions it may name the distribution's domain without a cycle.
+    let stream_environment = json!({
+        "UPLINE_NOTIFICATION_SENDER": {"Ref": "NotificationSender"},
+        "UPLINE_PORTAL_URL": {"Fn::If": ["HasPortalDomain", {"Fn::Sub": "https://${PortalDomainName}"}, {"Fn::Sub": "https://${PortalDistribution.DomainName}"}]},
+    });
     let mut stream = function(
         "upline-stream",
         "The commission walk and outbox delivery, from the table's stream",

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 use std::collections::BTreeSet;
-use upline_api::routes::{ROUTES, STREAM_IAM};
+use upline_api::routes::{ROUTES, STREAM_IAM, TERMS_WRITERS};
 use upline_sam::function_name;
 use upline_store::schema::TABLE;
 
@@ -60,10 +60,13 @@ fn every_route_has_its_own_function_and_the_http_api_serves_nothing_else() {
             function["Properties"]["Environment"]["Variables"]["UPLINE_ROUTE"],
             route.id
         );
-        assert_eq!(
-            function["Metadata"]["BuildProperties"]["Binary"],
+        // Only the terms route carries the S3 SDK, in its own binary.
+        let binary = if TERMS_WRITERS.contains(&route.id) {
+            "upline-terms"
+        } else {
             "upline-api"
-        );
+        };
+        assert_eq!(function["Metadata"]["BuildProperties"]["Binary"], binary);
     }
 }
 
@@ -184,5 +187,31 @@ fn the_stream_mapping_filters_retries_bounded_and_parks_failures() {
     assert_eq!(
         strings(&pattern["eventName"]),
         BTreeSet::from(["INSERT".to_owned()])
+    );
+}
+
+#[test]
+fn emails_carry_absolute_links_and_only_the_terms_route_writes_terms() {
+    let template = template_on_disk();
+    let resources = &template["Resources"];
+    let portal_url =
+        &resources["StreamFunction"]["Properties"]["Environment"]["Variables"]["UPLINE_PORTAL_URL"];
+    let text = portal_url.to_string();
+    assert!(
+        text.contains("https://${PortalDomainName}")
+            && text.contains("PortalDistribution.DomainName"),
+        "{text}"
+    );
+    let writers: Vec<&str> = resources
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, resource)| resource.to_string().contains("s3:PutObject"))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(writers, ["UploadTermsFunction"]);
+    assert_eq!(
+        resources["Table"]["Properties"]["TimeToLiveSpecification"]["AttributeName"],
+        TABLE.ttl_attribute
     );
 }

@@ -18,12 +18,6 @@ async fn main() -> Result<(), Error> {
     if let Ok(url) = std::env::var("UPLINE_PORTAL_URL") {
         state = state.with_portal_url(&url);
     }
-    if let Ok(bucket) = std::env::var("UPLINE_TERMS_BUCKET") {
-        state = state.with_terms_bucket(upline_api::TermsBucket {
-            client: aws_sdk_s3::Client::new(&config),
-            bucket,
-        });
-    }
     let route = std::env::var("UPLINE_ROUTE").ok();
     run(routes::router(state, route.as_deref())).await
 }

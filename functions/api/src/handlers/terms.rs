@@ -1,70 +1,86 @@
 //! `PUT /v1/program/terms`: the program's terms as a PDF, kept in S3. Each upload is a new
 //! version; partners record the version they accepted. The PDF is served at
-//! `/terms/<tenant>/<version>.pdf` (CloudFront in the cloud, the local cloud locally).
+//! `/terms/<tenant>/<version>.pdf` (CloudFront in the cloud, the local cloud locally). In the
+//! cloud this route runs from its own binary, `upline-terms`, the only one with the S3 SDK.
 
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use aws_sdk_s3::primitives::ByteStream;
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
+use std::future::Future;
+use std::pin::Pin;
 use upline_contract::{Permission, TenantId, Terms};
 use upline_store::{StoreError, Timestamp};
 
 pub const MAX_TERMS_BYTES: usize = 5 * 1024 * 1024;
 
-/// The bucket the terms PDFs go to.
+/// Where the terms PDFs are kept. The S3 implementation is behind the `s3` feature, so the
+/// binary every other endpoint runs from does not carry the S3 SDK (`upline-terms` does).
+pub trait TermsStore: Send + Sync {
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        pdf: Bytes,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+
+    fn get<'a>(&'a self, key: &'a str) -> Pin<Box<dyn Future<Output = Option<Bytes>> + Send + 'a>>;
+}
+
+/// The object key of a version, which is also its public path under the portal's domain.
+pub fn terms_key(tenant: &TenantId, version: &str) -> String {
+    format!("terms/{tenant}/{version}.pdf")
+}
+
+/// The terms bucket in S3 (and in the local cloud's S3-compatible store).
+#[cfg(feature = "s3")]
 #[derive(Clone, Debug)]
-pub struct TermsBucket {
+pub struct S3Terms {
     pub client: aws_sdk_s3::Client,
     pub bucket: String,
 }
 
-impl TermsBucket {
-    /// The object key, which is also the public path under `/terms/`.
-    pub fn key(tenant: &TenantId, version: &str) -> String {
-        format!("terms/{tenant}/{version}.pdf")
+#[cfg(feature = "s3")]
+impl TermsStore for S3Terms {
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        pdf: Bytes,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(async move {
+            self.client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .content_type("application/pdf")
+                .content_disposition("inline; filename=\"terms.pdf\"")
+                .body(aws_sdk_s3::primitives::ByteStream::from(pdf))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("{e:?}"))
+        })
     }
 
-    pub async fn put(&self, key: &str, pdf: Bytes) -> Result<(), ApiError> {
-        self.client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type("application/pdf")
-            .content_disposition("inline; filename=\"terms.pdf\"")
-            .body(ByteStream::from(pdf))
-            .send()
-            .await
-            .map_err(|e| {
-                tracing::error!(error = ?e, "terms upload failed");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "the file store is busy; please retry",
-                )
-            })?;
-        Ok(())
-    }
-
-    /// The PDF under `key`, if there is one.
-    pub async fn get(&self, key: &str) -> Option<Bytes> {
-        let object = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .ok()?;
-        object
-            .body
-            .collect()
-            .await
-            .ok()
-            .map(|data| data.into_bytes())
+    fn get<'a>(&'a self, key: &'a str) -> Pin<Box<dyn Future<Output = Option<Bytes>> + Send + 'a>> {
+        Box::pin(async move {
+            let object = self
+                .client
+                .get_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .send()
+                .await
+                .ok()?;
+            object
+                .body
+                .collect()
+                .await
+                .ok()
+                .map(|data| data.into_bytes())
+        })
     }
 }
 
@@ -108,7 +124,7 @@ pub async fn upload(
     if !looks_like_pdf(&pdf) {
         return Err(ApiError::invalid("body", "is not a PDF document"));
     }
-    let bucket = state.terms.as_ref().ok_or_else(|| {
+    let store = state.terms.as_ref().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
@@ -128,8 +144,15 @@ pub async fn upload(
             .and_then(|t| t.version.parse().ok())
             .unwrap_or(0)
             + 1;
-        let key = TermsBucket::key(&tenant, &next.to_string());
-        bucket.put(&key, pdf.clone()).await?;
+        let key = terms_key(&tenant, &next.to_string());
+        store.put(&key, pdf.clone()).await.map_err(|err| {
+            tracing::error!(error = %err, "terms upload failed");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the file store is busy; please retry",
+            )
+        })?;
         let terms = Terms {
             version: next.to_string(),
             url: format!("{}/{key}", state.portal_url),
