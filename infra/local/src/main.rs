@@ -15,7 +15,7 @@ usage: upline-local [--in-memory] [--data-dir DIR] [--port N] [--app-dir DIR] [-
 
   --in-memory      keep nothing: DynamoDB Local in memory, outbox in memory, random session key
   --data-dir DIR   where data survives restarts (default .upline/): DynamoDB files, the outbox
-                   journal, stream checkpoints, the session key
+                   journal, stream checkpoints, the session key, terms PDFs (s3/)
   --port N         HTTP port on 127.0.0.1 (default $UPLINE_PORT, else 8080; 0 = any)
   --app-dir DIR    the built portal to serve (default dist/; build it with `make app`)
   --table NAME     the DynamoDB table (default upline)
