@@ -559,3 +559,62 @@ async fn fields_that_would_grant_privileges_are_never_applied() {
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn nobody_can_flood_an_inbox_through_account_emails() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("ways-flood").await;
+    let ann = app.create_partner(&tenant, "Ann", None).await;
+    let code = referral_code(&app, &tenant, ann.as_str()).await;
+    let (status, body) = register(
+        &app,
+        &tenant,
+        json!({"email": "flood@people.example", "name": "Flood", "referral_code": code}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let session = body["token"].as_str().unwrap().to_owned();
+
+    let mut resent = Vec::new();
+    for _ in 0..4 {
+        let (status, _) = app
+            .request(
+                reqwest::Method::POST,
+                "/v1/auth/resend-confirmation",
+                Some(&session),
+                None,
+            )
+            .await;
+        resent.push(status);
+    }
+    assert_eq!(
+        resent,
+        [
+            StatusCode::ACCEPTED,
+            StatusCode::ACCEPTED,
+            StatusCode::ACCEPTED,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    // The same address's share is spent: forgot-password still answers 202 and sends nothing.
+    let (status, _) = app
+        .post(
+            "/v1/auth/forgot-password",
+            None,
+            json!({"tenant": tenant.slug, "email": "flood@people.example"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let sent = app.cloud.outbox().messages_to("flood@people.example");
+    let subjects: Vec<&str> = sent.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(
+        subjects
+            .iter()
+            .filter(|s| **s == "Confirm your email")
+            .count(),
+        4,
+        "the registration's email and three resends: {subjects:?}"
+    );
+    assert!(!subjects.contains(&"Set your password"), "{subjects:?}");
+}

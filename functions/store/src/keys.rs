@@ -68,6 +68,12 @@ pub fn login_throttle(t: &TenantId, email: &str) -> Key {
     key(format!("T#{t}#EMAIL#{email}"), "THROTTLE")
 }
 
+/// Account emails (set password, confirmation) sent to an address in the current window, so
+/// nobody can flood an inbox through `forgot-password` or `resend-confirmation`.
+pub fn email_sends(t: &TenantId, email: &str) -> Key {
+    key(format!("T#{t}#EMAIL#{email}"), "SENDS")
+}
+
 fn partner_pk(t: &TenantId, p: &PartnerId) -> String {
     format!("T#{t}#P#{p}")
 }

@@ -1,6 +1,6 @@
-//! Failed logins per (tenant, email) in a fixed window, for throttling.
+//! Throttles per (tenant, email) in fixed windows: failed logins, and account emails sent.
 
-use crate::item::{View, key_item, n};
+use crate::item::{View, key_item, n, s};
 use crate::{Store, StoreError, keys};
 use upline_contract::TenantId;
 
@@ -71,5 +71,58 @@ impl Store {
             .await
             .map_err(StoreError::sdk)?;
         Ok(())
+    }
+
+    /// Counts one account email to `email` if fewer than `max` went out in the current window
+    /// of `window_millis`; false when the address has had its share. Two conditional writes,
+    /// no read: concurrent requests cannot both slip past the limit.
+    pub async fn allow_account_email(
+        &self,
+        tenant: &TenantId,
+        email: &str,
+        max: u64,
+        window_millis: i64,
+        now_millis: i64,
+    ) -> Result<bool, StoreError> {
+        let key = key_item(&keys::email_sends(tenant, email));
+        let floor = now_millis - window_millis;
+        let counted = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key.clone()))
+            .update_expression("ADD sent :one")
+            .condition_expression("window_start > :floor AND sent < :max")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":floor", n(floor))
+            .expression_attribute_values(":max", n(max))
+            .send()
+            .await
+            .map_err(StoreError::sdk);
+        match counted {
+            Ok(_) => return Ok(true),
+            Err(StoreError::ConditionFailed { .. }) => {}
+            Err(err) => return Err(err),
+        }
+        // No window open (or it ended): start one, unless another request just did.
+        let started = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression("SET sent = :one, window_start = :now, entity = :entity")
+            .condition_expression("attribute_not_exists(window_start) OR window_start <= :floor")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now_millis))
+            .expression_attribute_values(":floor", n(floor))
+            .expression_attribute_values(":entity", s("email_sends"))
+            .send()
+            .await
+            .map_err(StoreError::sdk);
+        match started {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed { .. }) => Ok(false),
+            Err(err) => Err(err),
+        }
     }
 }

@@ -18,6 +18,27 @@ use upline_store::tokens::{TokenPurpose, token_hash};
 use upline_store::users::UserRecord;
 use upline_store::{Timestamp, TxError};
 
+/// At most this many account emails (set password, confirmation) per address per window.
+pub const MAX_ACCOUNT_EMAILS: u64 = 3;
+pub const ACCOUNT_EMAIL_WINDOW_MILLIS: i64 = 15 * 60 * 1000;
+
+async fn allow_account_email(
+    state: &AppState,
+    tenant: &upline_contract::TenantId,
+    email: &str,
+) -> Result<bool, ApiError> {
+    Ok(state
+        .store
+        .allow_account_email(
+            tenant,
+            email,
+            MAX_ACCOUNT_EMAILS,
+            ACCOUNT_EMAIL_WINDOW_MILLIS,
+            Timestamp::now().millis,
+        )
+        .await?)
+}
+
 /// A token from a link is short, URL-safe base64; anything else cannot be one.
 fn token_hash_of(token: &str) -> Result<String, ApiError> {
     let plausible = (20..=100).contains(&token.len())
@@ -204,6 +225,13 @@ pub async fn resend_confirmation(
             "the email is confirmed already",
         ));
     }
+    if !allow_account_email(&state, &user.tenant_id, &user.email).await? {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_emails",
+            "we sent you several emails already; check your inbox or try again later",
+        ));
+    }
     let mut tx = state.store.tx();
     TokenEmail {
         tenant: &user.tenant_id,
@@ -244,6 +272,10 @@ pub async fn forgot_password(
     let Some(user) = state.store.user_by_email(&tenant.id, &email).await? else {
         return Ok(accepted);
     };
+    // Over the limit the answer is the same; only the email stays unsent.
+    if !allow_account_email(&state, &tenant.id, &user.email).await? {
+        return Ok(accepted);
+    }
     let mut tx = state.store.tx();
     TokenEmail {
         tenant: &tenant.id,
