@@ -395,3 +395,55 @@ async fn a_crm_pushes_deals_with_an_api_key_and_partners_hear_of_their_commissio
         ]
     );
 }
+
+#[tokio::test]
+async fn a_partner_sees_their_own_wallet_and_where_each_entry_came_from() {
+    let app = upline_tests::TestApp::spawn().await;
+    let tenant = app.create_tenant("walk-own-wallet").await;
+    app.use_three_level_plan(&tenant).await;
+    let top = app.create_partner(&tenant, "Top", None).await;
+    let (_, top_view) = app.get(&format!("/v1/partners/{top}"), &tenant.token).await;
+    let (mine, me) = app
+        .register_confirmed(&tenant, "Mia", top_view["referral_code"].as_str().unwrap())
+        .await;
+    let (_, mia_view) = app.get("/v1/partners/me", &mine).await;
+    let (below, _) = app
+        .register_confirmed(&tenant, "Ben", mia_view["referral_code"].as_str().unwrap())
+        .await;
+    let (_, ben) = app.get("/v1/partners/me", &below).await;
+    let ben = upline_contract::PartnerId::from(ben["id"].as_str().unwrap());
+    let mia = upline_contract::PartnerId::from(me["id"].as_str().unwrap());
+    let (status, _) = app.put_deal(&tenant, "own-1", "200.00", "won", &ben).await;
+    assert!(status.is_success());
+    app.expect_balances(&tenant, &[(&mia, "10.00")], Duration::from_secs(3))
+        .await;
+
+    let (status, wallet) = app.get("/v1/wallet", &mine).await;
+    assert_eq!(status, upline_tests::StatusCode::OK, "{wallet}");
+    assert_eq!(wallet["balance"], "10.00");
+    assert_eq!(wallet["partner_id"], mia.as_str());
+    let (status, entries) = app.get("/v1/wallet/entries", &mine).await;
+    assert_eq!(status, upline_tests::StatusCode::OK, "{entries}");
+    let entry = &entries["items"][0];
+    assert_eq!(
+        (
+            entry["kind"].as_str(),
+            entry["amount"].as_str(),
+            entry["deal_id"].as_str(),
+            entry["from_partner_id"].as_str(),
+            entry["level"].as_u64(),
+            entry["rule"].as_str()
+        ),
+        (
+            Some("accrual"),
+            Some("10.00"),
+            Some("own-1"),
+            Some(ben.as_str()),
+            Some(2),
+            Some("deal_status:won")
+        )
+    );
+    // Staff who are not partners have no wallet of their own.
+    let (status, _) = app.get("/v1/wallet", &tenant.token).await;
+    assert_eq!(status, upline_tests::StatusCode::NOT_FOUND);
+}

@@ -147,6 +147,8 @@ const ACCOUNT_ROUTES: &[&str] = &[
     "set_sponsor",
     "create_invitation",
     "get_invitation",
+    "get_wallet",
+    "list_wallet_entries",
 ];
 
 /// Each account route once with the session that may use it and once with the API key.
@@ -258,6 +260,8 @@ async fn drive_account_routes(
         ("my_partner", "/v1/partners/me"),
         ("my_qr_code", "/v1/partners/me/qr.svg"),
         ("list_partners", "/v1/partners?scope=downline"),
+        ("get_wallet", "/v1/wallet"),
+        ("list_wallet_entries", "/v1/wallet/entries"),
     ] {
         for token in [rey.as_str(), key] {
             let (status, body) = app

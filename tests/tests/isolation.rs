@@ -64,7 +64,9 @@ fn request_for(route_id: &str, path: &str, ours: &Ours) -> (String, Option<Value
         | "my_partner"
         | "my_qr_code"
         | "list_partners"
-        | "list_users" => (None, false),
+        | "list_users"
+        | "get_wallet"
+        | "list_wallet_entries" => (None, false),
         other => panic!("add route {other} to the isolation matrix"),
     };
     (with_ids, body, names_ours || body_names_ours)

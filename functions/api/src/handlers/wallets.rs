@@ -1,5 +1,4 @@
-//! Wallets of any partner, for `manage_balances`. (A partner's own wallet comes with partner
-//! accounts.)
+//! Wallets: a partner's own (`/v1/wallet`) and any partner's, for `manage_balances`.
 
 use super::{entry_view, tenant_currency};
 use crate::AppState;
@@ -76,5 +75,29 @@ pub async fn entries_of_partner(
     QueryParams(params): QueryParams<ListParams>,
 ) -> ApiResult<Json<WalletEntryPage>> {
     let partner = managed_partner(&state, &caller, id).await?;
+    entries(&state, caller.tenant_id(), partner, params).await
+}
+
+/// The caller's own partner; callers who are not partners (staff, API keys) have no wallet.
+fn own_partner(caller: &Caller) -> Result<PartnerId, ApiError> {
+    caller
+        .user()
+        .and_then(|user| user.partner_id.clone())
+        .ok_or_else(|| ApiError::not_found("wallet"))
+}
+
+/// `GET /v1/wallet`: the caller's balance.
+pub async fn own(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Wallet>> {
+    let partner = own_partner(&caller)?;
+    wallet(&state, caller.tenant_id(), partner).await
+}
+
+/// `GET /v1/wallet/entries`: the caller's entries, newest first, each with its source.
+pub async fn own_entries(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(params): QueryParams<ListParams>,
+) -> ApiResult<Json<WalletEntryPage>> {
+    let partner = own_partner(&caller)?;
     entries(&state, caller.tenant_id(), partner, params).await
 }
