@@ -105,6 +105,7 @@ async fn drive_every_route(app: &TestApp) {
         let body = match route.id {
             "update_program" => Some(json!({"open_signup": false})),
             "create_api_key" => Some(json!({"name": "another"})),
+            "adjust_wallet" => Some(json!({"amount": "-1.00", "reason": "tour"})),
             "create_partner" => {
                 Some(json!({"email": "y@iam.example", "name": "Y", "sponsor_id": a}))
             }

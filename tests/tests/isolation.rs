@@ -38,6 +38,7 @@ fn request_for(route_id: &str, path: &str, ours: &Ours) -> (String, Option<Value
             true,
         ),
         "create_api_key" => (Some(json!({"name": "k"})), false),
+        "adjust_wallet" => (Some(json!({"amount": "5.00", "reason": "rival"})), false),
         "create_user" => (
             Some(
                 json!({"email": "u@rival.example", "name": "U", "password": "correct horse battery", "supervisor_id": ours.user}),

@@ -558,6 +558,21 @@ pub static ROUTES: &[Route] = &[
         },
     },
     Route {
+        id: "adjust_wallet",
+        method: Method::POST,
+        path: "/v1/partners/{id}/wallet/adjustments",
+        summary: "Credit or debit a partner's wallet with a reason, never below zero (manage_balances)",
+        access: Access::Authenticated,
+        request: Some(schema_of::<c::AdjustmentRequest>),
+        status: 201,
+        response: Some(schema_of::<c::WalletEntry>),
+        mount: || post(wallets::adjust),
+        iam: Iam {
+            actions: &[GET, PUT, UPDATE],
+            keys: &[TENANT, USER, API_KEY, PARTNER],
+        },
+    },
+    Route {
         id: "create_api_key",
         method: Method::POST,
         path: "/v1/api-keys",

@@ -550,6 +550,14 @@ pub struct WalletEntry {
     pub reason: Option<String>,
 }
 
+/// A manual change of a wallet by staff: positive credits, negative debits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AdjustmentRequest {
+    pub amount: Amount,
+    pub reason: String,
+}
+
 /// `Page<WalletEntry>` as the OpenAPI document names it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -1,8 +1,10 @@
 //! Wallets: an append-only list of entries per partner and a balance item updated in the same
 //! transaction as each entry, so the balance is always the sum of the entries.
 
-use crate::item::{Item, View, key_item, s};
+use crate::item::{Item, ItemBuilder, View, key_item, n, s};
+use crate::ops::{Tx, put_new};
 use crate::{Store, StoreError, keys};
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use upline_contract::{EntryKind, PartnerId, TenantId};
@@ -64,6 +66,84 @@ fn entry_from(item: &Item) -> Result<EntryRecord, StoreError> {
         rule: view.opt_s("rule")?.map(str::to_owned),
         reason: view.opt_s("reason")?.map(str::to_owned),
     })
+}
+
+impl EntryRecord {
+    /// A manual adjustment by staff, with the reason they gave.
+    pub fn adjustment(
+        partner: &PartnerId,
+        amount: Decimal,
+        reason: &str,
+        at: &crate::Timestamp,
+        unique: &str,
+    ) -> Self {
+        EntryRecord {
+            id: keys::walk_entry_id(at.millis, 0, unique),
+            partner_id: partner.clone(),
+            kind: EntryKind::Adjustment,
+            amount,
+            created_at: at.rfc3339.clone(),
+            deal_id: None,
+            from_partner_id: None,
+            level: None,
+            rule: None,
+            reason: Some(reason.to_owned()),
+        }
+    }
+}
+
+impl Tx {
+    /// An entry and its wallet change, together: the balance stays the sum of the entries.
+    /// With `never_below_zero`, a debit that would take the balance under zero is refused
+    /// (`balance`); the check and the change are one conditional update, not a read.
+    pub fn add_entry(
+        &mut self,
+        tenant: &TenantId,
+        entry: &EntryRecord,
+        currency: &str,
+        never_below_zero: bool,
+    ) -> Result<(), StoreError> {
+        let item = ItemBuilder::new(&keys::entry(tenant, &entry.partner_id, &entry.id), "entry")
+            .s("tenant_id", tenant.as_str())
+            .s("partner_id", entry.partner_id.as_str())
+            .s("kind", entry.kind.as_str())
+            .n("amount", entry.amount)
+            .s("currency", currency)
+            .s("created_at", &entry.created_at)
+            .opt_s("deal_id", entry.deal_id.as_deref())
+            .opt_s(
+                "from_partner_id",
+                entry.from_partner_id.as_ref().map(|p| p.as_str()),
+            )
+            .opt_s("rule", entry.rule.as_deref())
+            .opt_s("reason", entry.reason.as_deref())
+            .build();
+        self.push("entry", put_new(&self.table, item)?);
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::wallet(tenant, &entry.partner_id))))
+            .update_expression(
+                "SET entity = :entity, tenant_id = :tenant, partner_id = :partner, currency = :currency ADD balance :amount, entry_count :one",
+            )
+            .expression_attribute_values(":entity", s("wallet"))
+            .expression_attribute_values(":tenant", s(tenant.as_str()))
+            .expression_attribute_values(":partner", s(entry.partner_id.as_str()))
+            .expression_attribute_values(":currency", s(currency))
+            .expression_attribute_values(":amount", n(entry.amount))
+            .expression_attribute_values(":one", n(1));
+        if never_below_zero && entry.amount.is_sign_negative() {
+            update = update
+                .condition_expression("balance >= :need")
+                .expression_attribute_values(":need", n(-entry.amount));
+        }
+        self.push(
+            "balance",
+            TransactWriteItem::builder()
+                .update(update.build().map_err(StoreError::build)?)
+                .build(),
+        );
+        Ok(())
+    }
 }
 
 impl Store {

@@ -1,13 +1,22 @@
 //! Wallets: a partner's own (`/v1/wallet`) and any partner's, for `manage_balances`.
 
+use super::new_id;
 use super::{entry_view, tenant_currency};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::JsonBody;
 use crate::extract::{ListParams, PathParam, QueryParams};
 use axum::Json;
 use axum::extract::State;
-use upline_contract::{Amount, PartnerId, Permission, TenantId, Wallet, WalletEntryPage};
+use axum::http::StatusCode;
+use upline_contract::{
+    AdjustmentRequest, Amount, PartnerId, Permission, TenantId, Wallet, WalletEntry,
+    WalletEntryPage,
+};
+use upline_domain::{plan, validate};
+use upline_store::wallets::EntryRecord;
+use upline_store::{Timestamp, TxError};
 
 async fn managed_partner(
     state: &AppState,
@@ -100,4 +109,49 @@ pub async fn own_entries(
 ) -> ApiResult<Json<WalletEntryPage>> {
     let partner = own_partner(&caller)?;
     entries(&state, caller.tenant_id(), partner, params).await
+}
+
+/// `POST /v1/partners/{id}/wallet/adjustments` (manage_balances): a credit or a debit with a
+/// reason, in one transaction with the balance; a debit below zero is 409 `insufficient_balance`.
+pub async fn adjust(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam,
+    JsonBody(request): JsonBody<AdjustmentRequest>,
+) -> ApiResult<(StatusCode, Json<WalletEntry>)> {
+    let partner = managed_partner(&state, &caller, id).await?;
+    let tenant = caller.tenant_id().clone();
+    let currency = tenant_currency(&state, &tenant).await?;
+    let amount = request.amount.value();
+    if amount.is_zero() {
+        return Err(ApiError::invalid("amount", "must not be zero"));
+    }
+    let magnitude = plan::check_amount(currency, amount.abs(), "amount", "the amount")
+        .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    let amount = if amount.is_sign_negative() {
+        -magnitude
+    } else {
+        magnitude
+    };
+    let reason = validate::text(&request.reason, 500)
+        .ok()
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| ApiError::invalid("reason", "say why, in 1 to 500 characters"))?;
+    let entry =
+        EntryRecord::adjustment(&partner, amount, &reason, &Timestamp::now(), &new_id("adj"));
+    let mut tx = state.store.tx();
+    tx.add_entry(&tenant, &entry, currency.code(), true)?;
+    match state.store.commit(tx).await {
+        Ok(()) => Ok((
+            StatusCode::CREATED,
+            Json(super::entry_view(entry, currency)),
+        )),
+        Err(TxError::Refused("balance")) => Err(ApiError::conflict(
+            "insufficient_balance",
+            "the balance would go below zero",
+        )
+        .with_field("amount")),
+        Err(TxError::Refused(label)) => Err(super::members::refusal(label)),
+        Err(TxError::Store(err)) => Err(err.into()),
+    }
 }
