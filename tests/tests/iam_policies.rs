@@ -88,6 +88,7 @@ async fn drive_every_route(app: &TestApp) {
     .await;
 
     drive_account_routes(app, &tenant, &key, &a, code).await;
+    drive_payout_routes(app, &tenant, &key).await;
 
     for route in ROUTES {
         if ACCOUNT_ROUTES.contains(&route.id) {
@@ -150,6 +151,10 @@ const ACCOUNT_ROUTES: &[&str] = &[
     "get_invitation",
     "get_wallet",
     "list_wallet_entries",
+    "request_payout",
+    "list_payouts",
+    "pay_payout",
+    "reject_payout",
 ];
 
 /// Each account route once with the session that may use it and once with the API key.
@@ -341,6 +346,50 @@ async fn drive_account_routes(
             ok(status, &body, "set_sponsor");
         }
     }
+}
+
+/// Payouts: a partner asks, staff pay, the partner asks again, staff reject.
+async fn drive_payout_routes(app: &TestApp, tenant: &upline_tests::TestTenant, key: &str) {
+    let (_, top) = app
+        .get("/v1/partners?scope=all&limit=1", &tenant.token)
+        .await;
+    let code = top["items"][0]["referral_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (partner, view) = app.register_confirmed(tenant, "Payee", &code).await;
+    let id = view["id"].as_str().unwrap();
+    let (status, body) = app
+        .post(
+            &format!("/v1/partners/{id}/wallet/adjustments"),
+            Some(&tenant.token),
+            json!({"amount": "20.00", "reason": "tour"}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    for decision in ["pay", "reject"] {
+        let (status, _) = app
+            .post("/v1/payouts", Some(key), json!({"amount": "5.00"}))
+            .await;
+        assert!(status.is_client_error());
+        let (status, payout) = app
+            .post("/v1/payouts", Some(&partner), json!({"amount": "5.00"}))
+            .await;
+        assert!(status.is_success(), "request_payout: {payout}");
+        let path = format!("/v1/payouts/{}/{decision}", payout["id"].as_str().unwrap());
+        let (status, _) = app.post(&path, Some(key), json!({"reason": "tour"})).await;
+        assert!(status.is_client_error(), "{decision} with an API key");
+        let (status, body) = app
+            .post(&path, Some(&tenant.token), json!({"reason": "tour"}))
+            .await;
+        assert!(status.is_success(), "{decision}: {body}");
+    }
+    for token in [partner.as_str(), tenant.token.as_str()] {
+        let (status, body) = app.get("/v1/payouts?status=paid", token).await;
+        assert!(status.is_success(), "list_payouts: {body}");
+    }
+    let (status, _) = app.get("/v1/payouts", key).await;
+    assert!(status.is_client_error());
 }
 
 /// The stream handler's paths that the poller rarely takes: a gap filled from the deal's

@@ -9,6 +9,7 @@ use upline_tests::{StatusCode, TINY_PDF, TestApp};
 /// Our ids, and the text that must never appear in an answer to someone who may not see it.
 struct Ours {
     partner: String,
+    payout: String,
     user: String,
     deal: &'static str,
     secrets: Vec<String>,
@@ -21,6 +22,8 @@ fn request_for(route_id: &str, path: &str, ours: &Ours) -> (String, Option<Value
             "{id}",
             if path.starts_with("/v1/users/") {
                 &ours.user
+            } else if path.starts_with("/v1/payouts/") {
+                &ours.payout
             } else {
                 &ours.partner
             },
@@ -39,6 +42,9 @@ fn request_for(route_id: &str, path: &str, ours: &Ours) -> (String, Option<Value
         ),
         "create_api_key" => (Some(json!({"name": "k"})), false),
         "adjust_wallet" => (Some(json!({"amount": "5.00", "reason": "rival"})), false),
+        "request_payout" => (Some(json!({"amount": "1.00"})), false),
+        "reject_payout" => (Some(json!({"reason": "rival"})), false),
+        "pay_payout" | "list_payouts" => (None, false),
         "create_user" => (
             Some(
                 json!({"email": "u@rival.example", "name": "U", "password": "correct horse battery", "supervisor_id": ours.user}),
@@ -120,7 +126,28 @@ async fn a_rival_tenant_and_a_foreign_partner_see_nothing_of_ours() {
     )
     .await;
     let (_, ours_me) = app.get("/v1/me", &ours.token).await;
+    let (_, pat) = app.get("/v1/partners/me", &partner_session).await;
+    let (status, _) = app
+        .post(
+            &format!(
+                "/v1/partners/{}/wallet/adjustments",
+                pat["id"].as_str().unwrap()
+            ),
+            Some(&ours.token),
+            json!({"amount": "30.00", "reason": "setup"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, payout) = app
+        .post(
+            "/v1/payouts",
+            Some(&partner_session),
+            json!({"amount": "30.00"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{payout}");
     let ours = Ours {
+        payout: payout["id"].as_str().unwrap().to_owned(),
         partner: other.to_string(),
         user: staff,
         deal: "deal-ours",

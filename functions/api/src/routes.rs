@@ -3,7 +3,8 @@
 
 use crate::AppState;
 use crate::handlers::{
-    accounts, api_keys, auth, deals, invitations, partners, program, tenants, terms, users, wallets,
+    accounts, api_keys, auth, deals, invitations, partners, payouts, program, tenants, terms,
+    users, wallets,
 };
 use crate::openapi::{SchemaFn, schema_of};
 use axum::Router;
@@ -74,6 +75,7 @@ const TOKEN: &str = "TOKEN#*";
 const USERS_LIST: &str = "T#*#USERS";
 const PARTNERS_LIST: &str = "T#*#PARTNERS";
 const TREE: &str = "T#*#TREE";
+const PAYOUTS_LIST: &str = "T#*#PAYOUTS";
 pub const OUTBOX: &str = "T#*#OUTBOX#*";
 pub const DEAD_LETTER: &str = "DLQ#*";
 
@@ -570,6 +572,66 @@ pub static ROUTES: &[Route] = &[
         iam: Iam {
             actions: &[GET, PUT, UPDATE],
             keys: &[TENANT, USER, API_KEY, PARTNER],
+        },
+    },
+    Route {
+        id: "request_payout",
+        method: Method::POST,
+        path: "/v1/payouts",
+        summary: "Request a payout: at most the balance, at least the minimum, one open at a time (a partner)",
+        access: Access::Authenticated,
+        request: Some(schema_of::<c::CreatePayoutRequest>),
+        status: 201,
+        response: Some(schema_of::<c::Payout>),
+        mount: || post(payouts::request),
+        iam: Iam {
+            actions: &[GET, PUT],
+            keys: &[TENANT, USER, API_KEY, PARTNER],
+        },
+    },
+    Route {
+        id: "list_payouts",
+        method: Method::GET,
+        path: "/v1/payouts",
+        summary: "Payout requests (?status=): the caller's own, or everyone's with manage_balances",
+        access: Access::Authenticated,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::PayoutPage>),
+        mount: || get(payouts::list),
+        iam: Iam {
+            actions: &[GET, QUERY],
+            keys: &[TENANT, USER, API_KEY, PARTNER, PAYOUTS_LIST],
+        },
+    },
+    Route {
+        id: "pay_payout",
+        method: Method::POST,
+        path: "/v1/payouts/{id}/pay",
+        summary: "Pay an open request: the balance drops by the amount atomically, never below zero (manage_balances)",
+        access: Access::Authenticated,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::Payout>),
+        mount: || post(payouts::pay),
+        iam: Iam {
+            actions: &[GET, PUT, UPDATE, DELETE],
+            keys: &[TENANT, USER, API_KEY, PARTNER, OUTBOX],
+        },
+    },
+    Route {
+        id: "reject_payout",
+        method: Method::POST,
+        path: "/v1/payouts/{id}/reject",
+        summary: "Reject an open request with a reason (manage_balances)",
+        access: Access::Authenticated,
+        request: Some(schema_of::<c::RejectPayoutRequest>),
+        status: 200,
+        response: Some(schema_of::<c::Payout>),
+        mount: || post(payouts::reject),
+        iam: Iam {
+            actions: &[GET, PUT, UPDATE, DELETE],
+            keys: &[TENANT, USER, API_KEY, PARTNER, OUTBOX],
         },
     },
     Route {

@@ -566,6 +566,40 @@ pub struct WalletEntryPage {
     pub next_cursor: Option<String>,
 }
 
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreatePayoutRequest {
+    pub amount: Amount,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RejectPayoutRequest {
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Payout {
+    pub id: String,
+    pub partner_id: PartnerId,
+    pub amount: Amount,
+    pub currency: Currency,
+    /// `requested`, `paid` or `rejected`.
+    pub status: String,
+    pub created_at: String,
+    pub decided_at: Option<String>,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PayoutPage {
+    pub items: Vec<Payout>,
+    pub next_cursor: Option<String>,
+}
+
 // ---------------------------------------------------------------- integrations
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

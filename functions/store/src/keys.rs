@@ -87,6 +87,21 @@ pub fn wallet(t: &TenantId, p: &PartnerId) -> Key {
     key(partner_pk(t, p), "WALLET")
 }
 
+/// A payout request, in its partner's partition.
+pub fn payout(t: &TenantId, p: &PartnerId, payout_id: &str) -> Key {
+    key(partner_pk(t, p), format!("PAYOUT#{payout_id}"))
+}
+
+/// Exists while the partner has a request open: created only if absent, so a second request
+/// fails its condition.
+pub fn open_payout(t: &TenantId, p: &PartnerId) -> Key {
+    key(partner_pk(t, p), "OPEN_PAYOUT")
+}
+
+pub fn payouts_list(t: &TenantId) -> String {
+    format!("T#{t}#PAYOUTS")
+}
+
 pub const ENTRY_PREFIX: &str = "ENTRY#";
 
 /// A ledger entry. `entry_id` starts with a fixed-width time so a descending query is newest

@@ -12,6 +12,7 @@ pub mod logins;
 pub mod ops;
 pub mod outbox;
 pub mod partners;
+pub mod payouts;
 pub mod program;
 pub mod schema;
 pub mod tenants;

@@ -143,6 +143,17 @@ fn render(
                 "Hi {name},\n\n{amount} {currency} from deal {deal} was credited to your wallet.\n"
             ),
         ),
+        "payout_paid" => (
+            format!("Your payout of {amount} {currency} was paid"),
+            format!("Hi {name},\n\nyour payout of {amount} {currency} was paid.\n"),
+        ),
+        "payout_rejected" => (
+            "Your payout request was declined".to_owned(),
+            format!(
+                "Hi {name},\n\nyour payout request of {amount} {currency} was declined: {}\nThe amount stays in your wallet.\n",
+                notification.body.clone().unwrap_or_default()
+            ),
+        ),
         "confirm_email" => (
             "Confirm your email".to_owned(),
             format!(

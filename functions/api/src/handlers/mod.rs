@@ -7,6 +7,7 @@ pub mod deals;
 pub mod invitations;
 pub mod members;
 pub mod partners;
+pub mod payouts;
 pub mod program;
 pub mod tenants;
 pub mod terms;

@@ -1,0 +1,311 @@
+//! Payouts: a partner requests (≤ balance, ≥ the program's minimum, one open at a time); staff
+//! with `manage_balances` pay (the balance drops atomically, never below zero) or reject with a
+//! reason. Either way the partner gets an email.
+
+use super::members::refusal;
+use super::{encode_cursor, new_id, tenant_currency};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonBody, ListParams, PathParam, QueryParams};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use upline_contract::{
+    Amount, CreatePayoutRequest, Currency, EntryKind, PartnerId, Payout, PayoutPage, Permission,
+    RejectPayoutRequest, TenantId,
+};
+use upline_domain::{plan, validate};
+use upline_store::outbox::OutboxRecord;
+use upline_store::payouts::PayoutRecord;
+use upline_store::wallets::EntryRecord;
+use upline_store::{Timestamp, Tx, TxError, keys};
+
+fn payout_view(payout: PayoutRecord, currency: Currency) -> Payout {
+    Payout {
+        id: payout.id,
+        partner_id: payout.partner_id,
+        amount: Amount(currency.normalize(payout.amount)),
+        currency,
+        status: payout.status,
+        created_at: payout.created_at,
+        decided_at: payout.decided_at,
+        reason: payout.reason,
+    }
+}
+
+/// A payout id names its partner: `po_<ulid>_<partner id>`, so paying finds it in one read.
+fn partner_of(id: &str) -> Option<PartnerId> {
+    let (ulid, partner) = id.strip_prefix("po_")?.split_once('_')?;
+    let plausible = ulid.len() == 26
+        && ulid.bytes().all(|b| b.is_ascii_alphanumeric())
+        && partner.starts_with("pt_")
+        && partner.len() <= 64
+        && partner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    plausible.then(|| PartnerId::from(partner))
+}
+
+/// `POST /v1/payouts`: the caller (a partner) asks for `amount`.
+pub async fn request(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<CreatePayoutRequest>,
+) -> ApiResult<(StatusCode, Json<Payout>)> {
+    let user = caller.require(Permission::Participate)?;
+    let partner = user
+        .partner_id
+        .clone()
+        .ok_or_else(|| ApiError::conflict("not_a_partner", "join the program first"))?;
+    let tenant = user.tenant_id.clone();
+    let (program, _) = state
+        .store
+        .program(&tenant)
+        .await?
+        .ok_or_else(|| ApiError::not_found("program"))?;
+    let currency = program.currency;
+    let amount = plan::check_amount(currency, body.amount.value(), "amount", "the amount")
+        .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    if amount.is_zero() {
+        return Err(ApiError::invalid("amount", "must be more than zero"));
+    }
+    if amount < program.min_payout.value() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "below_minimum",
+            format!(
+                "amount: the program pays out at least {} {}",
+                currency.normalize(program.min_payout.value()),
+                currency.code()
+            ),
+        )
+        .with_field("amount"));
+    }
+    let balance = state.store.wallet(&tenant, &partner).await?.balance;
+    if amount > balance {
+        return Err(insufficient(StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    let payout = PayoutRecord {
+        tenant_id: tenant.clone(),
+        partner_id: partner.clone(),
+        id: format!("{}_{partner}", new_id("po")),
+        amount,
+        currency: currency.code().to_owned(),
+        status: "requested".to_owned(),
+        created_at: Timestamp::now().rfc3339,
+        decided_at: None,
+        reason: None,
+    };
+    let mut tx = state.store.tx();
+    tx.request_payout(&payout)?;
+    match state.store.commit(tx).await {
+        Ok(()) => Ok((StatusCode::CREATED, Json(payout_view(payout, currency)))),
+        Err(TxError::Refused("payout_open")) => Err(ApiError::conflict(
+            "payout_open",
+            "a payout request is open already; wait until it is paid or rejected",
+        )),
+        Err(TxError::Refused(label)) => Err(refusal(label)),
+        Err(TxError::Store(err)) => Err(err.into()),
+    }
+}
+
+fn insufficient(status: StatusCode) -> ApiError {
+    ApiError::new(
+        status,
+        "insufficient_balance",
+        "amount: more than the wallet's balance",
+    )
+    .with_field("amount")
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PayoutListParams {
+    pub status: Option<String>,
+    #[serde(flatten)]
+    pub list: ListParams,
+}
+
+/// `GET /v1/payouts?status=`: everyone's with `manage_balances` (oldest first, the queue to
+/// work through), otherwise the caller's own (newest first).
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(params): QueryParams<PayoutListParams>,
+) -> ApiResult<Json<PayoutPage>> {
+    let status = params.status.as_deref();
+    if let Some(status) = status
+        && !["requested", "paid", "rejected"].contains(&status)
+    {
+        return Err(ApiError::invalid(
+            "status",
+            "must be requested, paid or rejected",
+        ));
+    }
+    let tenant = caller.tenant_id().clone();
+    let currency = tenant_currency(&state, &tenant).await?;
+    let limit = params.list.limit()?;
+    let after = params.list.decoded_cursor()?;
+    let (payouts, next) = if caller.has(Permission::ManageBalances) {
+        state
+            .store
+            .all_payouts(&tenant, limit, after.as_deref())
+            .await?
+    } else {
+        let partner = caller
+            .user()
+            .and_then(|u| u.partner_id.clone())
+            .ok_or_else(|| ApiError::forbidden(Permission::ManageBalances))?;
+        state
+            .store
+            .partner_payouts(&tenant, &partner, limit, after.as_deref())
+            .await?
+    };
+    Ok(Json(PayoutPage {
+        items: payouts
+            .into_iter()
+            .filter(|p| status.is_none_or(|s| p.status == s))
+            .map(|p| payout_view(p, currency))
+            .collect(),
+        next_cursor: next.as_deref().map(encode_cursor),
+    }))
+}
+
+async fn open_payout(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<(TenantId, PayoutRecord, Currency), ApiError> {
+    caller.require(Permission::ManageBalances)?;
+    let tenant = caller.tenant_id().clone();
+    let partner = partner_of(id).ok_or_else(|| ApiError::not_found("payout"))?;
+    let payout = state
+        .store
+        .payout(&tenant, &partner, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("payout"))?;
+    if payout.status != "requested" {
+        return Err(not_open(&payout.status));
+    }
+    let currency = tenant_currency(state, &tenant).await?;
+    Ok((tenant, payout, currency))
+}
+
+fn not_open(status: &str) -> ApiError {
+    ApiError::conflict("payout_not_open", format!("the payout is {status} already"))
+}
+
+fn notify(
+    tx: &mut Tx,
+    payout: &PayoutRecord,
+    template: &str,
+    reason: Option<&str>,
+) -> Result<(), ApiError> {
+    let mut email = OutboxRecord::email_to(
+        &payout.tenant_id,
+        format!("{template}_{}", payout.id),
+        template,
+        "",
+        "",
+        &Timestamp::now().rfc3339,
+    );
+    email.to_email = None;
+    email.to_name = None;
+    email.partner_id = Some(payout.partner_id.clone());
+    email.amount = Some(payout.amount);
+    email.currency = Some(payout.currency.clone());
+    email.body = reason.map(str::to_owned);
+    tx.put_outbox(&email)?;
+    Ok(())
+}
+
+/// `POST /v1/payouts/{id}/pay`: the balance drops by the amount in the same transaction as the
+/// request closes; a balance now short is 409 `insufficient_balance` and nothing changes.
+pub async fn pay(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam,
+) -> ApiResult<Json<Payout>> {
+    let (tenant, payout, currency) = open_payout(&state, &caller, &id).await?;
+    let now = Timestamp::now();
+    let entry = EntryRecord {
+        kind: EntryKind::Payout,
+        reason: Some(format!("payout {}", payout.id)),
+        ..EntryRecord::adjustment(
+            &payout.partner_id,
+            -payout.amount,
+            "",
+            &now,
+            &keys::payout(&tenant, &payout.partner_id, &payout.id).sk,
+        )
+    };
+    let mut tx = state.store.tx();
+    tx.decide_payout(&payout, "paid", &now.rfc3339, None)?;
+    tx.add_entry(&tenant, &entry, currency.code(), true)?;
+    notify(&mut tx, &payout, "payout_paid", None)?;
+    match state.store.commit(tx).await {
+        Ok(()) => {}
+        Err(TxError::Refused("balance")) => return Err(insufficient(StatusCode::CONFLICT)),
+        Err(TxError::Refused("payout_state" | "entry")) => return Err(not_open("decided")),
+        Err(TxError::Refused(label)) => return Err(refusal(label)),
+        Err(TxError::Store(err)) => return Err(err.into()),
+    }
+    Ok(Json(payout_view(
+        PayoutRecord {
+            status: "paid".into(),
+            decided_at: Some(now.rfc3339),
+            ..payout
+        },
+        currency,
+    )))
+}
+
+/// `POST /v1/payouts/{id}/reject` with a reason; the balance is untouched.
+pub async fn reject(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam,
+    JsonBody(body): JsonBody<RejectPayoutRequest>,
+) -> ApiResult<Json<Payout>> {
+    let (_, payout, currency) = open_payout(&state, &caller, &id).await?;
+    let reason = validate::text(&body.reason, 500)
+        .ok()
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| ApiError::invalid("reason", "say why, in 1 to 500 characters"))?;
+    let now = Timestamp::now();
+    let mut tx = state.store.tx();
+    tx.decide_payout(&payout, "rejected", &now.rfc3339, Some(&reason))?;
+    notify(&mut tx, &payout, "payout_rejected", Some(&reason))?;
+    match state.store.commit(tx).await {
+        Ok(()) => {}
+        Err(TxError::Refused("payout_state")) => return Err(not_open("decided")),
+        Err(TxError::Refused(label)) => return Err(refusal(label)),
+        Err(TxError::Store(err)) => return Err(err.into()),
+    }
+    Ok(Json(payout_view(
+        PayoutRecord {
+            status: "rejected".into(),
+            decided_at: Some(now.rfc3339),
+            reason: Some(reason),
+            ..payout
+        },
+        currency,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payout_id_names_its_partner_and_nothing_else_parses() {
+        let id = "po_01m86p2gbxkc7f12ev58w0dmn0_pt_01m86p2cyeya0rf3yt97pd2ts8";
+        assert_eq!(
+            partner_of(id),
+            Some(PartnerId::from("pt_01m86p2cyeya0rf3yt97pd2ts8"))
+        );
+        assert_eq!(partner_of("po_short_pt_x"), None);
+        assert_eq!(partner_of("po_01m86p2gbxkc7f12ev58w0dmn0_T#x#P#y"), None);
+        assert_eq!(partner_of("pt_01m86p2cyeya0rf3yt97pd2ts8"), None);
+    }
+}
