@@ -107,6 +107,9 @@ async fn drive_every_route(app: &TestApp) {
             "update_program" => Some(json!({"open_signup": false})),
             "create_api_key" => Some(json!({"name": "another"})),
             "adjust_wallet" => Some(json!({"amount": "-1.00", "reason": "tour"})),
+            "create_lead" => Some(
+                json!({"referral_code": code, "name": "Lena Lead", "email": "lena@lead.example"}),
+            ),
             "create_partner" => {
                 Some(json!({"email": "y@iam.example", "name": "Y", "sponsor_id": a}))
             }
@@ -390,6 +393,8 @@ async fn drive_payout_routes(app: &TestApp, tenant: &upline_tests::TestTenant, k
     }
     let (status, _) = app.get("/v1/payouts", key).await;
     assert!(status.is_client_error());
+    let (status, body) = app.get("/v1/leads", &partner).await;
+    assert!(status.is_success(), "list_leads (own): {body}");
 }
 
 /// The stream handler's paths that the poller rarely takes: a gap filled from the deal's

@@ -10,6 +10,7 @@ use upline_tests::{StatusCode, TINY_PDF, TestApp};
 struct Ours {
     partner: String,
     payout: String,
+    code: String,
     user: String,
     deal: &'static str,
     secrets: Vec<String>,
@@ -43,6 +44,11 @@ fn request_for(route_id: &str, path: &str, ours: &Ours) -> (String, Option<Value
         "create_api_key" => (Some(json!({"name": "k"})), false),
         "adjust_wallet" => (Some(json!({"amount": "5.00", "reason": "rival"})), false),
         "request_payout" => (Some(json!({"amount": "1.00"})), false),
+        "create_lead" => (
+            Some(json!({"referral_code": ours.code, "name": "Lee"})),
+            true,
+        ),
+        "list_leads" => (None, false),
         "reject_payout" => (Some(json!({"reason": "rival"})), false),
         "pay_payout" | "list_payouts" => (None, false),
         "create_user" => (
@@ -147,6 +153,7 @@ async fn a_rival_tenant_and_a_foreign_partner_see_nothing_of_ours() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{payout}");
     let ours = Ours {
+        code: top_view["referral_code"].as_str().unwrap().to_owned(),
         payout: payout["id"].as_str().unwrap().to_owned(),
         partner: other.to_string(),
         user: staff,

@@ -3,8 +3,8 @@
 
 use crate::AppState;
 use crate::handlers::{
-    accounts, api_keys, auth, deals, invitations, partners, payouts, program, tenants, terms,
-    users, wallets,
+    accounts, api_keys, auth, deals, invitations, leads, partners, payouts, program, tenants,
+    terms, users, wallets,
 };
 use crate::openapi::{SchemaFn, schema_of};
 use axum::Router;
@@ -76,6 +76,7 @@ const USERS_LIST: &str = "T#*#USERS";
 const PARTNERS_LIST: &str = "T#*#PARTNERS";
 const TREE: &str = "T#*#TREE";
 const PAYOUTS_LIST: &str = "T#*#PAYOUTS";
+const LEADS_LIST: &str = "T#*#LEADS";
 pub const OUTBOX: &str = "T#*#OUTBOX#*";
 pub const DEAD_LETTER: &str = "DLQ#*";
 
@@ -452,6 +453,36 @@ pub static ROUTES: &[Route] = &[
         iam: Iam {
             actions: &[GET],
             keys: &[USER, API_KEY, PARTNER],
+        },
+    },
+    Route {
+        id: "create_lead",
+        method: Method::POST,
+        path: "/v1/leads",
+        summary: "Record a lead, attributed by referral code (API key or staff)",
+        access: Access::Authenticated,
+        request: Some(schema_of::<c::CreateLeadRequest>),
+        status: 201,
+        response: Some(schema_of::<c::LeadCreated>),
+        mount: || post(leads::create),
+        iam: Iam {
+            actions: &[GET, PUT],
+            keys: &[USER, API_KEY, CODE, PARTNER],
+        },
+    },
+    Route {
+        id: "list_leads",
+        method: Method::GET,
+        path: "/v1/leads",
+        summary: "Leads, newest first: a partner's own, or everyone's (?partner_id=) for staff",
+        access: Access::Authenticated,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::LeadPage>),
+        mount: || get(leads::list),
+        iam: Iam {
+            actions: &[GET, QUERY],
+            keys: &[USER, API_KEY, PARTNER, LEADS_LIST],
         },
     },
     Route {

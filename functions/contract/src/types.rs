@@ -431,6 +431,47 @@ pub struct InvitationPrefill {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreateLeadRequest {
+    /// The code of the partner who brought the lead in.
+    pub referral_code: String,
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Where it came from (`widget`, `crm`, a campaign…).
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LeadCreated {
+    pub id: String,
+    pub partner_id: PartnerId,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Lead {
+    pub id: String,
+    pub partner_id: PartnerId,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub source: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LeadPage {
+    pub items: Vec<Lead>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct PutDealRequest {
     pub amount: Amount,
     pub status: String,

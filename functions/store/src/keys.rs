@@ -87,6 +87,15 @@ pub fn wallet(t: &TenantId, p: &PartnerId) -> Key {
     key(partner_pk(t, p), "WALLET")
 }
 
+/// A lead, in the partition of the partner who brought it in.
+pub fn lead(t: &TenantId, p: &PartnerId, lead_id: &str) -> Key {
+    key(partner_pk(t, p), format!("LEAD#{lead_id}"))
+}
+
+pub fn leads_list(t: &TenantId) -> String {
+    format!("T#{t}#LEADS")
+}
+
 /// A payout request, in its partner's partition.
 pub fn payout(t: &TenantId, p: &PartnerId, payout_id: &str) -> Key {
     key(partner_pk(t, p), format!("PAYOUT#{payout_id}"))

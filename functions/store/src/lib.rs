@@ -8,6 +8,7 @@ pub mod deals;
 mod error;
 pub mod item;
 pub mod keys;
+pub mod leads;
 pub mod logins;
 pub mod ops;
 pub mod outbox;

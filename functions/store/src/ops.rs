@@ -192,16 +192,32 @@ impl Store {
         limit: i32,
         after: Option<&str>,
     ) -> Result<(Vec<Item>, Option<String>), StoreError> {
+        self.list_page_ordered(gsi1pk, limit, after, true).await
+    }
+
+    /// `list_page`, oldest first (`forward`) or newest first.
+    pub(crate) async fn list_page_ordered(
+        &self,
+        gsi1pk: &str,
+        limit: i32,
+        after: Option<&str>,
+        forward: bool,
+    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
         let query = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(keys::GSI1)
             .limit(limit)
+            .scan_index_forward(forward)
             .expression_attribute_values(":pk", s(gsi1pk));
         let query = match after {
             Some(after) => query
-                .key_condition_expression("gsi1pk = :pk AND gsi1sk > :after")
+                .key_condition_expression(if forward {
+                    "gsi1pk = :pk AND gsi1sk > :after"
+                } else {
+                    "gsi1pk = :pk AND gsi1sk < :after"
+                })
                 .expression_attribute_values(":after", s(after)),
             None => query.key_condition_expression("gsi1pk = :pk"),
         };

@@ -149,15 +149,15 @@ async fn attributed_partner(
             ApiError::invalid("referral_code", "belongs to no partner of this program")
         });
     }
-    if request.lead_id.is_some() {
-        return Err(ApiError::invalid(
-            "lead_id",
-            "is not a lead of this program",
-        ));
+    if let Some(lead) = &request.lead_id {
+        let lead = super::leads::find_lead(state, tenant, lead).await?;
+        return lead
+            .map(|l| l.partner_id)
+            .ok_or_else(|| ApiError::invalid("lead_id", "is not a lead of this program"));
     }
     Err(ApiError::invalid(
         "partner_id",
-        "a new deal needs partner_id or referral_code",
+        "a new deal needs partner_id, referral_code or lead_id",
     ))
 }
 

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod deals;
 pub mod invitations;
+pub mod leads;
 pub mod members;
 pub mod partners;
 pub mod payouts;
@@ -28,6 +29,20 @@ use upline_store::wallets::EntryRecord;
 pub fn encode_cursor(sort_key: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sort_key)
+}
+
+/// The partner named by an id of the form `<prefix><ulid>_<partner id>` (payouts, leads): such
+/// an item lives in its partner's partition and is found in one read.
+pub fn partner_in_id(id: &str, prefix: &str) -> Option<upline_contract::PartnerId> {
+    let (ulid, partner) = id.strip_prefix(prefix)?.split_once('_')?;
+    let plausible = ulid.len() == 26
+        && ulid.bytes().all(|b| b.is_ascii_alphanumeric())
+        && partner.starts_with("pt_")
+        && partner.len() <= 64
+        && partner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    plausible.then(|| upline_contract::PartnerId::from(partner))
 }
 
 /// A new opaque id: a short type prefix and a ULID (time-ordered, random).

@@ -36,15 +36,7 @@ fn payout_view(payout: PayoutRecord, currency: Currency) -> Payout {
 
 /// A payout id names its partner: `po_<ulid>_<partner id>`, so paying finds it in one read.
 fn partner_of(id: &str) -> Option<PartnerId> {
-    let (ulid, partner) = id.strip_prefix("po_")?.split_once('_')?;
-    let plausible = ulid.len() == 26
-        && ulid.bytes().all(|b| b.is_ascii_alphanumeric())
-        && partner.starts_with("pt_")
-        && partner.len() <= 64
-        && partner
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    plausible.then(|| PartnerId::from(partner))
+    super::partner_in_id(id, "po_")
 }
 
 /// `POST /v1/payouts`: the caller (a partner) asks for `amount`.

@@ -1,0 +1,154 @@
+//! Leads: `POST /v1/leads` (the tenant's backend or staff; attributed by referral code) and
+//! `GET /v1/leads` (a partner's own, or everyone's for staff), newest first.
+
+use super::{encode_cursor, new_id, partner_in_id};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonBody, ListParams, QueryParams};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use upline_contract::{CreateLeadRequest, Lead, LeadCreated, LeadPage, PartnerId, TenantId};
+use upline_domain::validate;
+use upline_store::leads::LeadRecord;
+use upline_store::{Timestamp, TxError};
+
+fn lead_view(lead: LeadRecord) -> Lead {
+    Lead {
+        id: lead.id,
+        partner_id: lead.partner_id,
+        name: lead.name,
+        email: lead.email,
+        phone: lead.phone,
+        source: lead.source,
+        created_at: lead.created_at,
+    }
+}
+
+/// The lead `id` of this tenant, if it exists (deals name their lead this way).
+pub async fn find_lead(
+    state: &AppState,
+    tenant: &TenantId,
+    id: &str,
+) -> Result<Option<LeadRecord>, ApiError> {
+    let Some(partner) = partner_in_id(id, "ld_") else {
+        return Ok(None);
+    };
+    Ok(state.store.lead(tenant, &partner, id).await?)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(request): JsonBody<CreateLeadRequest>,
+) -> ApiResult<(StatusCode, Json<LeadCreated>)> {
+    caller.require_backend_or_staff()?;
+    let tenant = caller.tenant_id().clone();
+    let code = validate::referral_code(&request.referral_code)
+        .map_err(|m| ApiError::invalid("referral_code", m))?;
+    let name = validate::name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
+    let email = request
+        .email
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+        .map(validate::email)
+        .transpose()
+        .map_err(|m| ApiError::invalid("email", m))?;
+    let phone = request
+        .phone
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .map(validate::phone)
+        .transpose()
+        .map_err(|m| ApiError::invalid("phone", m))?;
+    let source = request
+        .source
+        .as_deref()
+        .map(|s| validate::text(s, 100))
+        .transpose()
+        .map_err(|m| ApiError::invalid("source", m))?
+        .filter(|s| !s.is_empty());
+    let partner = state
+        .store
+        .partner_id_by_code(&tenant, &code)
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid("referral_code", "belongs to no partner of this program")
+        })?;
+    let lead = LeadRecord {
+        tenant_id: tenant,
+        id: format!("{}_{partner}", new_id("ld")),
+        partner_id: partner,
+        name,
+        email,
+        phone,
+        source,
+        created_at: Timestamp::now().rfc3339,
+    };
+    let mut tx = state.store.tx();
+    tx.put_lead(&lead)?;
+    match state.store.commit(tx).await {
+        Ok(()) => Ok((
+            StatusCode::CREATED,
+            Json(LeadCreated {
+                id: lead.id,
+                partner_id: lead.partner_id,
+            }),
+        )),
+        Err(TxError::Refused(label)) => Err(super::members::refusal(label)),
+        Err(TxError::Store(err)) => Err(err.into()),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct LeadListParams {
+    pub partner_id: Option<String>,
+    #[serde(flatten)]
+    pub list: ListParams,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(params): QueryParams<LeadListParams>,
+) -> ApiResult<Json<LeadPage>> {
+    let tenant = caller.tenant_id().clone();
+    let limit = params.list.limit()?;
+    let after = params.list.decoded_cursor()?;
+    let staff = caller.require_backend_or_staff().is_ok();
+    // A partner sees their own leads only; staff see everyone's, or one partner's.
+    let partner = match (staff, &params.partner_id) {
+        (true, None) => None,
+        (true, Some(id)) => Some(PartnerId::from(id.as_str())),
+        (false, requested) => {
+            let own = caller
+                .user()
+                .and_then(|u| u.partner_id.clone())
+                .ok_or_else(|| ApiError::not_found("partner"))?;
+            if requested.as_deref().is_some_and(|r| r != own.as_str()) {
+                return Err(ApiError::not_found("partner"));
+            }
+            Some(own)
+        }
+    };
+    let (leads, next) = match &partner {
+        Some(partner) if upline_store::keys::partner(&tenant, partner).can_exist() => {
+            state
+                .store
+                .partner_leads(&tenant, partner, limit, after.as_deref())
+                .await?
+        }
+        Some(_) => (Vec::new(), None),
+        None => {
+            state
+                .store
+                .all_leads(&tenant, limit, after.as_deref())
+                .await?
+        }
+    };
+    Ok(Json(LeadPage {
+        items: leads.into_iter().map(lead_view).collect(),
+        next_cursor: next.as_deref().map(encode_cursor),
+    }))
+}

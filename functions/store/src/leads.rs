@@ -1,0 +1,121 @@
+//! Leads: a contact a partner's code brought in (from the widget or the tenant's backend). A
+//! lead lives in its partner's partition (`LEAD#<id>`, the partner's own list) and is listed
+//! for staff on `gsi1`.
+
+use crate::item::{ItemBuilder, View, key_item, s};
+use crate::ops::{Tx, put_new};
+use crate::{Store, StoreError, keys};
+use upline_contract::{PartnerId, TenantId};
+
+pub const LEAD_PREFIX: &str = "LEAD#";
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LeadRecord {
+    pub tenant_id: TenantId,
+    pub partner_id: PartnerId,
+    /// Opaque to clients; names its partner (`ld_<ulid>_<partner id>`).
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub source: Option<String>,
+    pub created_at: String,
+}
+
+fn lead_from(view: &View) -> Result<LeadRecord, StoreError> {
+    Ok(LeadRecord {
+        tenant_id: TenantId::from(view.s("tenant_id")?),
+        partner_id: PartnerId::from(view.s("partner_id")?),
+        id: view.s("lead_id")?.to_owned(),
+        name: view.s("name")?.to_owned(),
+        email: view.opt_s("email")?.map(str::to_owned),
+        phone: view.opt_s("phone")?.map(str::to_owned),
+        source: view.opt_s("source")?.map(str::to_owned),
+        created_at: view.s("created_at")?.to_owned(),
+    })
+}
+
+impl Tx {
+    pub fn put_lead(&mut self, lead: &LeadRecord) -> Result<(), StoreError> {
+        let t = &lead.tenant_id;
+        let item = ItemBuilder::new(&keys::lead(t, &lead.partner_id, &lead.id), "lead")
+            .s("tenant_id", t.as_str())
+            .s("partner_id", lead.partner_id.as_str())
+            .s("lead_id", &lead.id)
+            .s("name", &lead.name)
+            .opt_s("email", lead.email.as_deref())
+            .opt_s("phone", lead.phone.as_deref())
+            .opt_s("source", lead.source.as_deref())
+            .s("created_at", &lead.created_at)
+            .s(keys::GSI1_PK, keys::leads_list(t))
+            .s(keys::GSI1_SK, format!("{}#{}", lead.created_at, lead.id))
+            .build();
+        self.push("lead", put_new(&self.table, item)?);
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn lead(
+        &self,
+        tenant: &TenantId,
+        partner: &PartnerId,
+        id: &str,
+    ) -> Result<Option<LeadRecord>, StoreError> {
+        self.get(&keys::lead(tenant, partner, id))
+            .await?
+            .map(|item| lead_from(&View(&item)))
+            .transpose()
+    }
+
+    /// One partner's leads, newest first; `after` is the last id of the previous page.
+    pub async fn partner_leads(
+        &self,
+        tenant: &TenantId,
+        partner: &PartnerId,
+        limit: i32,
+        after: Option<&str>,
+    ) -> Result<(Vec<LeadRecord>, Option<String>), StoreError> {
+        let start = after.map(|id| key_item(&keys::lead(tenant, partner, id)));
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(keys::wallet(tenant, partner).pk))
+            .expression_attribute_values(":prefix", s(LEAD_PREFIX))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(StoreError::sdk)?;
+        let leads: Vec<LeadRecord> = output
+            .items
+            .unwrap_or_default()
+            .iter()
+            .map(|item| lead_from(&View(item)))
+            .collect::<Result<_, _>>()?;
+        let next = output
+            .last_evaluated_key
+            .and_then(|_| leads.last().map(|l| l.id.clone()));
+        Ok((leads, next))
+    }
+
+    /// Every lead of the tenant, newest first.
+    pub async fn all_leads(
+        &self,
+        tenant: &TenantId,
+        limit: i32,
+        after: Option<&str>,
+    ) -> Result<(Vec<LeadRecord>, Option<String>), StoreError> {
+        let (items, next) = self
+            .list_page_ordered(&keys::leads_list(tenant), limit, after, false)
+            .await?;
+        let leads = items
+            .iter()
+            .map(|item| lead_from(&View(item)))
+            .collect::<Result<_, _>>()?;
+        Ok((leads, next))
+    }
+}
