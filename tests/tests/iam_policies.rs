@@ -431,6 +431,7 @@ async fn drive_stream_edge_paths() {
             currency: deal.currency,
             partner_id: deal.partner_id.clone(),
             at: upline_store::Timestamp::now(),
+            event: None,
         };
     store
         .create_deal(&deal, &transition(&deal, "won"))

@@ -47,6 +47,7 @@ async fn a_late_earlier_transition_is_applied_first_and_then_skipped() {
                 rfc3339: format!("2026-11-24T00:00:0{millis}Z"),
                 millis,
             },
+            event: None,
         }
     };
     store

@@ -123,3 +123,61 @@ async fn a_lead_is_attributed_by_code_listed_for_its_partner_and_carries_its_dea
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["field"], "lead_id");
 }
+
+#[tokio::test]
+async fn a_lead_created_rule_pays_a_fixed_amount_through_every_level() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("leads-reward").await;
+    let (status, body) = app
+        .put(
+            "/v1/program",
+            &tenant.token,
+            json!({"plan": {"rules": [
+                {"on": {"deal_status": "won"}, "levels": [{"percent": "10"}]},
+                {"on": {"event": "lead_created"}, "levels": [{"fixed": "5.00"}, {"fixed": "2.00"}]}
+            ]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let chain = app.create_chain(&tenant, &["Up", "Down"]).await;
+    let (_, down) = app
+        .get(&format!("/v1/partners/{}", chain[1]), &tenant.token)
+        .await;
+    let code = down["referral_code"].as_str().unwrap();
+    for name in ["First Client", "Second Client"] {
+        let (status, body) = app
+            .post(
+                "/v1/leads",
+                Some(&tenant.token),
+                json!({"referral_code": code, "name": name}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    app.expect_balances(
+        &tenant,
+        &[(&chain[1], "10.00"), (&chain[0], "4.00")],
+        Duration::from_secs(3),
+    )
+    .await;
+    let (_, entries) = app
+        .get(
+            &format!("/v1/partners/{}/wallet/entries", chain[0]),
+            &tenant.token,
+        )
+        .await;
+    let entry = &entries["items"][0];
+    assert_eq!(
+        (
+            entry["rule"].as_str(),
+            entry["level"].as_u64(),
+            entry["from_partner_id"].as_str()
+        ),
+        (Some("event:lead_created"), Some(2), Some(chain[1].as_str()))
+    );
+    assert!(
+        entry["deal_id"].as_str().unwrap().starts_with("ld_"),
+        "the lead is the source"
+    );
+    app.assert_wallets_match_entries(&tenant, &chain).await;
+}

@@ -459,7 +459,7 @@ pub static ROUTES: &[Route] = &[
         id: "create_lead",
         method: Method::POST,
         path: "/v1/leads",
-        summary: "Record a lead, attributed by referral code (API key or staff)",
+        summary: "Record a lead, attributed by referral code; the plan's lead_created rule pays through the walk (API key or staff)",
         access: Access::Authenticated,
         request: Some(schema_of::<c::CreateLeadRequest>),
         status: 201,
@@ -467,7 +467,7 @@ pub static ROUTES: &[Route] = &[
         mount: || post(leads::create),
         iam: Iam {
             actions: &[GET, PUT],
-            keys: &[USER, API_KEY, CODE, PARTNER],
+            keys: &[TENANT, USER, API_KEY, CODE, PARTNER, DEAL],
         },
     },
     Route {

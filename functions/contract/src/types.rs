@@ -256,6 +256,12 @@ impl EventKind {
             EventKind::ClientRegistered => "client_registered",
         }
     }
+
+    pub fn parse(text: &str) -> Option<EventKind> {
+        [EventKind::LeadCreated, EventKind::ClientRegistered]
+            .into_iter()
+            .find(|e| e.as_str() == text)
+    }
 }
 
 /// What one level up the chain earns: a percent of the deal amount or a fixed amount.

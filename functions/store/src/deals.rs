@@ -6,7 +6,7 @@ use crate::ops::put_new;
 use crate::{Store, StoreError, Timestamp, keys};
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use rust_decimal::Decimal;
-use upline_contract::{Currency, PartnerId, TenantId};
+use upline_contract::{Currency, EventKind, PartnerId, TenantId};
 use upline_domain::DealLedger;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -34,6 +34,9 @@ pub struct TransitionRecord {
     pub currency: Currency,
     pub partner_id: PartnerId,
     pub at: Timestamp,
+    /// Set for an event that earns without a deal status (a lead created): the walk runs on
+    /// `Trigger::Event` instead of the status `to`.
+    pub event: Option<EventKind>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,7 +104,20 @@ fn transition_item(t: &TransitionRecord) -> Item {
     .s("partner_id", t.partner_id.as_str())
     .s("at", &t.at.rfc3339)
     .n("at_millis", t.at.millis)
+    .opt_s("event", t.event.map(|e| e.as_str()))
     .build()
+}
+
+impl crate::ops::Tx {
+    /// The transition of an event (a lead created), in the event's own transaction: its
+    /// INSERT on the stream runs the walk like a deal's status change does.
+    pub fn put_event_transition(&mut self, t: &TransitionRecord) -> Result<(), StoreError> {
+        self.push(
+            "transition",
+            crate::ops::put_new(&self.table, transition_item(t))?,
+        );
+        Ok(())
+    }
 }
 
 /// Reads a transition item, from the table or from a stream image.
@@ -118,6 +134,13 @@ pub fn transition_from(view: &View) -> Result<TransitionRecord, StoreError> {
         at: Timestamp {
             rfc3339: view.s("at")?.to_owned(),
             millis: view.i64("at_millis")?,
+        },
+        event: match view.opt_s("event")? {
+            Some(name) => Some(
+                EventKind::parse(name)
+                    .ok_or_else(|| StoreError::Corrupt(format!("event {name}")))?,
+            ),
+            None => None,
         },
     })
 }

@@ -167,6 +167,7 @@ async fn a_walk_is_written_once_and_a_replay_is_refused_by_its_condition() {
         currency: deal.currency,
         partner_id: "b".into(),
         at: Timestamp::now(),
+        event: None,
     };
     store.create_deal(&deal, &transition).await.unwrap();
     let mut plan = upline_domain::default_plan();
@@ -245,6 +246,7 @@ async fn entries_page_newest_first() {
                 rfc3339: format!("2026-11-24T00:00:0{i}Z"),
                 millis: 1_000 * i,
             },
+            event: None,
         };
         let outcome = walk(&WalkInput {
             plan: &plan,

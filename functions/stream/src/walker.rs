@@ -79,7 +79,10 @@ async fn try_apply(store: &Store, transition: &TransitionRecord) -> Result<(), A
     }
     pending.push(t.clone());
     for step in &pending {
-        let trigger = upline_contract::Trigger::DealStatus(step.to.clone());
+        let trigger = match step.event {
+            Some(event) => upline_contract::Trigger::Event(event),
+            None => upline_contract::Trigger::DealStatus(step.to.clone()),
+        };
         let outcome = match walk(&WalkInput {
             plan: &program.plan,
             reversal_statuses: &program.reversal_statuses,

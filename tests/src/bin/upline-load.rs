@@ -257,6 +257,7 @@ async fn walk_drain(endpoint: &str, count: usize) -> Result<(f64, BTreeMap<Strin
             currency: deal.currency,
             partner_id: deal.partner_id.clone(),
             at: now.clone(),
+            event: None,
         };
         async move { store.create_deal(&deal, &transition).await }
     });

@@ -126,6 +126,7 @@ fn transition(deal: &DealRecord, from: Option<String>, at: Timestamp) -> Transit
         currency: deal.currency,
         partner_id: deal.partner_id.clone(),
         at,
+        event: None,
     }
 }
 

@@ -9,8 +9,11 @@ use crate::extract::{JsonBody, ListParams, QueryParams};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use rust_decimal::Decimal;
+use upline_contract::EventKind;
 use upline_contract::{CreateLeadRequest, Lead, LeadCreated, LeadPage, PartnerId, TenantId};
 use upline_domain::validate;
+use upline_store::deals::TransitionRecord;
 use upline_store::leads::LeadRecord;
 use upline_store::{Timestamp, TxError};
 
@@ -86,8 +89,25 @@ pub async fn create(
         source,
         created_at: Timestamp::now().rfc3339,
     };
+    // The lead is an event the plan may reward (`{"event":"lead_created"}`): its transition
+    // goes into the same transaction and the walk runs on it from the stream.
+    let currency = super::tenant_currency(&state, &lead.tenant_id).await?;
+    let at = Timestamp::now();
+    let event = TransitionRecord {
+        tenant_id: lead.tenant_id.clone(),
+        deal_id: lead.id.clone(),
+        seq: 1,
+        from: None,
+        to: EventKind::LeadCreated.as_str().to_owned(),
+        amount: Decimal::ZERO,
+        currency,
+        partner_id: lead.partner_id.clone(),
+        at,
+        event: Some(EventKind::LeadCreated),
+    };
     let mut tx = state.store.tx();
     tx.put_lead(&lead)?;
+    tx.put_event_transition(&event)?;
     match state.store.commit(tx).await {
         Ok(()) => Ok((
             StatusCode::CREATED,
