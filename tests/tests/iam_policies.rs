@@ -158,6 +158,7 @@ const ACCOUNT_ROUTES: &[&str] = &[
     "list_payouts",
     "pay_payout",
     "reject_payout",
+    "register_client",
 ];
 
 /// Each account route once with the session that may use it and once with the API key.
@@ -395,6 +396,18 @@ async fn drive_payout_routes(app: &TestApp, tenant: &upline_tests::TestTenant, k
     assert!(status.is_client_error());
     let (status, body) = app.get("/v1/leads", &partner).await;
     assert!(status.is_success(), "list_leads (own): {body}");
+    for token in [key, tenant.token.as_str()] {
+        let (_, lead) = app
+            .post(
+                "/v1/leads",
+                Some(key),
+                json!({"referral_code": code, "name": "Client"}),
+            )
+            .await;
+        let path = format!("/v1/leads/{}/registered", lead["id"].as_str().unwrap());
+        let (status, body) = app.post(&path, Some(token), json!({})).await;
+        assert!(status.is_success(), "register_client: {body}");
+    }
 }
 
 /// The stream handler's paths that the poller rarely takes: a gap filled from the deal's

@@ -8,6 +8,7 @@ use upline_tests::{StatusCode, TINY_PDF, TestApp};
 
 /// Our ids, and the text that must never appear in an answer to someone who may not see it.
 struct Ours {
+    lead: String,
     partner: String,
     payout: String,
     code: String,
@@ -25,6 +26,8 @@ fn request_for(route_id: &str, path: &str, ours: &Ours) -> (String, Option<Value
                 &ours.user
             } else if path.starts_with("/v1/payouts/") {
                 &ours.payout
+            } else if path.starts_with("/v1/leads/") {
+                &ours.lead
             } else {
                 &ours.partner
             },
@@ -48,7 +51,7 @@ fn request_for(route_id: &str, path: &str, ours: &Ours) -> (String, Option<Value
             Some(json!({"referral_code": ours.code, "name": "Lee"})),
             true,
         ),
-        "list_leads" => (None, false),
+        "list_leads" | "register_client" => (None, false),
         "reject_payout" => (Some(json!({"reason": "rival"})), false),
         "pay_payout" | "list_payouts" => (None, false),
         "create_user" => (
@@ -152,7 +155,16 @@ async fn a_rival_tenant_and_a_foreign_partner_see_nothing_of_ours() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{payout}");
+    let (status, lead) = app
+        .post(
+            "/v1/leads",
+            Some(&ours.token),
+            json!({"referral_code": top_view["referral_code"], "name": "Our Client"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{lead}");
     let ours = Ours {
+        lead: lead["id"].as_str().unwrap().to_owned(),
         code: top_view["referral_code"].as_str().unwrap().to_owned(),
         payout: payout["id"].as_str().unwrap().to_owned(),
         partner: other.to_string(),

@@ -181,3 +181,60 @@ async fn a_lead_created_rule_pays_a_fixed_amount_through_every_level() {
     );
     app.assert_wallets_match_entries(&tenant, &chain).await;
 }
+
+#[tokio::test]
+async fn a_registered_client_pays_the_client_registered_rule_once() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("leads-client").await;
+    let (status, body) = app
+        .put(
+            "/v1/program",
+            &tenant.token,
+            json!({"plan": {"rules": [
+                {"on": {"event": "client_registered"}, "levels": [{"fixed": "25.00"}, {"fixed": "5.00"}]}
+            ]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let chain = app.create_chain(&tenant, &["Up", "Down"]).await;
+    let (_, down) = app
+        .get(&format!("/v1/partners/{}", chain[1]), &tenant.token)
+        .await;
+    let (_, lead) = app
+        .post(
+            "/v1/leads",
+            Some(&tenant.token),
+            json!({"referral_code": down["referral_code"], "name": "Clara"}),
+        )
+        .await;
+    let path = format!("/v1/leads/{}/registered", lead["id"].as_str().unwrap());
+    let (status, registered) = app.post(&path, Some(&tenant.token), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{registered}");
+    assert!(registered["registered_at"].is_string());
+    let (status, body) = app.post(&path, Some(&tenant.token), json!({})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_registered"))
+    );
+    let (status, _) = app
+        .post(
+            "/v1/leads/ld_01m86p2gbxkc7f12ev58w0dmn0_pt_nobody/registered",
+            Some(&tenant.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.expect_balances(
+        &tenant,
+        &[(&chain[1], "25.00"), (&chain[0], "5.00")],
+        Duration::from_secs(3),
+    )
+    .await;
+    // Exactly once: nothing more arrives.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        app.balance(&tenant, &chain[1]).await,
+        upline_tests::dec("25.00")
+    );
+    app.assert_wallets_match_entries(&tenant, &chain).await;
+}

@@ -471,6 +471,21 @@ pub static ROUTES: &[Route] = &[
         },
     },
     Route {
+        id: "register_client",
+        method: Method::POST,
+        path: "/v1/leads/{id}/registered",
+        summary: "The lead became a client (once); the plan's client_registered rule pays through the walk (API key or staff)",
+        access: Access::Authenticated,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::Lead>),
+        mount: || post(leads::registered),
+        iam: Iam {
+            actions: &[GET, PUT, UPDATE],
+            keys: &[TENANT, USER, API_KEY, PARTNER, DEAL],
+        },
+    },
+    Route {
         id: "list_leads",
         method: Method::GET,
         path: "/v1/leads",

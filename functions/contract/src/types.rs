@@ -467,6 +467,8 @@ pub struct Lead {
     pub phone: Option<String>,
     pub source: Option<String>,
     pub created_at: String,
+    /// When the lead became a client (`POST /v1/leads/{id}/registered`).
+    pub registered_at: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@
 use crate::item::{ItemBuilder, View, key_item, s};
 use crate::ops::{Tx, put_new};
 use crate::{Store, StoreError, keys};
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use upline_contract::{PartnerId, TenantId};
 
 pub const LEAD_PREFIX: &str = "LEAD#";
@@ -20,6 +21,8 @@ pub struct LeadRecord {
     pub phone: Option<String>,
     pub source: Option<String>,
     pub created_at: String,
+    /// When the lead became a client (`client_registered`), once.
+    pub registered_at: Option<String>,
 }
 
 fn lead_from(view: &View) -> Result<LeadRecord, StoreError> {
@@ -32,6 +35,7 @@ fn lead_from(view: &View) -> Result<LeadRecord, StoreError> {
         phone: view.opt_s("phone")?.map(str::to_owned),
         source: view.opt_s("source")?.map(str::to_owned),
         created_at: view.s("created_at")?.to_owned(),
+        registered_at: view.opt_s("registered_at")?.map(str::to_owned),
     })
 }
 
@@ -51,6 +55,27 @@ impl Tx {
             .s(keys::GSI1_SK, format!("{}#{}", lead.created_at, lead.id))
             .build();
         self.push("lead", put_new(&self.table, item)?);
+        Ok(())
+    }
+
+    /// The lead became a client; refused (`registered`) if it already did.
+    pub fn mark_lead_registered(&mut self, lead: &LeadRecord, at: &str) -> Result<(), StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::lead(
+                &lead.tenant_id,
+                &lead.partner_id,
+                &lead.id,
+            ))))
+            .update_expression("SET registered_at = :at")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(registered_at)")
+            .expression_attribute_values(":at", s(at))
+            .build()
+            .map_err(StoreError::build)?;
+        self.push(
+            "registered",
+            TransactWriteItem::builder().update(update).build(),
+        );
         Ok(())
     }
 }

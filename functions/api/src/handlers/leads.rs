@@ -5,7 +5,7 @@ use super::{encode_cursor, new_id, partner_in_id};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, ListParams, QueryParams};
+use crate::extract::{JsonBody, ListParams, PathParam, QueryParams};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -26,6 +26,7 @@ fn lead_view(lead: LeadRecord) -> Lead {
         phone: lead.phone,
         source: lead.source,
         created_at: lead.created_at,
+        registered_at: lead.registered_at,
     }
 }
 
@@ -88,26 +89,15 @@ pub async fn create(
         phone,
         source,
         created_at: Timestamp::now().rfc3339,
+        registered_at: None,
     };
     // The lead is an event the plan may reward (`{"event":"lead_created"}`): its transition
     // goes into the same transaction and the walk runs on it from the stream.
     let currency = super::tenant_currency(&state, &lead.tenant_id).await?;
     let at = Timestamp::now();
-    let event = TransitionRecord {
-        tenant_id: lead.tenant_id.clone(),
-        deal_id: lead.id.clone(),
-        seq: 1,
-        from: None,
-        to: EventKind::LeadCreated.as_str().to_owned(),
-        amount: Decimal::ZERO,
-        currency,
-        partner_id: lead.partner_id.clone(),
-        at,
-        event: Some(EventKind::LeadCreated),
-    };
     let mut tx = state.store.tx();
     tx.put_lead(&lead)?;
-    tx.put_event_transition(&event)?;
+    tx.put_event_transition(&lead_event(&lead, EventKind::LeadCreated, currency, at))?;
     match state.store.commit(tx).await {
         Ok(()) => Ok((
             StatusCode::CREATED,
@@ -119,6 +109,74 @@ pub async fn create(
         Err(TxError::Refused(label)) => Err(super::members::refusal(label)),
         Err(TxError::Store(err)) => Err(err.into()),
     }
+}
+
+/// A lead's events are the transitions of its own "deal" (the lead id): 1 created, 2 registered.
+fn lead_event(
+    lead: &LeadRecord,
+    event: EventKind,
+    currency: upline_contract::Currency,
+    at: Timestamp,
+) -> TransitionRecord {
+    let (seq, from) = match event {
+        EventKind::LeadCreated => (1, None),
+        EventKind::ClientRegistered => (2, Some(EventKind::LeadCreated.as_str().to_owned())),
+    };
+    TransitionRecord {
+        tenant_id: lead.tenant_id.clone(),
+        deal_id: lead.id.clone(),
+        seq,
+        from,
+        to: event.as_str().to_owned(),
+        amount: Decimal::ZERO,
+        currency,
+        partner_id: lead.partner_id.clone(),
+        at,
+        event: Some(event),
+    }
+}
+
+/// `POST /v1/leads/{id}/registered` (API key or staff): the lead became a client — once; the
+/// plan's `client_registered` rule pays through the walk.
+pub async fn registered(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam,
+) -> ApiResult<Json<Lead>> {
+    caller.require_backend_or_staff()?;
+    let tenant = caller.tenant_id().clone();
+    let lead = find_lead(&state, &tenant, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("lead"))?;
+    if lead.registered_at.is_some() {
+        return Err(already_registered());
+    }
+    let currency = super::tenant_currency(&state, &tenant).await?;
+    let at = Timestamp::now();
+    let mut tx = state.store.tx();
+    tx.mark_lead_registered(&lead, &at.rfc3339)?;
+    tx.put_event_transition(&lead_event(
+        &lead,
+        EventKind::ClientRegistered,
+        currency,
+        at.clone(),
+    ))?;
+    match state.store.commit(tx).await {
+        Ok(()) => Ok(Json(lead_view(LeadRecord {
+            registered_at: Some(at.rfc3339),
+            ..lead
+        }))),
+        Err(TxError::Refused("registered" | "transition")) => Err(already_registered()),
+        Err(TxError::Refused(label)) => Err(super::members::refusal(label)),
+        Err(TxError::Store(err)) => Err(err.into()),
+    }
+}
+
+fn already_registered() -> ApiError {
+    ApiError::conflict(
+        "already_registered",
+        "the lead is registered as a client already",
+    )
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
