@@ -447,3 +447,57 @@ async fn a_partner_sees_their_own_wallet_and_where_each_entry_came_from() {
     let (status, _) = app.get("/v1/wallet", &tenant.token).await;
     assert_eq!(status, upline_tests::StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn level_one_tiers_follow_turnover_and_a_custom_reversal_status_takes_back() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("walk-tiers").await;
+    let (status, body) = app
+        .put(
+            "/v1/program",
+            &tenant.token,
+            serde_json::json!({"plan": {"rules": [{"on": {"deal_status": "won"}, "levels": [{"percent": "10"}],
+                "tiers": [{"from": "0", "percent": "10"}, {"from": "1000", "percent": "12"}]}]},
+                "reversal_statuses": ["chargeback"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let partner = app.create_partner(&tenant, "Tia", None).await;
+    // Turnover before each deal: 0, 800, 1300 — the third crosses into the 12 % tier.
+    for (deal, amount, balance) in [
+        ("t-1", "800.00", "80.00"),
+        ("t-2", "500.00", "130.00"),
+        ("t-3", "400.00", "178.00"),
+    ] {
+        let (status, _) = app.put_deal(&tenant, deal, amount, "won", &partner).await;
+        assert!(status.is_success());
+        app.expect_balances(&tenant, &[(&partner, balance)], Duration::from_secs(3))
+            .await;
+    }
+    let (status, _) = app
+        .put(
+            "/v1/deals/t-3",
+            &tenant.token,
+            serde_json::json!({"amount": "400.00", "status": "chargeback"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.expect_balances(&tenant, &[(&partner, "130.00")], Duration::from_secs(3))
+        .await;
+    let (_, entries) = app
+        .get(
+            &format!("/v1/partners/{partner}/wallet/entries"),
+            &tenant.token,
+        )
+        .await;
+    let newest = &entries["items"][0];
+    assert_eq!(
+        (
+            newest["kind"].as_str(),
+            newest["amount"].as_str(),
+            newest["deal_id"].as_str()
+        ),
+        (Some("reversal"), Some("-48.00"), Some("t-3"))
+    );
+    app.assert_wallets_match_entries(&tenant, &[partner]).await;
+}
