@@ -87,18 +87,22 @@ pub fn wallet(t: &TenantId, p: &PartnerId) -> Key {
     key(partner_pk(t, p), "WALLET")
 }
 
+pub const LEAD_PREFIX: &str = "LEAD#";
+
 /// A lead, in the partition of the partner who brought it in.
 pub fn lead(t: &TenantId, p: &PartnerId, lead_id: &str) -> Key {
-    key(partner_pk(t, p), format!("LEAD#{lead_id}"))
+    key(partner_pk(t, p), format!("{LEAD_PREFIX}{lead_id}"))
 }
 
 pub fn leads_list(t: &TenantId) -> String {
     format!("T#{t}#LEADS")
 }
 
+pub const PAYOUT_PREFIX: &str = "PAYOUT#";
+
 /// A payout request, in its partner's partition.
 pub fn payout(t: &TenantId, p: &PartnerId, payout_id: &str) -> Key {
-    key(partner_pk(t, p), format!("PAYOUT#{payout_id}"))
+    key(partner_pk(t, p), format!("{PAYOUT_PREFIX}{payout_id}"))
 }
 
 /// Exists while the partner has a request open: created only if absent, so a second request

@@ -8,8 +8,6 @@ use crate::{Store, StoreError, keys};
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use upline_contract::{PartnerId, TenantId};
 
-pub const LEAD_PREFIX: &str = "LEAD#";
-
 #[derive(Clone, Debug, PartialEq)]
 pub struct LeadRecord {
     pub tenant_id: TenantId,
@@ -101,29 +99,14 @@ impl Store {
         limit: i32,
         after: Option<&str>,
     ) -> Result<(Vec<LeadRecord>, Option<String>), StoreError> {
-        let start = after.map(|id| key_item(&keys::lead(tenant, partner, id)));
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(keys::wallet(tenant, partner).pk))
-            .expression_attribute_values(":prefix", s(LEAD_PREFIX))
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(StoreError::sdk)?;
-        let leads: Vec<LeadRecord> = output
-            .items
-            .unwrap_or_default()
+        let (items, more) = self
+            .partner_page(tenant, partner, keys::LEAD_PREFIX, limit, after)
+            .await?;
+        let leads: Vec<LeadRecord> = items
             .iter()
             .map(|item| lead_from(&View(item)))
             .collect::<Result<_, _>>()?;
-        let next = output
-            .last_evaluated_key
-            .and_then(|_| leads.last().map(|l| l.id.clone()));
+        let next = more.then(|| leads.last().map(|l| l.id.clone())).flatten();
         Ok((leads, next))
     }
 

@@ -184,6 +184,43 @@ impl Store {
 }
 
 impl Store {
+    /// One page of the items of a partner's partition whose sort key is `prefix` + id, newest
+    /// first (ids start with time). `after` is the id of the last item of the previous page;
+    /// the flag says whether more may follow.
+    pub(crate) async fn partner_page(
+        &self,
+        tenant: &upline_contract::TenantId,
+        partner: &upline_contract::PartnerId,
+        prefix: &str,
+        limit: i32,
+        after: Option<&str>,
+    ) -> Result<(Vec<Item>, bool), StoreError> {
+        let pk = keys::wallet(tenant, partner).pk;
+        let start = after.map(|id| {
+            key_item(&keys::Key {
+                pk: pk.clone(),
+                sk: format!("{prefix}{id}"),
+            })
+        });
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":prefix", s(prefix))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(StoreError::sdk)?;
+        Ok((
+            output.items.unwrap_or_default(),
+            output.last_evaluated_key.is_some(),
+        ))
+    }
+
     /// One page of a tenant list on `gsi1` (oldest first), after the sort key `after`. The next
     /// cursor is the last item's sort key when the page is full.
     pub(crate) async fn list_page(

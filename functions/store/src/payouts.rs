@@ -10,8 +10,6 @@ use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use rust_decimal::Decimal;
 use upline_contract::{PartnerId, TenantId};
 
-pub const PAYOUT_PREFIX: &str = "PAYOUT#";
-
 #[derive(Clone, Debug, PartialEq)]
 pub struct PayoutRecord {
     pub tenant_id: TenantId,
@@ -138,29 +136,14 @@ impl Store {
         limit: i32,
         after: Option<&str>,
     ) -> Result<(Vec<PayoutRecord>, Option<String>), StoreError> {
-        let start = after.map(|id| key_item(&keys::payout(tenant, partner, id)));
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(keys::wallet(tenant, partner).pk))
-            .expression_attribute_values(":prefix", s(PAYOUT_PREFIX))
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(StoreError::sdk)?;
-        let payouts: Vec<PayoutRecord> = output
-            .items
-            .unwrap_or_default()
+        let (items, more) = self
+            .partner_page(tenant, partner, keys::PAYOUT_PREFIX, limit, after)
+            .await?;
+        let payouts: Vec<PayoutRecord> = items
             .iter()
             .map(|item| payout_from(&View(item)))
             .collect::<Result<_, _>>()?;
-        let next = output
-            .last_evaluated_key
-            .and_then(|_| payouts.last().map(|p| p.id.clone()));
+        let next = more.then(|| payouts.last().map(|p| p.id.clone())).flatten();
         Ok((payouts, next))
     }
 

@@ -190,32 +190,14 @@ impl Store {
         cursor: Option<&str>,
         limit: i32,
     ) -> Result<(Vec<EntryRecord>, Option<String>), StoreError> {
-        let pk = keys::wallet(tenant, partner).pk;
-        let start = cursor.map(|id| key_item(&keys::entry(tenant, partner, id)));
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":prefix", s(keys::ENTRY_PREFIX))
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(StoreError::sdk)?;
-        let entries = output
-            .items
-            .unwrap_or_default()
+        let (items, more) = self
+            .partner_page(tenant, partner, keys::ENTRY_PREFIX, limit, cursor)
+            .await?;
+        let entries = items
             .iter()
             .map(entry_from)
             .collect::<Result<Vec<_>, _>>()?;
-        let next = output
-            .last_evaluated_key
-            .is_some()
-            .then(|| entries.last().map(|e| e.id.clone()))
-            .flatten();
+        let next = more.then(|| entries.last().map(|e| e.id.clone())).flatten();
         Ok((entries, next))
     }
 

@@ -60,13 +60,7 @@ pub async fn register(
     let email = validate::email(&request.email).map_err(|m| ApiError::invalid("email", m))?;
     validate::password(&request.password).map_err(|m| ApiError::invalid("password", m))?;
     let name = validate::name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
-    let phone = request
-        .phone
-        .as_deref()
-        .filter(|p| !p.trim().is_empty())
-        .map(validate::phone)
-        .transpose()
-        .map_err(|m| ApiError::invalid("phone", m))?;
+    let phone = super::optional_field("phone", request.phone.as_deref(), validate::phone)?;
     let tenant = state
         .store
         .tenant_by_slug(&request.tenant)

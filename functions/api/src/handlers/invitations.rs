@@ -40,27 +40,11 @@ pub async fn create(
     let last_name =
         validate::name(&request.last_name).map_err(|m| ApiError::invalid("last_name", m))?;
     let email = validate::email(&request.email).map_err(|m| ApiError::invalid("email", m))?;
-    let phone = request
-        .phone
-        .as_deref()
-        .filter(|p| !p.trim().is_empty())
-        .map(validate::phone)
-        .transpose()
-        .map_err(|m| ApiError::invalid("phone", m))?;
-    let subject = request
-        .subject
-        .as_deref()
-        .map(|s| validate::text(s, 200))
-        .transpose()
-        .map_err(|m| ApiError::invalid("subject", m))?
-        .filter(|s| !s.is_empty());
-    let body = request
-        .body
-        .as_deref()
-        .map(|s| validate::text(s, 5000))
-        .transpose()
-        .map_err(|m| ApiError::invalid("body", m))?
-        .filter(|s| !s.is_empty());
+    let phone = super::optional_field("phone", request.phone.as_deref(), validate::phone)?;
+    let subject = super::optional_field("subject", request.subject.as_deref(), |s| {
+        validate::text(s, 200)
+    })?;
+    let body = super::optional_field("body", request.body.as_deref(), |s| validate::text(s, 5000))?;
     if state.store.user_by_email(&tenant, &email).await?.is_some() {
         return Err(ApiError::conflict(
             "already_member",

@@ -52,27 +52,11 @@ pub async fn create(
     let code = validate::referral_code(&request.referral_code)
         .map_err(|m| ApiError::invalid("referral_code", m))?;
     let name = validate::name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
-    let email = request
-        .email
-        .as_deref()
-        .filter(|e| !e.trim().is_empty())
-        .map(validate::email)
-        .transpose()
-        .map_err(|m| ApiError::invalid("email", m))?;
-    let phone = request
-        .phone
-        .as_deref()
-        .filter(|p| !p.trim().is_empty())
-        .map(validate::phone)
-        .transpose()
-        .map_err(|m| ApiError::invalid("phone", m))?;
-    let source = request
-        .source
-        .as_deref()
-        .map(|s| validate::text(s, 100))
-        .transpose()
-        .map_err(|m| ApiError::invalid("source", m))?
-        .filter(|s| !s.is_empty());
+    let email = super::optional_field("email", request.email.as_deref(), validate::email)?;
+    let phone = super::optional_field("phone", request.phone.as_deref(), validate::phone)?;
+    let source = super::optional_field("source", request.source.as_deref(), |s| {
+        validate::text(s, 100)
+    })?;
     let partner = state
         .store
         .partner_id_by_code(&tenant, &code)

@@ -25,6 +25,20 @@ use upline_store::tenants::TenantRecord;
 use upline_store::users::UserRecord;
 use upline_store::wallets::EntryRecord;
 
+/// An optional text field: blank counts as absent, anything else must pass `check`, or it is
+/// a 422 naming `field`.
+pub fn optional_field(
+    field: &str,
+    value: Option<&str>,
+    check: impl Fn(&str) -> Result<String, String>,
+) -> Result<Option<String>, ApiError> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(check)
+        .transpose()
+        .map_err(|m| ApiError::invalid(field, m))
+}
+
 /// Cursors are opaque to clients: the sort key they stand for, in URL-safe base64.
 pub fn encode_cursor(sort_key: &str) -> String {
     use base64::Engine;
