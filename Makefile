@@ -110,7 +110,7 @@ package: tools
 	  echo "package: installing cargo-lambda and zig into .venv (pip)"; .venv/bin/pip install -q -r infra/requirements-package.txt; fi
 	@rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || { echo "package: adding the aarch64 target"; rustup target add aarch64-unknown-linux-gnu; }
 	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip \
-	  --lambda-dir $(LAMBDA_DIR) -p upline-api -p upline-stream
+	  --lambda-dir $(LAMBDA_DIR) -p upline-api -p upline-stream-lambda
 	@# Built on its own, so the S3 feature it turns on stays out of upline-api.
 	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip \
 	  --lambda-dir $(LAMBDA_DIR) -p upline-terms

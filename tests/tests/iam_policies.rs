@@ -88,6 +88,7 @@ async fn drive_every_route(app: &TestApp) {
     .await;
 
     drive_account_routes(app, &tenant, &key, &a, code).await;
+    drive_integration_routes(app, &tenant, &key, code).await;
     drive_payout_routes(app, &tenant, &key).await;
 
     for route in ROUTES {
@@ -159,6 +160,15 @@ const ACCOUNT_ROUTES: &[&str] = &[
     "pay_payout",
     "reject_payout",
     "register_client",
+    "create_webhook",
+    "list_webhooks",
+    "delete_webhook",
+    "rotate_webhook_secret",
+    "list_webhook_deliveries",
+    "list_notifications",
+    "list_templates",
+    "put_template",
+    "set_language",
 ];
 
 /// Each account route once with the session that may use it and once with the API key.
@@ -408,6 +418,117 @@ async fn drive_payout_routes(app: &TestApp, tenant: &upline_tests::TestTenant, k
         let (status, body) = app.post(&path, Some(token), json!({})).await;
         assert!(status.is_success(), "register_client: {body}");
     }
+}
+
+/// Webhooks, notifications, templates and languages; a webhook to a closed port, so its
+/// delivery fails and the sweeper retries it.
+async fn drive_integration_routes(
+    app: &TestApp,
+    tenant: &upline_tests::TestTenant,
+    key: &str,
+    code: &str,
+) {
+    let (status, hook) = app
+        .post(
+            "/v1/webhooks",
+            Some(&tenant.token),
+            json!({"url": "http://127.0.0.1:9/hook", "events": ["lead.created"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{hook}");
+    let id = hook["id"].as_str().unwrap();
+    let (status, lead) = app
+        .post(
+            "/v1/leads",
+            Some(key),
+            json!({"referral_code": code, "name": "Hooked Lead"}),
+        )
+        .await;
+    assert!(status.is_success(), "{lead}");
+    app.settle().await;
+    app.cloud
+        .sweep_due_at(time::OffsetDateTime::now_utc() + std::time::Duration::from_secs(60))
+        .await;
+    let calls: [(reqwest::Method, String, Option<serde_json::Value>); 7] = [
+        (
+            reqwest::Method::POST,
+            "/v1/webhooks".into(),
+            Some(json!({"url": "http://127.0.0.1:9/other", "events": ["deal.updated"]})),
+        ),
+        (reqwest::Method::GET, "/v1/webhooks".into(), None),
+        (
+            reqwest::Method::POST,
+            format!("/v1/webhooks/{id}/rotate-secret"),
+            Some(json!({})),
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/v1/webhooks/{id}/deliveries"),
+            None,
+        ),
+        (
+            reqwest::Method::GET,
+            "/v1/notifications?status=sent".into(),
+            None,
+        ),
+        (reqwest::Method::GET, "/v1/program/templates".into(), None),
+        (
+            reqwest::Method::PUT,
+            "/v1/program/templates/payout_paid".into(),
+            Some(json!({"language": "ru", "subject": "Готово", "body": "{{ reward }}"})),
+        ),
+    ];
+    for token in [tenant.token.as_str(), key] {
+        for (method, path, body) in &calls {
+            let (status, answer) = app
+                .request(method.clone(), path, Some(token), body.clone())
+                .await;
+            assert!(
+                status.is_success() || (token == key && status == StatusCode::FORBIDDEN),
+                "{method} {path}: {status} {answer}"
+            );
+        }
+    }
+    let (status, answer) = app
+        .get("/v1/webhooks/wh_none/deliveries", &tenant.token)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    let (status, _) = app
+        .request(
+            reqwest::Method::DELETE,
+            "/v1/webhooks/wh_none",
+            Some(key),
+            None,
+        )
+        .await;
+    assert!([StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&status));
+    let (status, answer) = app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/v1/webhooks/{id}"),
+            Some(&tenant.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let (_, me) = app.get("/v1/me", &tenant.token).await;
+    assert!(
+        me["user"]["partner_id"].is_null(),
+        "the owner has not joined: {me}"
+    );
+    let (status, answer) = app
+        .put("/v1/me/language", &tenant.token, json!({"language": "pl"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (partner, _) = app.register_confirmed(tenant, "Linguist", code).await;
+    let (status, answer) = app
+        .put("/v1/me/language", &partner, json!({"language": "uk"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, _) = app
+        .put("/v1/me/language", key, json!({"language": "uk"}))
+        .await;
+    assert!(status.is_client_error());
 }
 
 /// The stream handler's paths that the poller rarely takes: a gap filled from the deal's

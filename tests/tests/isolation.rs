@@ -9,6 +9,7 @@ use upline_tests::{StatusCode, TINY_PDF, TestApp};
 /// Our ids, and the text that must never appear in an answer to someone who may not see it.
 struct Ours {
     lead: String,
+    webhook: String,
     partner: String,
     payout: String,
     code: String,
@@ -28,12 +29,15 @@ fn request_for(route_id: &str, path: &str, ours: &Ours) -> (String, Option<Value
                 &ours.payout
             } else if path.starts_with("/v1/leads/") {
                 &ours.lead
+            } else if path.starts_with("/v1/webhooks/") {
+                &ours.webhook
             } else {
                 &ours.partner
             },
         )
         .replace("{external_id}", ours.deal);
     let names_ours = with_ids != path;
+    let with_ids = with_ids.replace("{name}", "commission_credited");
     let (body, body_names_ours) = match route_id {
         "update_program" => (Some(json!({"open_signup": false})), false),
         "create_partner" => (
@@ -83,6 +87,21 @@ fn request_for(route_id: &str, path: &str, ours: &Ours) -> (String, Option<Value
         | "list_users"
         | "get_wallet"
         | "list_wallet_entries" => (None, false),
+        "create_webhook" => (
+            Some(json!({"url": "https://rival.example/hook", "events": ["lead.created"]})),
+            false,
+        ),
+        "put_template" => (
+            Some(json!({"language": "en", "subject": "Rival {{ name }}", "body": "x"})),
+            false,
+        ),
+        "set_language" => (Some(json!({"language": "pl"})), false),
+        "list_webhooks"
+        | "delete_webhook"
+        | "rotate_webhook_secret"
+        | "list_webhook_deliveries"
+        | "list_notifications"
+        | "list_templates" => (None, false),
         other => panic!("add route {other} to the isolation matrix"),
     };
     (with_ids, body, names_ours || body_names_ours)
@@ -163,7 +182,16 @@ async fn a_rival_tenant_and_a_foreign_partner_see_nothing_of_ours() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{lead}");
+    let (status, webhook) = app
+        .post(
+            "/v1/webhooks",
+            Some(&ours.token),
+            json!({"url": "https://ours.example/hook", "events": ["lead.created"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{webhook}");
     let ours = Ours {
+        webhook: webhook["id"].as_str().unwrap().to_owned(),
         lead: lead["id"].as_str().unwrap().to_owned(),
         code: top_view["referral_code"].as_str().unwrap().to_owned(),
         payout: payout["id"].as_str().unwrap().to_owned(),
@@ -177,6 +205,7 @@ async fn a_rival_tenant_and_a_foreign_partner_see_nothing_of_ours() {
             "other@partners.example".to_owned(),
             "deal-ours".to_owned(),
             "owner@ours.example".to_owned(),
+            "ours.example/hook".to_owned(),
         ],
     };
 

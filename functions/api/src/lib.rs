@@ -32,6 +32,8 @@ pub struct AppState {
     pub terms: Option<Arc<dyn TermsStore>>,
     /// Where the portal is served, for absolute referral links (empty: links are paths).
     pub portal_url: Arc<str>,
+    /// Webhook URLs may be `http://` (the local cloud); in the cloud they must be `https://`.
+    pub allow_http_webhooks: bool,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
             sessions: Arc::new(sessions),
             terms: None,
             portal_url: Arc::from(""),
+            allow_http_webhooks: false,
         }
     }
 
@@ -52,6 +55,11 @@ impl AppState {
 
     pub fn with_portal_url(mut self, url: &str) -> Self {
         self.portal_url = Arc::from(url.trim_end_matches('/'));
+        self
+    }
+
+    pub fn allowing_http_webhooks(mut self) -> Self {
+        self.allow_http_webhooks = true;
         self
     }
 }

@@ -3,14 +3,14 @@
 
 use crate::AppState;
 use crate::handlers::{
-    accounts, api_keys, auth, deals, invitations, leads, partners, payouts, program, tenants,
-    terms, users, wallets,
+    accounts, api_keys, auth, deals, invitations, leads, notifications, partners, payouts, program,
+    tenants, terms, users, wallets, webhooks,
 };
 use crate::openapi::{SchemaFn, schema_of};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use upline_contract as c;
 
 /// Who may call a route.
@@ -78,6 +78,10 @@ const TREE: &str = "T#*#TREE";
 const PAYOUTS_LIST: &str = "T#*#PAYOUTS";
 const LEADS_LIST: &str = "T#*#LEADS";
 pub const OUTBOX: &str = "T#*#OUTBOX#*";
+const OUTBOX_LIST: &str = "T#*#OUTBOX";
+pub const WEBHOOK_DELIVERIES: &str = "T#*#WH#*";
+/// The `due` index's one partition (retries waiting for their time).
+pub const DUE: &str = "DUE";
 pub const DEAD_LETTER: &str = "DLQ#*";
 
 /// Routes that write program terms PDFs to the terms bucket (`s3:PutObject` under `terms/`).
@@ -86,7 +90,15 @@ pub const TERMS_WRITERS: &[&str] = &["upload_terms"];
 /// What the stream handler's function does to the table.
 pub const STREAM_IAM: Iam = Iam {
     actions: &[BATCH_GET, GET, PUT, QUERY, UPDATE],
-    keys: &[TENANT, PARTNER, DEAL, OUTBOX, DEAD_LETTER],
+    keys: &[
+        TENANT,
+        PARTNER,
+        DEAL,
+        OUTBOX,
+        DEAD_LETTER,
+        WEBHOOK_DELIVERIES,
+        DUE,
+    ],
 };
 
 pub static ROUTES: &[Route] = &[
@@ -678,6 +690,141 @@ pub static ROUTES: &[Route] = &[
         iam: Iam {
             actions: &[GET, PUT, UPDATE, DELETE],
             keys: &[TENANT, USER, API_KEY, PARTNER, OUTBOX],
+        },
+    },
+    Route {
+        id: "create_webhook",
+        method: Method::POST,
+        path: "/v1/webhooks",
+        summary: "Subscribe a URL to events; the signing secret is shown once (configure_program)",
+        access: Access::Authenticated,
+        request: Some(schema_of::<c::CreateWebhookRequest>),
+        status: 201,
+        response: Some(schema_of::<c::WebhookCreated>),
+        mount: || post(webhooks::create),
+        iam: Iam {
+            actions: &[GET, PUT, QUERY],
+            keys: &[TENANT, USER, API_KEY],
+        },
+    },
+    Route {
+        id: "list_webhooks",
+        method: Method::GET,
+        path: "/v1/webhooks",
+        summary: "The program's webhook endpoints, without their secrets (configure_program)",
+        access: Access::Authenticated,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::WebhookList>),
+        mount: || get(webhooks::list),
+        iam: Iam {
+            actions: &[GET, QUERY],
+            keys: &[TENANT, USER, API_KEY],
+        },
+    },
+    Route {
+        id: "delete_webhook",
+        method: Method::DELETE,
+        path: "/v1/webhooks/{id}",
+        summary: "Stop deliveries to an endpoint; its log stays readable (configure_program)",
+        access: Access::Authenticated,
+        request: None,
+        status: 204,
+        response: None,
+        mount: || delete(webhooks::delete),
+        iam: Iam {
+            actions: &[GET, DELETE],
+            keys: &[TENANT, USER, API_KEY],
+        },
+    },
+    Route {
+        id: "rotate_webhook_secret",
+        method: Method::POST,
+        path: "/v1/webhooks/{id}/rotate-secret",
+        summary: "A new signing secret; the old one also signs for 24 h (configure_program)",
+        access: Access::Authenticated,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::SecretRotated>),
+        mount: || post(webhooks::rotate_secret),
+        iam: Iam {
+            actions: &[GET, UPDATE],
+            keys: &[TENANT, USER, API_KEY],
+        },
+    },
+    Route {
+        id: "list_webhook_deliveries",
+        method: Method::GET,
+        path: "/v1/webhooks/{id}/deliveries",
+        summary: "An endpoint's delivery log, newest first: status, attempts, last result (configure_program)",
+        access: Access::Authenticated,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::WebhookDeliveryPage>),
+        mount: || get(webhooks::deliveries),
+        iam: Iam {
+            actions: &[GET, QUERY],
+            keys: &[TENANT, USER, API_KEY, WEBHOOK_DELIVERIES],
+        },
+    },
+    Route {
+        id: "list_notifications",
+        method: Method::GET,
+        path: "/v1/notifications",
+        summary: "Emails and SMS sent or waiting, newest first, with their delivery state (configure_program)",
+        access: Access::Authenticated,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::NotificationPage>),
+        mount: || get(notifications::list),
+        iam: Iam {
+            actions: &[GET, QUERY],
+            keys: &[USER, API_KEY, OUTBOX_LIST],
+        },
+    },
+    Route {
+        id: "list_templates",
+        method: Method::GET,
+        path: "/v1/program/templates",
+        summary: "Every notification template in every language, custom or built in (configure_program)",
+        access: Access::Authenticated,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::TemplateList>),
+        mount: || get(notifications::list_templates),
+        iam: Iam {
+            actions: &[GET, QUERY],
+            keys: &[TENANT, USER, API_KEY],
+        },
+    },
+    Route {
+        id: "put_template",
+        method: Method::PUT,
+        path: "/v1/program/templates/{name}",
+        summary: "The program's wording of a template in one language, checked first (configure_program)",
+        access: Access::Authenticated,
+        request: Some(schema_of::<c::PutTemplateRequest>),
+        status: 200,
+        response: Some(schema_of::<c::NotificationTemplate>),
+        mount: || put(notifications::put_template),
+        iam: Iam {
+            actions: &[GET, PUT],
+            keys: &[TENANT, USER, API_KEY],
+        },
+    },
+    Route {
+        id: "set_language",
+        method: Method::PUT,
+        path: "/v1/me/language",
+        summary: "The language of the caller's emails (en, pl, ru, uk)",
+        access: Access::Authenticated,
+        request: Some(schema_of::<c::SetLanguageRequest>),
+        status: 200,
+        response: Some(schema_of::<c::User>),
+        mount: || put(accounts::set_language),
+        iam: Iam {
+            actions: &[GET, UPDATE],
+            keys: &[USER, PARTNER],
         },
     },
     Route {

@@ -118,6 +118,9 @@ pub struct User {
     #[serde(default)]
     pub supervisor_id: Option<UserId>,
     pub created_at: String,
+    /// The language of the emails this user gets.
+    #[serde(default)]
+    pub language: Language,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -140,6 +143,9 @@ pub struct RegisterRequest {
     /// confirmed.
     #[serde(default)]
     pub invitation_token: Option<String>,
+    /// The language of the emails this person gets (`en`, `pl`, `ru`, `uk`); English if unset.
+    #[serde(default)]
+    pub language: Option<Language>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -197,6 +203,9 @@ pub struct CreateUserRequest {
     pub permissions: Vec<Permission>,
     #[serde(default)]
     pub supervisor_id: Option<UserId>,
+    /// The language of the emails this person gets (`en`, `pl`, `ru`, `uk`); English if unset.
+    #[serde(default)]
+    pub language: Option<Language>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -354,6 +363,9 @@ pub struct CreatePartnerRequest {
     pub sponsor_id: Option<PartnerId>,
     #[serde(default)]
     pub external_id: Option<String>,
+    /// The language of the emails this person gets (`en`, `pl`, `ru`, `uk`); English if unset.
+    #[serde(default)]
+    pub language: Option<Language>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -410,6 +422,9 @@ pub struct CreateInvitationRequest {
     /// Invite someone with nobody above them (needs `invite_level_zero`).
     #[serde(default)]
     pub level_zero: bool,
+    /// The language of the emails this person gets (`en`, `pl`, `ru`, `uk`); English if unset.
+    #[serde(default)]
+    pub language: Option<Language>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -676,4 +691,186 @@ pub struct Health {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct TenantRef {
     pub id: TenantId,
+}
+
+/// The languages Upline speaks: the portal, and the emails picked by the recipient's language.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    #[default]
+    En,
+    Pl,
+    Ru,
+    Uk,
+}
+
+impl Language {
+    pub const ALL: [Language; 4] = [Language::En, Language::Pl, Language::Ru, Language::Uk];
+
+    /// The ISO 639-1 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Pl => "pl",
+            Language::Ru => "ru",
+            Language::Uk => "uk",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Language> {
+        Language::ALL.into_iter().find(|l| l.code() == code)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SetLanguageRequest {
+    pub language: Language,
+}
+
+// ---------------------------------------------------------------- webhooks and notifications
+
+/// The events a tenant may subscribe a webhook to.
+pub const WEBHOOK_EVENTS: [&str; 7] = [
+    "lead.created",
+    "deal.updated",
+    "commission.created",
+    "commission.reversed",
+    "payout.requested",
+    "payout.paid",
+    "payout.rejected",
+];
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreateWebhookRequest {
+    /// `https://…` (the local cloud also takes `http://`).
+    pub url: String,
+    /// Any of `lead.created`, `deal.updated`, `commission.created`, `commission.reversed`,
+    /// `payout.requested`, `payout.paid`, `payout.rejected`.
+    pub events: Vec<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Webhook {
+    pub id: String,
+    pub url: String,
+    pub events: Vec<String>,
+    pub description: Option<String>,
+    pub created_at: String,
+    /// Until when the secret before the last rotation still signs (deliveries carry both).
+    pub previous_secret_until: Option<String>,
+}
+
+/// The endpoint and its signing secret, shown only here and on rotation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WebhookCreated {
+    pub id: String,
+    /// `whsec_<base64>`: verify `webhook-signature` with it (Standard Webhooks).
+    pub secret: String,
+    pub url: String,
+    pub events: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WebhookList {
+    pub items: Vec<Webhook>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SecretRotated {
+    pub secret: String,
+    /// The old secret keeps signing until then, so receivers can switch without losing events.
+    pub previous_secret_until: String,
+}
+
+/// Where a delivery stands: `pending`, `sending`, `sent`, `retrying` or `failed`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DeliveryStatus {
+    pub status: String,
+    pub attempts: u64,
+    /// The HTTP status or provider message id when sent, the error when not.
+    pub last_result: Option<String>,
+    pub next_attempt_at: Option<String>,
+    pub delivered_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WebhookDelivery {
+    /// The `webhook-id` header: the same on every attempt.
+    pub id: String,
+    pub event_type: String,
+    pub created_at: String,
+    /// The body that was (or will be) posted.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: serde_json::Value,
+    #[serde(flatten)]
+    pub delivery: DeliveryStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WebhookDeliveryPage {
+    pub items: Vec<WebhookDelivery>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Notification {
+    pub id: String,
+    pub template: String,
+    /// `email` or `sms`.
+    pub channel: String,
+    /// The partner it is for, when it is a partner's notification.
+    pub partner_id: Option<PartnerId>,
+    /// The address or number it went to, once tried.
+    pub to: Option<String>,
+    pub created_at: String,
+    #[serde(flatten)]
+    pub delivery: DeliveryStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct NotificationPage {
+    pub items: Vec<Notification>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PutTemplateRequest {
+    pub language: Language,
+    /// minijinja; variables: name, program_name, link, inviter_name, note, amount, currency,
+    /// reward, deal_id, level, from_partner, reason.
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct NotificationTemplate {
+    pub name: String,
+    pub language: Language,
+    pub subject: String,
+    pub body: String,
+    /// True when the tenant wrote it; false for the built-in wording.
+    pub custom: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TemplateList {
+    pub items: Vec<NotificationTemplate>,
+    pub variables: Vec<String>,
 }

@@ -3,6 +3,8 @@
 //! what-if simulator runs exactly this code.
 
 pub mod plan;
+#[cfg(feature = "templates")]
+pub mod templates;
 pub mod validate;
 pub mod walk;
 

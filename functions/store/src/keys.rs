@@ -14,6 +14,13 @@ pub const GSI1_SK: &str = "gsi1sk";
 pub const TREE: &str = "tree";
 pub const TREE_PK: &str = "tree_pk";
 pub const TREE_PATH: &str = "tree_path";
+pub const DUE: &str = "due";
+pub const DUE_PK: &str = "due_pk";
+pub const DUE_AT: &str = "due_at";
+/// Every delivery waiting for a retry (an email, a webhook call) sits in this one partition of
+/// the sparse `due` index, sorted by when it is due; the sweeper reads it from the front. Retries
+/// are rare, so one partition is plenty; a busy deployment would shard it by a suffix.
+pub const DUE_PARTITION: &str = "DUE";
 /// The item type, on every item; the stream filter and the handler dispatch on it.
 pub const ENTITY: &str = "entity";
 
@@ -210,6 +217,39 @@ pub fn structure_move(t: &TenantId) -> Key {
 /// A notification waiting for delivery; its INSERT on the stream delivers it.
 pub fn outbox(t: &TenantId, id: &str) -> Key {
     key(format!("T#{t}#OUTBOX#{id}"), "OUTBOX")
+}
+
+/// The tenant's notifications, newest first (`gsi1`), with their delivery state.
+pub fn outbox_list(t: &TenantId) -> String {
+    format!("T#{t}#OUTBOX")
+}
+
+pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
+
+/// A webhook endpoint (URL, events, secrets), in the tenant's partition.
+pub fn webhook(t: &TenantId, endpoint: &str) -> Key {
+    key(format!("T#{t}"), format!("{WEBHOOK_PREFIX}{endpoint}"))
+}
+
+pub const DELIVERY_PREFIX: &str = "DELIVERY#";
+
+/// One message to one webhook endpoint: its delivery log is this partition, newest first
+/// (message ids are ULIDs made from the event's time).
+pub fn webhook_delivery(t: &TenantId, endpoint: &str, message_id: &str) -> Key {
+    key(
+        format!("T#{t}#WH#{endpoint}"),
+        format!("{DELIVERY_PREFIX}{message_id}"),
+    )
+}
+
+pub const TEMPLATE_PREFIX: &str = "TEMPLATE#";
+
+/// A tenant's own wording of one notification in one language.
+pub fn template(t: &TenantId, name: &str, language: &str) -> Key {
+    key(
+        format!("T#{t}"),
+        format!("{TEMPLATE_PREFIX}{name}#{language}"),
+    )
 }
 
 /// A stream record parked because it can never succeed.

@@ -5,6 +5,7 @@
 pub mod api_keys;
 mod dead_letters;
 pub mod deals;
+pub mod delivery;
 mod error;
 pub mod item;
 pub mod keys;
@@ -16,11 +17,13 @@ pub mod partners;
 pub mod payouts;
 pub mod program;
 pub mod schema;
+pub mod templates;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
 pub mod walk;
 pub mod wallets;
+pub mod webhooks;
 
 pub use error::StoreError;
 pub use ops::{Tx, TxError};

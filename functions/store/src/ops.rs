@@ -196,6 +196,19 @@ impl Store {
         after: Option<&str>,
     ) -> Result<(Vec<Item>, bool), StoreError> {
         let pk = keys::wallet(tenant, partner).pk;
+        self.partition_page(&pk, prefix, limit, after).await
+    }
+
+    /// One page of a partition's items whose sort key starts with `prefix`, newest (highest)
+    /// first, after the item whose sort key is `prefix` + `after`; `true` when more follow.
+    pub(crate) async fn partition_page(
+        &self,
+        pk: &str,
+        prefix: &str,
+        limit: i32,
+        after: Option<&str>,
+    ) -> Result<(Vec<Item>, bool), StoreError> {
+        let pk = pk.to_owned();
         let start = after.map(|id| {
             key_item(&keys::Key {
                 pk: pk.clone(),
@@ -240,6 +253,20 @@ impl Store {
         after: Option<&str>,
         forward: bool,
     ) -> Result<(Vec<Item>, Option<String>), StoreError> {
+        self.list_page_ordered_where(gsi1pk, limit, after, forward, None)
+            .await
+    }
+
+    /// `list_page_ordered`, keeping only items whose `status` is `status`. A filtered page may
+    /// come back short (even empty) with a cursor: the filter runs after the limit.
+    pub(crate) async fn list_page_ordered_where(
+        &self,
+        gsi1pk: &str,
+        limit: i32,
+        after: Option<&str>,
+        forward: bool,
+        status: Option<&str>,
+    ) -> Result<(Vec<Item>, Option<String>), StoreError> {
         let query = self
             .client
             .query()
@@ -258,16 +285,20 @@ impl Store {
                 .expression_attribute_values(":after", s(after)),
             None => query.key_condition_expression("gsi1pk = :pk"),
         };
-        let output = query.send().await.map_err(StoreError::sdk)?;
-        let items = output.items.unwrap_or_default();
-        let next = match output.last_evaluated_key {
-            Some(_) => items
-                .last()
-                .and_then(|item| item.get(keys::GSI1_SK))
-                .and_then(|v| v.as_s().ok())
-                .cloned(),
-            None => None,
+        let query = match status {
+            Some(status) => query
+                .filter_expression("#status = :status")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":status", s(status)),
+            None => query,
         };
-        Ok((items, next))
+        let output = query.send().await.map_err(StoreError::sdk)?;
+        let next = output
+            .last_evaluated_key
+            .as_ref()
+            .and_then(|key| key.get(keys::GSI1_SK))
+            .and_then(|v| v.as_s().ok())
+            .cloned();
+        Ok((output.items.unwrap_or_default(), next))
     }
 }

@@ -1,7 +1,8 @@
 //! Notifications waiting for delivery. They are written in the same transaction as the event
 //! that causes them; the stream handler delivers each on its INSERT and records the outcome here.
 
-use crate::item::{ItemBuilder, View, key_item, n, s};
+use crate::delivery::{DeliveryState, delivery_state_from};
+use crate::item::{Item, ItemBuilder, View};
 use crate::ops::{Tx, put_new};
 use crate::{Store, StoreError, keys};
 use rust_decimal::Decimal;
@@ -20,6 +21,8 @@ pub struct OutboxRecord {
     /// …or an address of its own (account emails, invitations).
     pub to_email: Option<String>,
     pub to_name: Option<String>,
+    /// For an SMS: the number it goes to.
+    pub to_phone: Option<String>,
     /// The id the email's token is derived from (see `tokens`); the token itself is not stored.
     pub token_id: Option<String>,
     /// Sent in someone's name (an invitation): their name and reply-to address.
@@ -31,9 +34,13 @@ pub struct OutboxRecord {
     pub amount: Option<Decimal>,
     pub currency: Option<String>,
     pub deal_id: Option<String>,
-    pub status: String,
-    pub attempts: u64,
+    /// A commission's level and the downline partner the deal came through.
+    pub level: Option<u64>,
+    pub from_partner_id: Option<PartnerId>,
+    /// The recipient's language when it is an address (a partner's is read at delivery).
+    pub language: Option<String>,
     pub created_at: String,
+    pub delivery: DeliveryState,
 }
 
 /// Reads an outbox item, from the table or from a stream image.
@@ -51,6 +58,7 @@ pub fn outbox_from(view: &View) -> Result<OutboxRecord, StoreError> {
         partner_id: view.opt_s("partner_id")?.map(PartnerId::from),
         to_email: view.opt_s("to_email")?.map(str::to_owned),
         to_name: view.opt_s("to_name")?.map(str::to_owned),
+        to_phone: view.opt_s("to_phone")?.map(str::to_owned),
         token_id: view.opt_s("token_id")?.map(str::to_owned),
         from_name: view.opt_s("from_name")?.map(str::to_owned),
         reply_to: view.opt_s("reply_to")?.map(str::to_owned),
@@ -59,9 +67,11 @@ pub fn outbox_from(view: &View) -> Result<OutboxRecord, StoreError> {
         amount: view.opt_decimal("amount")?,
         currency: view.opt_s("currency")?.map(str::to_owned),
         deal_id: view.opt_s("deal_id")?.map(str::to_owned),
-        status: view.s("status")?.to_owned(),
-        attempts: view.u64("attempts")?,
+        level: view.opt_u64("level")?,
+        from_partner_id: view.opt_s("from_partner_id")?.map(PartnerId::from),
+        language: view.opt_s("language")?.map(str::to_owned),
         created_at: view.s("created_at")?.to_owned(),
+        delivery: delivery_state_from(view)?,
     })
 }
 
@@ -83,6 +93,7 @@ impl OutboxRecord {
             partner_id: None,
             to_email: Some(to_email.to_owned()),
             to_name: Some(to_name.to_owned()),
+            to_phone: None,
             token_id: None,
             from_name: None,
             reply_to: None,
@@ -91,38 +102,77 @@ impl OutboxRecord {
             amount: None,
             currency: None,
             deal_id: None,
-            status: "pending".to_owned(),
-            attempts: 0,
+            level: None,
+            from_partner_id: None,
+            language: None,
             created_at: created_at.to_owned(),
+            delivery: DeliveryState::default(),
         }
+    }
+
+    /// A new pending email to a partner (read at delivery: name, address, language).
+    pub fn to_partner(
+        tenant: &TenantId,
+        id: String,
+        template: &str,
+        partner: &PartnerId,
+        created_at: &str,
+    ) -> Self {
+        OutboxRecord {
+            partner_id: Some(partner.clone()),
+            to_email: None,
+            to_name: None,
+            ..Self::email_to(tenant, id, template, "", "", created_at)
+        }
+    }
+
+    pub fn key(&self) -> keys::Key {
+        keys::outbox(&self.tenant_id, &self.id)
+    }
+
+    /// The item as first written: pending, never attempted, listed for the tenant.
+    pub(crate) fn new_item(&self) -> Item {
+        let item = ItemBuilder::new(&self.key(), OUTBOX_ENTITY)
+            .s(keys::GSI1_PK, keys::outbox_list(&self.tenant_id))
+            .s(keys::GSI1_SK, format!("{}#{}", self.created_at, self.id))
+            .s("tenant_id", self.tenant_id.as_str())
+            .s("template", &self.template)
+            .s("channel", &self.channel)
+            .opt_s("partner_id", self.partner_id.as_ref().map(|p| p.as_str()))
+            .opt_s("to_email", self.to_email.as_deref())
+            .opt_s("to_name", self.to_name.as_deref())
+            .opt_s("to_phone", self.to_phone.as_deref())
+            .opt_s("token_id", self.token_id.as_deref())
+            .opt_s("from_name", self.from_name.as_deref())
+            .opt_s("reply_to", self.reply_to.as_deref())
+            .opt_s("subject", self.subject.as_deref())
+            .opt_s("body", self.body.as_deref())
+            .opt_s("currency", self.currency.as_deref())
+            .opt_s("deal_id", self.deal_id.as_deref())
+            .opt_s(
+                "from_partner_id",
+                self.from_partner_id.as_ref().map(|p| p.as_str()),
+            )
+            .opt_s("language", self.language.as_deref())
+            .s("status", "pending")
+            .n("attempts", 0)
+            .s("created_at", &self.created_at);
+        let item = match self.amount {
+            Some(amount) => item.n("amount", amount),
+            None => item,
+        };
+        match self.level {
+            Some(level) => item.n("level", level),
+            None => item,
+        }
+        .build()
     }
 }
 
 impl Tx {
     /// A notification, written with the event that causes it.
     pub fn put_outbox(&mut self, record: &OutboxRecord) -> Result<(), StoreError> {
-        let item = ItemBuilder::new(&keys::outbox(&record.tenant_id, &record.id), OUTBOX_ENTITY)
-            .s("tenant_id", record.tenant_id.as_str())
-            .s("template", &record.template)
-            .s("channel", &record.channel)
-            .opt_s("partner_id", record.partner_id.as_ref().map(|p| p.as_str()))
-            .opt_s("to_email", record.to_email.as_deref())
-            .opt_s("to_name", record.to_name.as_deref())
-            .opt_s("token_id", record.token_id.as_deref())
-            .opt_s("from_name", record.from_name.as_deref())
-            .opt_s("reply_to", record.reply_to.as_deref())
-            .opt_s("subject", record.subject.as_deref())
-            .opt_s("body", record.body.as_deref())
-            .opt_s("currency", record.currency.as_deref())
-            .opt_s("deal_id", record.deal_id.as_deref())
-            .s("status", &record.status)
-            .n("attempts", record.attempts)
-            .s("created_at", &record.created_at);
-        let item = match record.amount {
-            Some(amount) => item.n("amount", amount),
-            None => item,
-        };
-        self.push("outbox", put_new(&self.table, item.build())?);
+        self.push("outbox", put_new(&self.table, record.new_item())?);
         Ok(())
     }
 }
@@ -139,31 +189,21 @@ impl Store {
             .transpose()
     }
 
-    /// Records one delivery attempt: `sent`, or `pending` with the error for a later retry.
-    pub async fn record_delivery(
+    /// The tenant's notifications, newest first, optionally only those in one state.
+    pub async fn notifications_page(
         &self,
         tenant: &TenantId,
-        id: &str,
-        status: &str,
-        error: Option<&str>,
-        at: &str,
-    ) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::outbox(tenant, id))))
-            .update_expression(
-                "SET #status = :status, last_error = :error, updated_at = :at ADD attempts :one",
-            )
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":status", s(status))
-            .expression_attribute_values(":error", s(error.unwrap_or("")))
-            .expression_attribute_values(":at", s(at))
-            .expression_attribute_values(":one", n(1))
-            .send()
-            .await
-            .map_err(StoreError::sdk)?;
-        Ok(())
+        status: Option<&str>,
+        limit: i32,
+        after: Option<&str>,
+    ) -> Result<(Vec<OutboxRecord>, Option<String>), StoreError> {
+        let (items, next) = self
+            .list_page_ordered_where(&keys::outbox_list(tenant), limit, after, false, status)
+            .await?;
+        let records = items
+            .iter()
+            .map(|item| outbox_from(&View(item)))
+            .collect::<Result<_, _>>()?;
+        Ok((records, next))
     }
 }

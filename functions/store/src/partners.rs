@@ -5,7 +5,7 @@ use crate::ops::{Tx, TxError, put_new};
 use crate::{Store, StoreError, keys};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, ReturnValue, TransactWriteItem};
 use futures::StreamExt;
-use upline_contract::{PartnerId, TenantId, UserId};
+use upline_contract::{Language, PartnerId, TenantId, UserId};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PartnerRecord {
@@ -23,6 +23,8 @@ pub struct PartnerRecord {
     /// The terms version the partner accepted on joining, and when.
     pub terms_version: Option<String>,
     pub terms_accepted_at: Option<String>,
+    /// The language of the emails the partner gets (the user's, copied on joining).
+    pub language: Language,
 }
 
 impl PartnerRecord {
@@ -66,6 +68,7 @@ pub(crate) fn partner_from(view: &View) -> Result<PartnerRecord, StoreError> {
         joined_at: view.s("joined_at")?.to_owned(),
         terms_version: view.opt_s("terms_version")?.map(str::to_owned),
         terms_accepted_at: view.opt_s("terms_accepted_at")?.map(str::to_owned),
+        language: crate::users::language_from(view)?,
     })
 }
 
@@ -94,6 +97,7 @@ impl Tx {
             .s("joined_at", &partner.joined_at)
             .opt_s("terms_version", partner.terms_version.as_deref())
             .opt_s("terms_accepted_at", partner.terms_accepted_at.as_deref())
+            .s("language", partner.language.code())
             .s(keys::GSI1_PK, keys::partners_list(t))
             .s(
                 keys::GSI1_SK,

@@ -2,12 +2,12 @@
 //! template is checked against it.
 
 use crate::StoreError;
-use crate::keys::{GSI1, GSI1_PK, GSI1_SK, PK, SK, TREE, TREE_PATH, TREE_PK};
+use crate::keys::{DUE, DUE_AT, DUE_PK, GSI1, GSI1_PK, GSI1_SK, PK, SK, TREE, TREE_PATH, TREE_PK};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
+    GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus, TimeToLiveSpecification,
 };
 use std::time::Duration;
 
@@ -46,6 +46,12 @@ pub const TABLE: TableSpec = TableSpec {
             name: TREE,
             pk: TREE_PK,
             sk: TREE_PATH,
+        },
+        // Deliveries waiting for a retry, by when they are due (sparse: only those have it).
+        IndexSpec {
+            name: DUE,
+            pk: DUE_PK,
+            sk: DUE_AT,
         },
     ],
     ttl_attribute: "expires_at",
@@ -94,18 +100,7 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
         );
     }
     for index in TABLE.indexes {
-        request = request.global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name(index.name)
-                .set_key_schema(Some(key_schema(index.pk, index.sk)?))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .build()
-                .map_err(StoreError::build)?,
-        );
+        request = request.global_secondary_indexes(global_index(index)?);
     }
     request.send().await.map_err(StoreError::sdk)?;
     for _ in 0..300 {
@@ -136,6 +131,95 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
     Err(StoreError::Unavailable(format!(
         "table {table} did not become active"
     )))
+}
+
+fn global_index(index: &IndexSpec) -> Result<GlobalSecondaryIndex, StoreError> {
+    GlobalSecondaryIndex::builder()
+        .index_name(index.name)
+        .set_key_schema(Some(key_schema(index.pk, index.sk)?))
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
+        .build()
+        .map_err(StoreError::build)
+}
+
+/// Adds the indexes a table made by an older version lacks (a `make dev` data dir kept across
+/// upgrades), one at a time as DynamoDB requires, and waits for each to become active.
+pub async fn add_missing_indexes(
+    client: &Client,
+    table: &str,
+) -> Result<Vec<&'static str>, StoreError> {
+    let described = client
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(StoreError::sdk)?;
+    let present: Vec<String> = described
+        .table()
+        .map(|t| t.global_secondary_indexes())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|index| index.index_name().map(str::to_owned))
+        .collect();
+    let mut added = Vec::new();
+    for index in TABLE.indexes {
+        if present.iter().any(|name| name == index.name) {
+            continue;
+        }
+        let mut request = client
+            .update_table()
+            .table_name(table)
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder()
+                    .create(
+                        CreateGlobalSecondaryIndexAction::builder()
+                            .index_name(index.name)
+                            .set_key_schema(Some(key_schema(index.pk, index.sk)?))
+                            .projection(
+                                Projection::builder()
+                                    .projection_type(ProjectionType::All)
+                                    .build(),
+                            )
+                            .build()
+                            .map_err(StoreError::build)?,
+                    )
+                    .build(),
+            );
+        for name in [index.pk, index.sk] {
+            request = request.attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(name)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(StoreError::build)?,
+            );
+        }
+        request.send().await.map_err(StoreError::sdk)?;
+        for _ in 0..600 {
+            let described = client
+                .describe_table()
+                .table_name(table)
+                .send()
+                .await
+                .map_err(StoreError::sdk)?;
+            let active = described.table().is_some_and(|t| {
+                t.table_status() == Some(&TableStatus::Active)
+                    && t.global_secondary_indexes().iter().all(|i| {
+                        i.index_status() == Some(&aws_sdk_dynamodb::types::IndexStatus::Active)
+                    })
+            });
+            if active {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        added.push(index.name);
+    }
+    Ok(added)
 }
 
 pub async fn table_exists(client: &Client, table: &str) -> Result<bool, StoreError> {

@@ -5,7 +5,7 @@ use crate::item::{Item, ItemBuilder, View, key_item, s};
 use crate::ops::{Tx, put_new};
 use crate::{Store, StoreError, keys};
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
-use upline_contract::{PartnerId, Permission, TenantId, UserId};
+use upline_contract::{Language, PartnerId, Permission, TenantId, UserId};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct UserRecord {
@@ -23,6 +23,8 @@ pub struct UserRecord {
     /// The staff structure: joining places the user under the supervisor's partner.
     pub supervisor_id: Option<UserId>,
     pub created_at: String,
+    /// The language of the emails the user gets.
+    pub language: Language,
 }
 
 pub(crate) fn user_items(user: &UserRecord) -> [Item; 2] {
@@ -42,6 +44,7 @@ pub(crate) fn user_items(user: &UserRecord) -> [Item; 2] {
             user.supervisor_id.as_ref().map(|u| u.as_str()),
         )
         .s("created_at", &user.created_at)
+        .s("language", user.language.code())
         .s(keys::GSI1_PK, keys::users_list(t))
         .s(keys::GSI1_SK, format!("{}#{}", user.created_at, user.id))
         .build();
@@ -50,6 +53,14 @@ pub(crate) fn user_items(user: &UserRecord) -> [Item; 2] {
         .s("user_id", user.id.as_str())
         .build();
     [record, claim]
+}
+
+/// The `language` attribute; items written before languages existed are English.
+pub(crate) fn language_from(view: &View) -> Result<Language, StoreError> {
+    Ok(view
+        .opt_s("language")?
+        .and_then(Language::parse)
+        .unwrap_or_default())
 }
 
 pub(crate) fn user_from(view: &View) -> Result<UserRecord, StoreError> {
@@ -69,6 +80,7 @@ pub(crate) fn user_from(view: &View) -> Result<UserRecord, StoreError> {
         partner_id: view.opt_s("partner_id")?.map(PartnerId::from),
         supervisor_id: view.opt_s("supervisor_id")?.map(UserId::from),
         created_at: view.s("created_at")?.to_owned(),
+        language: language_from(view)?,
     })
 }
 
@@ -219,5 +231,35 @@ impl Store {
         };
         request.send().await.map_err(StoreError::sdk)?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// The language of a user's emails, and of their partner's (one transaction: the two never
+    /// disagree).
+    pub async fn set_language(
+        &self,
+        user: &UserRecord,
+        language: Language,
+    ) -> Result<(), StoreError> {
+        let mut keys = vec![keys::user(&user.tenant_id, &user.id)];
+        if let Some(partner) = &user.partner_id {
+            keys.push(keys::partner(&user.tenant_id, partner));
+        }
+        let mut actions = Vec::new();
+        for key in &keys {
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key_item(key)))
+                // LANGUAGE is a DynamoDB reserved word.
+                .update_expression("SET #language = :language")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_names("#language", "language")
+                .expression_attribute_values(":language", s(language.code()))
+                .build()
+                .map_err(StoreError::build)?;
+            actions.push(TransactWriteItem::builder().update(update).build());
+        }
+        self.transact(actions).await
     }
 }

@@ -145,21 +145,21 @@ impl Store {
             actions.push(put_new(&self.table, entry)?);
             wallet_updates.push((credit.partner_id.clone(), credit.amount));
             if credit.kind == CreditKind::Accrual {
-                let notification = ItemBuilder::new(
-                    &keys::outbox(tenant, &format!("{entry_id}_{}", credit.partner_id)),
-                    "outbox",
-                )
-                .s("tenant_id", tenant.as_str())
-                .s("template", "commission_credited")
-                .s("channel", "email")
-                .s("partner_id", credit.partner_id.as_str())
-                .n("amount", credit.amount)
-                .s("currency", t.currency.code())
-                .s("deal_id", &t.deal_id)
-                .n("level", credit.level)
-                .s("status", "pending")
-                .s("created_at", &t.at.rfc3339)
-                .build();
+                let notification = crate::outbox::OutboxRecord {
+                    amount: Some(credit.amount),
+                    currency: Some(t.currency.code().to_owned()),
+                    deal_id: Some(t.deal_id.clone()),
+                    level: Some(u64::from(credit.level)),
+                    from_partner_id: Some(t.partner_id.clone()),
+                    ..crate::outbox::OutboxRecord::to_partner(
+                        tenant,
+                        format!("{entry_id}_{}", credit.partner_id),
+                        "commission_credited",
+                        &credit.partner_id,
+                        &t.at.rfc3339,
+                    )
+                }
+                .new_item();
                 actions.push(put_new(&self.table, notification)?);
             }
         }

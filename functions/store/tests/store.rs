@@ -44,6 +44,7 @@ fn owner(tenant: &TenantId, email: &str) -> UserRecord {
         supervisor_id: None,
         phone: None,
         created_at: "2026-11-24T00:00:00Z".into(),
+        language: Default::default(),
     }
 }
 
@@ -61,6 +62,7 @@ fn partner(tenant: &TenantId, id: &str, code: &str, ancestors: &[&str]) -> Partn
         joined_at: "2026-11-24T00:00:00Z".into(),
         terms_version: None,
         terms_accepted_at: None,
+        language: Default::default(),
     }
 }
 

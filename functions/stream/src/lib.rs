@@ -8,6 +8,7 @@
 
 pub mod outbox;
 mod walker;
+pub mod webhooks;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
@@ -19,6 +20,9 @@ use upline_store::item::View;
 use upline_store::{Store, StoreError};
 
 pub use outbox::{Deliver, DeliveryError, EmailLinks, Message};
+pub use webhooks::{HttpWebhooks, SendWebhook, WebhookRequest};
+
+use upline_store::delivery::Claimant;
 
 /// How many deals of one batch are walked at once.
 const CONCURRENT_KEYS: usize = 16;
@@ -26,8 +30,21 @@ const CONCURRENT_KEYS: usize = 16;
 pub struct StreamHandler {
     store: Store,
     deliver: Arc<dyn Deliver>,
+    webhooks: Arc<dyn SendWebhook>,
     links: Option<EmailLinks>,
 }
+
+/// What one sweep of due retries did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Deliveries found due.
+    pub due: usize,
+    /// Of those, how many failed for a reason of the store (they stay due).
+    pub errors: usize,
+}
+
+/// At most this many due deliveries per sweep, so one invocation stays short.
+const SWEEP_LIMIT: usize = 500;
 
 /// Why one record failed.
 #[derive(Debug, thiserror::Error)]
@@ -53,12 +70,23 @@ impl From<StoreError> for RecordError {
 }
 
 impl StreamHandler {
+    /// Webhooks go out over real HTTP unless [`Self::with_webhooks`] says otherwise.
     pub fn new(store: Store, deliver: Arc<dyn Deliver>) -> Self {
+        let webhooks: Arc<dyn SendWebhook> = match HttpWebhooks::new() {
+            Ok(http) => Arc::new(http),
+            Err(err) => Arc::new(Unavailable(err)),
+        };
         Self {
             store,
             deliver,
+            webhooks,
             links: None,
         }
+    }
+
+    pub fn with_webhooks(mut self, webhooks: Arc<dyn SendWebhook>) -> Self {
+        self.webhooks = webhooks;
+        self
     }
 
     /// Emails that carry a token (confirmation, set password, invitation) need the key the
@@ -127,27 +155,113 @@ impl StreamHandler {
     }
 
     async fn handle_record(&self, record: &EventRecord) -> Result<(), RecordError> {
-        if record.event_name != "INSERT" {
-            return Ok(());
-        }
         let image: HashMap<String, AttributeValue> = record.change.new_image.clone().into();
+        let old: HashMap<String, AttributeValue> = record.change.old_image.clone().into();
+        let inserted = record.event_name == "INSERT";
         match View(&image).entity() {
-            Some(upline_store::deals::TRANSITION_ENTITY) => {
+            Some(upline_store::deals::TRANSITION_ENTITY) if inserted => {
                 let transition = upline_store::deals::transition_from(&View(&image))?;
-                walker::apply_transition(&self.store, &transition).await
+                walker::apply_transition(&self.store, &transition).await?;
             }
-            Some(upline_store::outbox::OUTBOX_ENTITY) => {
+            Some(upline_store::outbox::OUTBOX_ENTITY) if inserted => {
                 let notification = upline_store::outbox::outbox_from(&View(&image))?;
+                return outbox::deliver_notification(
+                    &self.store,
+                    self.deliver.as_ref(),
+                    self.links.as_ref(),
+                    &notification,
+                    Claimant::Stream,
+                )
+                .await;
+            }
+            Some(upline_store::webhooks::DELIVERY_ENTITY) if inserted => {
+                let delivery = upline_store::webhooks::delivery_from(&View(&image))?;
+                return webhooks::deliver_webhook(
+                    &self.store,
+                    self.webhooks.as_ref(),
+                    &delivery,
+                    Claimant::Stream,
+                )
+                .await;
+            }
+            _ => {}
+        }
+        if let Some(event) = webhooks::event_of(&record.event_name, &old, &image) {
+            webhooks::fan_out(&self.store, &event).await?;
+        }
+        Ok(())
+    }
+
+    /// Retries every delivery whose time has come (the cloud runs this on a schedule, the local
+    /// cloud on a timer). Each is claimed first, so a sweep never races the stream or another
+    /// sweep into sending one attempt twice.
+    pub async fn sweep_due(&self, now: time::OffsetDateTime) -> SweepReport {
+        let mut report = SweepReport::default();
+        while report.due < SWEEP_LIMIT {
+            let items = match self.store.due_deliveries(now, 100).await {
+                Ok(items) => items,
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not read due deliveries");
+                    report.errors += 1;
+                    return report;
+                }
+            };
+            if items.is_empty() {
+                return report;
+            }
+            let before = report.errors;
+            for item in &items {
+                report.due += 1;
+                if let Err(err) = self.retry_one(item).await {
+                    tracing::warn!(error = %err, "a due delivery stays due");
+                    report.errors += 1;
+                }
+            }
+            if report.errors > before && report.errors - before == items.len() {
+                return report; // nothing moved: do not spin on the same page
+            }
+        }
+        report
+    }
+
+    async fn retry_one(&self, item: &upline_store::item::Item) -> Result<(), RecordError> {
+        let view = View(item);
+        let due_at = view.s(upline_store::keys::DUE_AT)?.to_owned();
+        let claimant = Claimant::Sweeper { due_at: &due_at };
+        match view.entity() {
+            Some(upline_store::outbox::OUTBOX_ENTITY) => {
+                let notification = upline_store::outbox::outbox_from(&view)?;
                 outbox::deliver_notification(
                     &self.store,
                     self.deliver.as_ref(),
                     self.links.as_ref(),
                     &notification,
+                    claimant,
                 )
                 .await
             }
-            _ => Ok(()),
+            Some(upline_store::webhooks::DELIVERY_ENTITY) => {
+                let delivery = upline_store::webhooks::delivery_from(&view)?;
+                webhooks::deliver_webhook(&self.store, self.webhooks.as_ref(), &delivery, claimant)
+                    .await
+            }
+            other => Err(RecordError::Permanent(format!(
+                "a due item of type {other:?}"
+            ))),
         }
+    }
+}
+
+/// Stands in when no HTTP client could be built: every webhook fails (and is retried later).
+struct Unavailable(String);
+
+impl SendWebhook for Unavailable {
+    fn send(
+        &self,
+        _: WebhookRequest,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<u16, String>> + Send + '_>> {
+        let error = self.0.clone();
+        Box::pin(async move { Err(error) })
     }
 }
 

@@ -1,16 +1,17 @@
 //! Delivering notifications from the outbox. A failed delivery never touches the event that
-//! caused it: it is recorded on the outbox item and the record is retried.
+//! caused it: the attempt is recorded on the outbox item, which waits on the `due` index for
+//! the sweeper's next try (see `upline_store::delivery`), and the stream moves on.
 
 use crate::RecordError;
 use std::future::Future;
 use std::pin::Pin;
+use time::OffsetDateTime;
+use upline_contract::Language;
+use upline_domain::templates::{self, Variables};
+use upline_store::delivery::{Claimant, Outcome};
 use upline_store::outbox::OutboxRecord;
 use upline_store::tokens::TokenKey;
-use upline_store::{Store, Timestamp};
-
-/// After this many failed attempts a notification is marked `failed` and left for an operator,
-/// so an undeliverable address never holds up the stream behind it.
-pub const MAX_DELIVERY_ATTEMPTS: u64 = 5;
+use upline_store::{Store, StoreError};
 
 /// One email/SMS/webhook message handed to a delivery channel.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -50,153 +51,227 @@ impl EmailLinks {
 #[error("delivery failed: {0}")]
 pub struct DeliveryError(pub String);
 
-/// Where messages go: SES/SNS in the cloud, the local outbox on one machine.
+/// Where messages go: SES/SNS in the cloud, the local outbox on one machine. `Ok` carries what
+/// the channel says about the message (SES's message id), kept as the delivery's result.
 pub trait Deliver: Send + Sync {
     fn deliver(
         &self,
         message: Message,
-    ) -> Pin<Box<dyn Future<Output = Result<(), DeliveryError>> + Send + '_>>;
+    ) -> Pin<Box<dyn Future<Output = Result<String, DeliveryError>> + Send + '_>>;
 }
 
-/// Delivers one outbox item unless an earlier delivery of the same item already succeeded.
+/// One attempt at one outbox item, if `claimant` gets the claim. Only store errors fail the
+/// record (and are retried by the stream); a failed delivery is recorded and left to the
+/// sweeper.
 pub(crate) async fn deliver_notification(
     store: &Store,
     deliver: &dyn Deliver,
     links: Option<&EmailLinks>,
     notification: &OutboxRecord,
+    claimant: Claimant<'_>,
 ) -> Result<(), RecordError> {
-    let tenant = &notification.tenant_id;
-    let current = store.outbox_item(tenant, &notification.id).await?;
-    let Some(current) = current.filter(|item| item.status == "pending") else {
-        return Ok(()); // delivered (or given up) by an earlier delivery of this record
+    let key = notification.key();
+    let Some(attempt) = store
+        .claim_delivery(&key, claimant, OffsetDateTime::now_utc())
+        .await?
+    else {
+        return Ok(()); // sent, given up, or being sent by someone else
     };
-    let (name, email) = match (&notification.partner_id, &notification.to_email) {
-        (Some(partner_id), _) => match store.partner(tenant, partner_id).await? {
-            Some(partner) => (partner.name, partner.email),
-            None => {
-                return Err(RecordError::Permanent(format!(
-                    "notification {} has no partner",
-                    notification.id
-                )));
+    let outcome = match compose(store, links, notification).await {
+        Ok(message) => {
+            let to = message.to.clone();
+            match deliver.deliver(message).await {
+                Ok(detail) => {
+                    settle(
+                        store,
+                        &key,
+                        attempt,
+                        Outcome::Sent {
+                            to: &to,
+                            detail: &detail,
+                        },
+                    )
+                    .await
+                }
+                Err(err) => {
+                    tracing::warn!(id = %notification.id, attempt, error = %err, "notification not delivered; will retry");
+                    settle(
+                        store,
+                        &key,
+                        attempt,
+                        Outcome::Failed {
+                            to: &to,
+                            error: &err.0,
+                        },
+                    )
+                    .await
+                }
             }
-        },
-        (None, Some(email)) => (
-            notification.to_name.clone().unwrap_or_default(),
-            email.clone(),
-        ),
-        (None, None) => {
-            return Err(RecordError::Permanent(format!(
-                "notification {} has no recipient",
-                notification.id
-            )));
         }
+        Err(Compose::Never(reason)) => {
+            tracing::error!(id = %notification.id, %reason, "notification cannot be sent");
+            settle(store, &key, attempt, Outcome::Abandoned { error: &reason }).await
+        }
+        Err(Compose::Store(err)) => Err(err),
     };
-    let message = render(notification, &name, &email, links)?;
-    let now = Timestamp::now().rfc3339;
-    let Err(err) = deliver.deliver(message).await else {
-        return Ok(store
-            .record_delivery(tenant, &notification.id, "sent", None, &now)
-            .await?);
-    };
-    if current.attempts + 1 >= MAX_DELIVERY_ATTEMPTS {
-        store
-            .record_delivery(tenant, &notification.id, "failed", Some(&err.0), &now)
-            .await?;
-        tracing::error!(id = %notification.id, error = %err, "notification failed for good");
-        return Ok(());
-    }
-    store
-        .record_delivery(tenant, &notification.id, "pending", Some(&err.0), &now)
-        .await?;
-    Err(RecordError::Transient(err.to_string()))
+    Ok(outcome?)
 }
 
-fn render(
-    notification: &OutboxRecord,
-    name: &str,
-    email: &str,
+async fn settle(
+    store: &Store,
+    key: &upline_store::keys::Key,
+    attempt: u64,
+    outcome: Outcome<'_>,
+) -> Result<(), StoreError> {
+    store
+        .settle_delivery(key, attempt, outcome, OffsetDateTime::now_utc())
+        .await
+}
+
+enum Compose {
+    /// Will never work: recorded as failed at once.
+    Never(String),
+    /// Reading failed: the stream retries the record.
+    Store(StoreError),
+}
+
+impl From<StoreError> for Compose {
+    fn from(err: StoreError) -> Self {
+        Compose::Store(err)
+    }
+}
+
+/// The message: recipient, language, the tenant's template (or the built-in one), variables.
+async fn compose(
+    store: &Store,
     links: Option<&EmailLinks>,
-) -> Result<Message, RecordError> {
-    let link = |path: &str| -> Result<String, RecordError> {
-        let token_id = notification.token_id.as_deref().ok_or_else(|| {
-            RecordError::Permanent(format!("notification {} has no token", notification.id))
-        })?;
-        let links = links
-            .ok_or_else(|| RecordError::Permanent("no email link key is configured".to_owned()))?;
-        Ok(links.link(path, token_id))
+    notification: &OutboxRecord,
+) -> Result<Message, Compose> {
+    let tenant = &notification.tenant_id;
+    let (name, address, language) =
+        match &notification.partner_id {
+            Some(partner_id) => {
+                let partner = store.partner(tenant, partner_id).await?.ok_or_else(|| {
+                    Compose::Never(format!("partner {partner_id} does not exist"))
+                })?;
+                (partner.name, partner.email, partner.language)
+            }
+            None => (
+                notification.to_name.clone().unwrap_or_default(),
+                notification.to_email.clone().ok_or_else(|| {
+                    Compose::Never("the notification has no recipient".to_owned())
+                })?,
+                notification
+                    .language
+                    .as_deref()
+                    .and_then(Language::parse)
+                    .unwrap_or_default(),
+            ),
+        };
+    let vars = variables(store, links, notification, &name, language).await?;
+    let custom = store
+        .template(tenant, &notification.template, language)
+        .await?;
+    let (subject_source, body_source) = match &custom {
+        Some(custom) => (custom.subject.as_str(), custom.body.as_str()),
+        None => templates::default_text(&notification.template, language)
+            .ok_or_else(|| Compose::Never(format!("no template {}", notification.template)))?,
     };
-    let currency = notification.currency.clone().unwrap_or_default();
-    // DynamoDB returns numbers normalised ("20.00" as "20"); write them as the currency does.
-    let amount = match (
-        notification.amount,
-        currency.parse::<upline_contract::Currency>(),
-    ) {
-        (Some(amount), Ok(c)) => c.normalize(amount).to_string(),
-        (Some(amount), Err(_)) => amount.to_string(),
-        (None, _) => String::new(),
-    };
-    let deal = notification.deal_id.clone().unwrap_or_default();
-    let (subject, body) = match notification.template.as_str() {
-        "commission_credited" => (
-            format!("You earned {amount} {currency}"),
-            format!(
-                "Hi {name},\n\n{amount} {currency} from deal {deal} was credited to your wallet.\n"
-            ),
-        ),
-        "payout_paid" => (
-            format!("Your payout of {amount} {currency} was paid"),
-            format!("Hi {name},\n\nyour payout of {amount} {currency} was paid.\n"),
-        ),
-        "payout_rejected" => (
-            "Your payout request was declined".to_owned(),
-            format!(
-                "Hi {name},\n\nyour payout request of {amount} {currency} was declined: {}\nThe amount stays in your wallet.\n",
-                notification.body.clone().unwrap_or_default()
-            ),
-        ),
-        "confirm_email" => (
-            "Confirm your email".to_owned(),
-            format!(
-                "Hi {name},\n\nplease confirm your email address: {}\n",
-                link("/confirm-email?token=")?
-            ),
-        ),
-        "set_password" => (
-            "Set your password".to_owned(),
-            format!(
-                "Hi {name},\n\nset your password here (the link works once): {}\n",
-                link("/set-password?token=")?
-            ),
-        ),
-        "invitation" => {
-            let inviter = notification.from_name.clone().unwrap_or_default();
-            let subject = notification
-                .subject
-                .clone()
-                .unwrap_or_else(|| format!("{inviter} invites you to join"));
-            let note = notification
-                .body
-                .clone()
-                .map(|text| format!("{text}\n\n"))
-                .unwrap_or_default();
-            (
-                subject,
-                format!(
-                    "Hi {name},\n\n{note}{inviter} invites you to join the partner program: {}\n",
-                    link("/register?invitation=")?
-                ),
-            )
-        }
-        other => (other.replace('_', " "), format!("Hi {name},\n\n{other}\n")),
+    let (mut subject, body) = templates::render(subject_source, body_source, &vars)
+        .map_err(|err| Compose::Never(format!("template {}: {err}", notification.template)))?;
+    // An inviter's own subject wins over the template's.
+    if let Some(own) = notification
+        .subject
+        .as_ref()
+        .filter(|_| notification.template == "invitation")
+    {
+        subject = own.clone();
+    }
+    let to = match notification.channel.as_str() {
+        "sms" => notification
+            .to_phone
+            .clone()
+            .ok_or_else(|| Compose::Never("an SMS without a phone number".to_owned()))?,
+        _ => address,
     };
     Ok(Message {
         id: notification.id.clone(),
         channel: notification.channel.clone(),
-        to: email.to_owned(),
+        to,
         subject,
         body,
         from_name: notification.from_name.clone(),
         reply_to: notification.reply_to.clone(),
         created_at: notification.created_at.clone(),
     })
+}
+
+async fn variables(
+    store: &Store,
+    links: Option<&EmailLinks>,
+    notification: &OutboxRecord,
+    name: &str,
+    language: Language,
+) -> Result<Variables, Compose> {
+    let tenant = &notification.tenant_id;
+    let mut vars = Variables::default();
+    vars.set("name", name);
+    if let Some(program) = store.tenant(tenant).await? {
+        vars.set("program_name", program.name);
+    }
+    let link_path = match notification.template.as_str() {
+        "confirm_email" => Some("/confirm-email?token="),
+        "set_password" => Some("/set-password?token="),
+        "invitation" | "invitation_sms" => Some("/register?invitation="),
+        _ => None,
+    };
+    if let Some(path) = link_path {
+        let token_id = notification.token_id.as_deref().ok_or_else(|| {
+            Compose::Never(format!("notification {} has no token", notification.id))
+        })?;
+        let links =
+            links.ok_or_else(|| Compose::Never("no email link key is configured".to_owned()))?;
+        vars.set("link", links.link(path, token_id));
+    }
+    if let Some(inviter) = &notification.from_name {
+        vars.set("inviter_name", inviter);
+    }
+    if notification.template.starts_with("invitation")
+        && let Some(note) = &notification.body
+    {
+        vars.set("note", note);
+    }
+    if notification.template == "payout_rejected"
+        && let Some(reason) = &notification.body
+    {
+        vars.set("reason", reason);
+    }
+    let currency = notification.currency.clone().unwrap_or_default();
+    if let Some(amount) = notification.amount {
+        // DynamoDB returns numbers normalised ("20.00" as "20"); write them as the currency does.
+        let amount = match currency.parse::<upline_contract::Currency>() {
+            Ok(c) => c.normalize(amount).to_string(),
+            Err(_) => amount.to_string(),
+        };
+        vars.set(
+            "reward",
+            templates::format_money(&amount, &currency, language),
+        );
+        vars.set("amount", amount);
+    }
+    vars.set("currency", currency);
+    if let Some(deal) = &notification.deal_id {
+        vars.set("deal_id", deal);
+    }
+    if let Some(level) = notification.level {
+        vars.set("level", level.to_string());
+    }
+    // Whom the deal came through, when that is not the recipient.
+    if let (Some(from), Some(level)) = (&notification.from_partner_id, notification.level)
+        && level > 1
+        && let Some(partner) = store.partner(tenant, from).await?
+    {
+        vars.set("from_partner", partner.name);
+    }
+    Ok(vars)
 }

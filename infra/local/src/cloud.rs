@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::dynamodb_local;
-use crate::outbox::LocalOutbox;
+use crate::outbox::{LocalOutbox, LocalWebhooks};
 use crate::poller::{self, Poller, PollerConfig, PollerStatus};
 use crate::s3::{LocalS3, TERMS_BUCKET};
 
@@ -38,6 +38,9 @@ pub struct LocalConfig {
     pub data_dir: Option<PathBuf>,
     /// The built portal (`dist/`); `None`: no static files.
     pub app_dir: Option<PathBuf>,
+    /// How often due delivery retries are swept (the cloud's schedule runs every minute);
+    /// `None`: only when asked ([`LocalCloud::sweep_due_at`]), as tests do.
+    pub sweep_every: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for LocalConfig {
@@ -49,6 +52,7 @@ impl std::fmt::Debug for LocalConfig {
             .field("session_key", &"<redacted>")
             .field("data_dir", &self.data_dir)
             .field("app_dir", &self.app_dir)
+            .field("sweep_every", &self.sweep_every)
             .finish()
     }
 }
@@ -63,6 +67,7 @@ impl LocalConfig {
             session_key: random_key(),
             data_dir: None,
             app_dir: None,
+            sweep_every: None,
         }
     }
 }
@@ -82,6 +87,8 @@ pub struct LocalCloud {
     dynamodb_endpoint: String,
     outbox: Arc<LocalOutbox>,
     poller: Option<Poller>,
+    stream_handler: Arc<upline_stream::StreamHandler>,
+    sweeper: Option<JoinHandle<()>>,
     /// Kept alive for the terms bucket.
     _s3: LocalS3,
     session_key: Vec<u8>,
@@ -117,6 +124,13 @@ impl LocalCloud {
                 .await
                 .with_context(|| format!("creating table {}", config.table))?;
             tracing::info!(table = %config.table, "table created");
+        } else {
+            for index in upline_store::schema::add_missing_indexes(&dynamodb, &config.table)
+                .await
+                .with_context(|| format!("adding new indexes to table {}", config.table))?
+            {
+                tracing::info!(table = %config.table, index, "index added to an existing table");
+            }
         }
         tracing::info!("table {} ready", config.table);
         let table_ready = Arc::new(AtomicBool::new(true));
@@ -145,19 +159,44 @@ impl LocalCloud {
             .with_email_links(upline_stream::EmailLinks {
                 key: upline_store::tokens::TokenKey::new(&config.session_key),
                 portal_url: base_url.clone(),
-            }),
+            })
+            .with_webhooks(Arc::new(LocalWebhooks {
+                http: Arc::new(
+                    upline_stream::HttpWebhooks::new()
+                        .map_err(|e| anyhow::anyhow!("building the webhook client: {e}"))?,
+                ),
+                outbox: Arc::clone(&outbox),
+            })),
         );
+        let sweeper = config.sweep_every.map(|every| {
+            let stream_handler = Arc::clone(&stream_handler);
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(every);
+                loop {
+                    ticks.tick().await;
+                    crate::requests::FUNCTION
+                        .scope(
+                            "stream",
+                            stream_handler.sweep_due(time::OffsetDateTime::now_utc()),
+                        )
+                        .await;
+                }
+            })
+        });
         let mut poller_config = PollerConfig::new(config.table.clone());
         if let Some(dir) = &config.data_dir {
             poller_config.checkpoint_file =
                 Some(dir.join(format!("stream-checkpoints-{}.json", config.table)));
         }
-        let handler = poller::handler(move |event| {
+        let handler = poller::handler({
             let stream_handler = Arc::clone(&stream_handler);
-            async move {
-                crate::requests::FUNCTION
-                    .scope("stream", stream_handler.handle(event))
-                    .await
+            move |event| {
+                let stream_handler = Arc::clone(&stream_handler);
+                async move {
+                    crate::requests::FUNCTION
+                        .scope("stream", stream_handler.handle(event))
+                        .await
+                }
             }
         });
         let poller = Poller::spawn(dynamodb, streams, poller_config, handler);
@@ -165,7 +204,9 @@ impl LocalCloud {
         let api = upline_api::router(
             upline_api::AppState::new(store, upline_api::SessionKey(config.session_key.clone()))
                 .with_portal_url(&base_url)
-                .with_terms_store(Arc::clone(&terms)),
+                .with_terms_store(Arc::clone(&terms))
+                // Receivers on this machine (a test's, a developer's) are plain HTTP.
+                .allowing_http_webhooks(),
         );
         let local_state = LocalState {
             outbox: Arc::clone(&outbox),
@@ -198,6 +239,8 @@ impl LocalCloud {
             dynamodb_endpoint: config.dynamodb_endpoint,
             outbox,
             poller: Some(poller),
+            stream_handler,
+            sweeper,
             _s3: s3,
             session_key: config.session_key.clone(),
             server: Some(server),
@@ -242,6 +285,13 @@ impl LocalCloud {
         &self.outbox
     }
 
+    /// Retries every delivery due at `at` now (tests pass a time ahead to skip the backoff).
+    pub async fn sweep_due_at(&self, at: time::OffsetDateTime) -> upline_stream::SweepReport {
+        crate::requests::FUNCTION
+            .scope("stream", self.stream_handler.sweep_due(at))
+            .await
+    }
+
     /// Counters of the stream poller.
     pub fn poller(&self) -> Option<&Arc<PollerStatus>> {
         self.poller.as_ref().map(Poller::status)
@@ -256,6 +306,9 @@ impl LocalCloud {
             Some(server) => server.await.context("the HTTP server task failed"),
             None => Ok(Ok(())),
         };
+        if let Some(sweeper) = self.sweeper.take() {
+            sweeper.abort();
+        }
         if let Some(poller) = self.poller.take() {
             poller.stop().await;
         }
@@ -271,6 +324,9 @@ impl Drop for LocalCloud {
         }
         if let Some(server) = self.server.take() {
             server.abort();
+        }
+        if let Some(sweeper) = self.sweeper.take() {
+            sweeper.abort();
         }
         // The poller's own Drop aborts its tasks.
     }

@@ -200,6 +200,9 @@ async fn main() -> anyhow::Result<()> {
         session_key: session_key(data_dir.as_deref())?,
         data_dir: data_dir.clone(),
         app_dir: Some(args.app_dir),
+        // Due email and webhook retries, as often as the cloud's schedule (every minute) would
+        // at the most; here a little sooner so a developer sees a retry happen.
+        sweep_every: Some(std::time::Duration::from_secs(5)),
     };
     let cloud = LocalCloud::start(config).await?;
     wait_for_poller(&cloud).await;

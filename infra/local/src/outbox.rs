@@ -9,7 +9,9 @@ use std::pin::Pin;
 use std::sync::Mutex;
 
 use anyhow::Context;
+use std::sync::Arc;
 use upline_stream::outbox::{Deliver, DeliveryError, Message};
+use upline_stream::{SendWebhook, WebhookRequest};
 
 /// File name of the journal inside the data dir.
 pub const OUTBOX_FILE: &str = "outbox.jsonl";
@@ -19,6 +21,8 @@ pub const OUTBOX_FILE: &str = "outbox.jsonl";
 pub struct LocalOutbox {
     items: Mutex<Vec<Message>>,
     journal: Option<PathBuf>,
+    /// Emails and SMS to refuse before accepting again: a mailbox outage, to see retries.
+    refuse: std::sync::atomic::AtomicU64,
 }
 
 impl LocalOutbox {
@@ -60,6 +64,7 @@ impl LocalOutbox {
         Ok(Self {
             items: Mutex::new(items),
             journal: Some(journal),
+            refuse: Default::default(),
         })
     }
 
@@ -88,6 +93,12 @@ impl LocalOutbox {
     /// The journal file, when there is one.
     pub fn journal(&self) -> Option<&Path> {
         self.journal.as_deref()
+    }
+
+    /// Refuses the next `count` emails/SMS as an unreachable provider would.
+    pub fn refuse_next(&self, count: u64) {
+        self.refuse
+            .store(count, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Records one message (what [`Deliver::deliver`] does, without the future).
@@ -123,8 +134,62 @@ impl Deliver for LocalOutbox {
     fn deliver(
         &self,
         message: Message,
-    ) -> Pin<Box<dyn Future<Output = Result<(), DeliveryError>> + Send + '_>> {
-        let result = self.push(message);
+    ) -> Pin<Box<dyn Future<Output = Result<String, DeliveryError>> + Send + '_>> {
+        use std::sync::atomic::Ordering;
+        let refused = self
+            .refuse
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        let result = if refused {
+            Err(DeliveryError(
+                "mailbox unavailable (local outbox refusing)".into(),
+            ))
+        } else {
+            self.push(message).map(|()| "local outbox".to_owned())
+        };
         Box::pin(std::future::ready(result))
+    }
+}
+
+/// Webhooks go to their receivers over real HTTP, and each attempt is also kept in the local
+/// outbox (channel `webhook`, the event type as subject), so `GET /_local/outbox` shows them.
+pub struct LocalWebhooks {
+    pub http: Arc<dyn SendWebhook>,
+    pub outbox: Arc<LocalOutbox>,
+}
+
+impl SendWebhook for LocalWebhooks {
+    fn send(
+        &self,
+        request: WebhookRequest,
+    ) -> Pin<Box<dyn Future<Output = Result<u16, String>> + Send + '_>> {
+        Box::pin(async move {
+            let header = |name: &str| {
+                request
+                    .headers
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            let event_type = serde_json::from_str::<serde_json::Value>(&request.body)
+                .ok()
+                .and_then(|body| body["type"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let message = Message {
+                id: header("webhook-id"),
+                channel: "webhook".to_owned(),
+                to: request.url.clone(),
+                subject: event_type,
+                body: request.body.clone(),
+                from_name: None,
+                reply_to: None,
+                created_at: upline_store::Timestamp::now().rfc3339,
+            };
+            if let Err(err) = self.outbox.push(message) {
+                tracing::warn!(error = %err, "could not journal a webhook");
+            }
+            self.http.send(request).await
+        })
     }
 }

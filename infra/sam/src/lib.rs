@@ -10,8 +10,18 @@ use serde_json::{Map, Value, json};
 use upline_api::routes::{Iam, ROUTES, STREAM_IAM, TERMS_WRITERS};
 use upline_store::schema::TABLE;
 
-/// Item types the stream handler acts on; everything else is filtered out before it is invoked.
-pub const STREAM_ENTITIES: [&str; 2] = ["transition", "outbox"];
+/// Item types whose INSERT the stream handler acts on (the walk, deliveries, webhook events);
+/// everything else is filtered out before it is invoked.
+pub const STREAM_ENTITIES: [&str; 6] = [
+    "transition",
+    "outbox",
+    "webhook_delivery",
+    "lead",
+    "entry",
+    "payout",
+];
+/// Item types whose MODIFY it acts on: a payout paid or rejected is a webhook event.
+pub const STREAM_MODIFIED_ENTITIES: [&str; 1] = ["payout"];
 
 /// The certificate parameters default to "" and are used only under a condition that they are
 /// set; cfn-lint checks the default against the ARN pattern anyway (W1030).
@@ -190,9 +200,8 @@ pub fn template() -> Value {
         resources.insert(format!("{name}ErrorsAlarm"), errors_alarm(&name));
     }
 
-    let entities: Vec<Value> = STREAM_ENTITIES.iter().map(|e| json!(e)).collect();
-    let filter =
-        json!({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"entity": {"S": entities}}}});
+    let inserted = json!({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"entity": {"S": STREAM_ENTITIES}}}});
+    let modified = json!({"eventName": ["MODIFY"], "dynamodb": {"NewImage": {"entity": {"S": STREAM_MODIFIED_ENTITIES}}}});
     let stream_statements = vec![
         table_statement(&STREAM_IAM),
         json!({"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": ["StreamDeadLetters", "Arn"]}}),
@@ -210,8 +219,13 @@ pub fn template() -> Value {
         "MaximumRetryAttempts": 10,
         "MaximumRecordAgeInSeconds": 21600,
         "FunctionResponseTypes": ["ReportBatchItemFailures"],
-        "FilterCriteria": {"Filters": [{"Pattern": filter.to_string()}]},
+        "FilterCriteria": {"Filters": [{"Pattern": inserted.to_string()}, {"Pattern": modified.to_string()}]},
         "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": ["StreamDeadLetters", "Arn"]}}},
+    }},
+    // Failed emails and webhooks wait on the `due` index; this retries them when their time comes.
+    "SweepDue": {"Type": "ScheduleV2", "Properties": {
+        "ScheduleExpression": "rate(1 minute)",
+        "Description": "Retry due email, SMS and webhook deliveries",
     }}});
     // Links in emails must be absolute. The stream function is not behind the distribution, so
     // unlike the API functions it may name the distribution's domain without a cycle.

@@ -188,6 +188,25 @@ fn the_stream_mapping_filters_retries_bounded_and_parks_failures() {
         strings(&pattern["eventName"]),
         BTreeSet::from(["INSERT".to_owned()])
     );
+    let modified: Value = serde_json::from_str(
+        mapping["FilterCriteria"]["Filters"][1]["Pattern"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        strings(&modified["eventName"]),
+        BTreeSet::from(["MODIFY".to_owned()])
+    );
+    assert_eq!(
+        strings(&modified["dynamodb"]["NewImage"]["entity"]["S"]),
+        upline_sam::STREAM_MODIFIED_ENTITIES
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
+    );
+    let sweep = &template["Resources"]["StreamFunction"]["Properties"]["Events"]["SweepDue"];
+    assert_eq!(sweep["Properties"]["ScheduleExpression"], "rate(1 minute)");
 }
 
 #[test]

@@ -108,6 +108,7 @@ async fn main() -> Result<()> {
                     joined_at: upline_store::Timestamp::now().rfc3339,
                     terms_version: None,
                     terms_accepted_at: None,
+                    language: Default::default(),
                 });
             }
         }

@@ -61,6 +61,7 @@ pub async fn register(
     validate::password(&request.password).map_err(|m| ApiError::invalid("password", m))?;
     let name = validate::name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
     let phone = super::optional_field("phone", request.phone.as_deref(), validate::phone)?;
+    let language = request.language.unwrap_or_default();
     let tenant = state
         .store
         .tenant_by_slug(&request.tenant)
@@ -136,6 +137,7 @@ pub async fn register(
         external_id: None,
         terms_version: program.terms.as_ref().map(|t| t.version.clone()),
         sponsor_field,
+        language,
     };
     let partner = create_member(&state, member, |tx, partner| {
         let user = UserRecord {
@@ -150,6 +152,7 @@ pub async fn register(
             partner_id: Some(partner.id.clone()),
             supervisor_id: None,
             created_at: created_at.clone(),
+            language,
         };
         tx.put_new_user(&user)?;
         match &invitation_hash {
@@ -161,6 +164,7 @@ pub async fn register(
                     user_id: Some(&user_id),
                     to_email: &email,
                     to_name: &name,
+                    language,
                     invitation: None,
                 }
                 .add_to(tx, &state.tokens, |_| {})?;
@@ -233,6 +237,7 @@ pub async fn resend_confirmation(
         user_id: Some(&user.id),
         to_email: &user.email,
         to_name: &user.name,
+        language: user.language,
         invitation: None,
     }
     .add_to(&mut tx, &state.tokens, |_| {})?;
@@ -277,6 +282,7 @@ pub async fn forgot_password(
         user_id: Some(&user.id),
         to_email: &user.email,
         to_name: &user.name,
+        language: user.language,
         invitation: None,
     }
     .add_to(&mut tx, &state.tokens, |_| {})?;
@@ -329,6 +335,17 @@ pub async fn me(
         partner: partner.map(|p| partner_view(&state, &p)),
         tenant: tenant_view(tenant),
     }))
+}
+
+/// `PUT /v1/me/language`: the language of the caller's emails (and their partner's).
+pub async fn set_language(
+    State(state): State<AppState>,
+    SessionUser(mut user): SessionUser,
+    JsonBody(request): JsonBody<upline_contract::SetLanguageRequest>,
+) -> ApiResult<Json<upline_contract::User>> {
+    state.store.set_language(&user, request.language).await?;
+    user.language = request.language;
+    Ok(Json(user_view(&user)))
 }
 
 pub fn tx_error(err: TxError) -> ApiError {

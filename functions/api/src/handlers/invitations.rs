@@ -67,6 +67,7 @@ pub async fn create(
         phone,
     };
     let to_name = format!("{first_name} {last_name}");
+    let language = request.language.unwrap_or(inviter.language);
     let mut tx = state.store.tx();
     let expires_at = TokenEmail {
         tenant: &tenant,
@@ -74,6 +75,7 @@ pub async fn create(
         user_id: None,
         to_email: &email,
         to_name: &to_name,
+        language,
         invitation: Some(invitation),
     }
     // Sent in the inviter's name; answers go to the inviter.

@@ -5,7 +5,7 @@
 use super::{new_id, new_referral_code};
 use crate::AppState;
 use crate::error::ApiError;
-use upline_contract::{PartnerId, TenantId, UserId};
+use upline_contract::{Language, PartnerId, TenantId, UserId};
 use upline_domain::validate;
 use upline_store::keys;
 use upline_store::outbox::OutboxRecord;
@@ -23,6 +23,7 @@ pub struct NewMember {
     /// Set by hand; otherwise drawn from the program's template.
     pub external_id: Option<String>,
     pub terms_version: Option<String>,
+    pub language: Language,
     /// The field a missing or too-deep sponsor is reported on.
     pub sponsor_field: &'static str,
 }
@@ -79,6 +80,7 @@ pub async fn create_member(
             joined_at: now.clone(),
             terms_accepted_at: member.terms_version.as_ref().map(|_| now.clone()),
             terms_version: member.terms_version.clone(),
+            language: member.language,
         };
         let mut tx = state.store.tx();
         tx.put_new_partner(&partner, sponsor_path.as_deref())?;
@@ -140,6 +142,7 @@ pub struct TokenEmail<'a> {
     pub user_id: Option<&'a UserId>,
     pub to_email: &'a str,
     pub to_name: &'a str,
+    pub language: Language,
     pub invitation: Option<upline_store::tokens::InvitationRecord>,
 }
 
@@ -153,6 +156,7 @@ impl TokenEmail<'_> {
     ) -> Result<i64, ApiError> {
         let now = Timestamp::now();
         let token_id = TokenKey::new_token_id();
+        let phone = self.invitation.as_ref().and_then(|i| i.phone.clone());
         let expires_at = now.millis / 1000 + self.purpose.ttl_seconds();
         tx.put_token(&EmailTokenRecord {
             hash: token_hash(&key.token(&token_id)),
@@ -171,8 +175,20 @@ impl TokenEmail<'_> {
             &now.rfc3339,
         );
         email.token_id = Some(token_id);
+        email.language = Some(self.language.code().to_owned());
         decorate(&mut email);
         tx.put_outbox(&email)?;
+        // An invitation with a phone number also goes out by SMS, with the same link.
+        if let Some(phone) = phone.filter(|_| self.purpose == TokenPurpose::Invitation) {
+            let sms = OutboxRecord {
+                id: new_id("ob"),
+                template: "invitation_sms".to_owned(),
+                channel: "sms".to_owned(),
+                to_phone: Some(phone),
+                ..email
+            };
+            tx.put_outbox(&sms)?;
+        }
         Ok(expires_at)
     }
 }

@@ -7,6 +7,7 @@ pub mod deals;
 pub mod invitations;
 pub mod leads;
 pub mod members;
+pub mod notifications;
 pub mod partners;
 pub mod payouts;
 pub mod program;
@@ -14,6 +15,7 @@ pub mod tenants;
 pub mod terms;
 pub mod users;
 pub mod wallets;
+pub mod webhooks;
 
 pub use partners::new_referral_code;
 
@@ -93,6 +95,7 @@ pub fn user_view(user: &UserRecord) -> User {
         partner_id: user.partner_id.clone(),
         supervisor_id: user.supervisor_id.clone(),
         created_at: user.created_at.clone(),
+        language: user.language,
     }
 }
 

@@ -43,6 +43,7 @@ pub async fn create(
         .clone();
     let email = validate::email(&request.email).map_err(|m| ApiError::invalid("email", m))?;
     let name = validate::name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
+    let language = request.language.unwrap_or_default();
     if let Some(external_id) = &request.external_id {
         validate::external_id(external_id).map_err(|m| ApiError::invalid("external_id", m))?;
     }
@@ -60,6 +61,7 @@ pub async fn create(
         external_id: request.external_id.clone(),
         terms_version: None,
         sponsor_field: "sponsor_id",
+        language,
     };
     let partner = create_member(&state, member, |tx, partner| {
         // No password yet: nothing verifies against an empty hash until the link sets one.
@@ -75,6 +77,7 @@ pub async fn create(
             partner_id: Some(partner.id.clone()),
             supervisor_id: None,
             created_at: created_at.clone(),
+            language,
         };
         tx.put_new_user(&user)?;
         TokenEmail {
@@ -83,6 +86,7 @@ pub async fn create(
             user_id: Some(&user_id),
             to_email: &email,
             to_name: &name,
+            language,
             invitation: None,
         }
         .add_to(tx, &state.tokens, |_| {})?;
@@ -139,6 +143,7 @@ pub async fn join(
         external_id: None,
         terms_version: program.terms.map(|t| t.version),
         sponsor_field: "supervisor_id",
+        language: user.language,
     };
     let partner = create_member(&state, member, |tx, partner| {
         tx.link_partner(&tenant, &user.id, &partner.id)?;

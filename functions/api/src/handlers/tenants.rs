@@ -63,6 +63,7 @@ pub async fn create(
         supervisor_id: None,
         phone: None,
         created_at: now,
+        language: upline_contract::Language::default(),
     };
     // The owner gets a confirmation email with the signup, like everyone else.
     let mut tx = state.store.tx();
@@ -74,6 +75,7 @@ pub async fn create(
         user_id: Some(&owner.id),
         to_email: &owner.email,
         to_name: &owner.name,
+        language: owner.language,
         invitation: None,
     }
     .add_to(&mut tx, &state.tokens, |_| {})?;

@@ -63,6 +63,7 @@ pub async fn create(
         partner_id: None,
         supervisor_id: request.supervisor_id.clone(),
         created_at: Timestamp::now().rfc3339,
+        language: request.language.unwrap_or_default(),
     };
     let mut tx = state.store.tx();
     tx.put_new_user(&user)?;
@@ -72,6 +73,7 @@ pub async fn create(
         user_id: Some(&user.id),
         to_email: &user.email,
         to_name: &user.name,
+        language: user.language,
         invitation: None,
     }
     .add_to(&mut tx, &state.tokens, |_| {})?;

@@ -1,0 +1,236 @@
+//! Webhook endpoints (`configure_program`): subscribe a URL to events, list, delete, rotate the
+//! signing secret, and read an endpoint's delivery log. Deliveries themselves are the stream
+//! handler's (see `upline_stream::webhooks`).
+
+use super::{encode_cursor, new_id};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonBody, ListParams, PathParam, QueryParams};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use base64::Engine;
+use rand::RngCore;
+use upline_contract::{
+    CreateWebhookRequest, DeliveryStatus, Permission, SecretRotated, WEBHOOK_EVENTS, Webhook,
+    WebhookCreated, WebhookDelivery, WebhookDeliveryPage, WebhookList,
+};
+use upline_domain::validate;
+use upline_store::Timestamp;
+use upline_store::delivery::DeliveryState;
+use upline_store::webhooks::WebhookRecord;
+
+/// How long a rotated-out secret keeps signing.
+const ROTATION_OVERLAP: time::Duration = time::Duration::hours(24);
+/// Endpoints per tenant: each event is one query and one write per endpoint.
+const MAX_ENDPOINTS: usize = 20;
+
+fn new_secret() -> String {
+    let mut key = [0_u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(key)
+    )
+}
+
+fn webhook_view(record: &WebhookRecord) -> Webhook {
+    Webhook {
+        id: record.id.clone(),
+        url: record.url.clone(),
+        events: record.events.clone(),
+        description: record.description.clone(),
+        created_at: record.created_at.clone(),
+        previous_secret_until: record.previous_secret_until.clone(),
+    }
+}
+
+pub fn delivery_status(state: DeliveryState) -> DeliveryStatus {
+    DeliveryStatus {
+        status: state.status,
+        attempts: state.attempts,
+        last_result: state.last_result,
+        next_attempt_at: state.next_attempt_at,
+        delivered_at: state.delivered_at,
+    }
+}
+
+fn check_url(url: &str, allow_http: bool) -> Result<String, ApiError> {
+    let url = url.trim();
+    let invalid = |message: &str| ApiError::invalid("url", message);
+    if url.len() > 2000 {
+        return Err(invalid("must be at most 2000 characters"));
+    }
+    let rest = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => rest,
+        (None, Some(rest)) if allow_http => rest,
+        (None, Some(_)) => return Err(invalid("must start with https://")),
+        _ => return Err(invalid("must be an https:// URL")),
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || host.contains(char::is_whitespace) || host.contains('@') {
+        return Err(invalid("must name a host (and no credentials)"));
+    }
+    Ok(url.to_owned())
+}
+
+fn check_events(events: &[String]) -> Result<Vec<String>, ApiError> {
+    if events.is_empty() {
+        return Err(ApiError::invalid("events", "name at least one event"));
+    }
+    let mut checked = Vec::new();
+    for (index, event) in events.iter().enumerate() {
+        if !WEBHOOK_EVENTS.contains(&event.as_str()) {
+            return Err(ApiError::invalid(
+                format!("events[{index}]"),
+                format!("must be one of {}", WEBHOOK_EVENTS.join(", ")),
+            ));
+        }
+        if !checked.contains(event) {
+            checked.push(event.clone());
+        }
+    }
+    Ok(checked)
+}
+
+/// `POST /v1/webhooks`
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(request): JsonBody<CreateWebhookRequest>,
+) -> ApiResult<(StatusCode, Json<WebhookCreated>)> {
+    let tenant = caller
+        .require(Permission::ConfigureProgram)?
+        .tenant_id
+        .clone();
+    let url = check_url(&request.url, state.allow_http_webhooks)?;
+    let events = check_events(&request.events)?;
+    let description = super::optional_field("description", request.description.as_deref(), |s| {
+        validate::text(s, 200)
+    })?;
+    if state.store.webhooks(&tenant).await?.len() >= MAX_ENDPOINTS {
+        return Err(ApiError::conflict(
+            "too_many_webhooks",
+            format!("a program may have at most {MAX_ENDPOINTS} webhook endpoints"),
+        ));
+    }
+    let record = WebhookRecord {
+        tenant_id: tenant,
+        id: new_id("wh"),
+        url,
+        events,
+        description,
+        secret: new_secret(),
+        previous_secret: None,
+        previous_secret_until: None,
+        created_at: Timestamp::now().rfc3339,
+    };
+    state.store.create_webhook(&record).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(WebhookCreated {
+            id: record.id,
+            secret: record.secret,
+            url: record.url,
+            events: record.events,
+        }),
+    ))
+}
+
+/// `GET /v1/webhooks`
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<WebhookList>> {
+    let tenant = caller
+        .require(Permission::ConfigureProgram)?
+        .tenant_id
+        .clone();
+    let items = state
+        .store
+        .webhooks(&tenant)
+        .await?
+        .iter()
+        .map(webhook_view)
+        .collect();
+    Ok(Json(WebhookList { items }))
+}
+
+/// `DELETE /v1/webhooks/{id}`: no more deliveries; the log stays.
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam,
+) -> ApiResult<StatusCode> {
+    let tenant = caller
+        .require(Permission::ConfigureProgram)?
+        .tenant_id
+        .clone();
+    if !state.store.delete_webhook(&tenant, &id).await? {
+        return Err(ApiError::not_found("webhook"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/webhooks/{id}/rotate-secret`
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam,
+) -> ApiResult<Json<SecretRotated>> {
+    let tenant = caller
+        .require(Permission::ConfigureProgram)?
+        .tenant_id
+        .clone();
+    let secret = new_secret();
+    let until = Timestamp::from(time::OffsetDateTime::now_utc() + ROTATION_OVERLAP).rfc3339;
+    if !state
+        .store
+        .rotate_webhook_secret(&tenant, &id, &secret, &until)
+        .await?
+    {
+        return Err(ApiError::not_found("webhook"));
+    }
+    Ok(Json(SecretRotated {
+        secret,
+        previous_secret_until: until,
+    }))
+}
+
+/// `GET /v1/webhooks/{id}/deliveries`: the delivery log, newest first.
+pub async fn deliveries(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam,
+    QueryParams(params): QueryParams<ListParams>,
+) -> ApiResult<Json<WebhookDeliveryPage>> {
+    let tenant = caller
+        .require(Permission::ConfigureProgram)?
+        .tenant_id
+        .clone();
+    let limit = params.limit()?;
+    let after = params.decoded_cursor()?;
+    // A deleted endpoint's log stays readable, so only ids that never were are 404.
+    if !id.starts_with("wh_") || id.len() > 64 {
+        return Err(ApiError::not_found("webhook"));
+    }
+    let (records, more) = state
+        .store
+        .deliveries_page(&tenant, &id, limit, after.as_deref())
+        .await?;
+    let next_cursor = more
+        .then(|| records.last().map(|r| encode_cursor(&r.message_id)))
+        .flatten();
+    if records.is_empty() && after.is_none() && state.store.webhook(&tenant, &id).await?.is_none() {
+        return Err(ApiError::not_found("webhook"));
+    }
+    let items = records
+        .into_iter()
+        .map(|r| WebhookDelivery {
+            id: r.message_id,
+            event_type: r.event_type,
+            created_at: r.created_at,
+            payload: serde_json::from_str(&r.payload).unwrap_or(serde_json::Value::Null),
+            delivery: delivery_status(r.delivery),
+        })
+        .collect();
+    Ok(Json(WebhookDeliveryPage { items, next_cursor }))
+}

@@ -1,0 +1,251 @@
+//! Webhook endpoints and their deliveries. The stream handler turns table changes into events
+//! and writes one delivery per subscribed endpoint; each delivery's INSERT sends it, and its
+//! item is the delivery log entry (state, attempts, last result).
+
+use crate::delivery::{DeliveryState, delivery_state_from};
+use crate::item::{Item, ItemBuilder, View, key_item, s};
+use crate::{Store, StoreError, keys};
+use upline_contract::TenantId;
+
+pub const WEBHOOK_ENTITY: &str = "webhook";
+pub const DELIVERY_ENTITY: &str = "webhook_delivery";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookRecord {
+    pub tenant_id: TenantId,
+    pub id: String,
+    pub url: String,
+    pub events: Vec<String>,
+    pub description: Option<String>,
+    /// `whsec_<base64>`: stored as is, because every delivery is signed with it.
+    pub secret: String,
+    /// The secret before the last rotation, still signing until `previous_secret_until`.
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<String>,
+    pub created_at: String,
+}
+
+impl WebhookRecord {
+    /// The secrets a delivery at `now` (RFC 3339) is signed with: the current one, and the
+    /// previous one while it is still valid.
+    pub fn signing_secrets(&self, now: &str) -> Vec<&str> {
+        let mut secrets = vec![self.secret.as_str()];
+        if let (Some(previous), Some(until)) = (&self.previous_secret, &self.previous_secret_until)
+            && now < until.as_str()
+        {
+            secrets.push(previous);
+        }
+        secrets
+    }
+
+    pub fn wants(&self, event_type: &str) -> bool {
+        self.events.iter().any(|e| e == event_type)
+    }
+}
+
+fn webhook_from(view: &View) -> Result<WebhookRecord, StoreError> {
+    let sk = view.s(keys::SK)?;
+    Ok(WebhookRecord {
+        tenant_id: TenantId::from(view.s("tenant_id")?),
+        id: sk
+            .strip_prefix(keys::WEBHOOK_PREFIX)
+            .unwrap_or(sk)
+            .to_owned(),
+        url: view.s("url")?.to_owned(),
+        events: view.list("events")?,
+        description: view.opt_s("description")?.map(str::to_owned),
+        secret: view.s("secret")?.to_owned(),
+        previous_secret: view.opt_s("previous_secret")?.map(str::to_owned),
+        previous_secret_until: view.opt_s("previous_secret_until")?.map(str::to_owned),
+        created_at: view.s("created_at")?.to_owned(),
+    })
+}
+
+/// One message for one endpoint: what was sent (the same bytes on every attempt) and how it went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    pub tenant_id: TenantId,
+    pub endpoint_id: String,
+    /// `msg_<ulid>`: the `webhook-id` header, the same on every attempt.
+    pub message_id: String,
+    pub event_type: String,
+    /// The JSON body.
+    pub payload: String,
+    pub created_at: String,
+    pub delivery: DeliveryState,
+}
+
+impl DeliveryRecord {
+    pub fn key(&self) -> keys::Key {
+        keys::webhook_delivery(&self.tenant_id, &self.endpoint_id, &self.message_id)
+    }
+}
+
+pub fn delivery_from(view: &View) -> Result<DeliveryRecord, StoreError> {
+    let sk = view.s(keys::SK)?;
+    Ok(DeliveryRecord {
+        tenant_id: TenantId::from(view.s("tenant_id")?),
+        endpoint_id: view.s("endpoint_id")?.to_owned(),
+        message_id: sk
+            .strip_prefix(keys::DELIVERY_PREFIX)
+            .unwrap_or(sk)
+            .to_owned(),
+        event_type: view.s("event_type")?.to_owned(),
+        payload: view.s("payload")?.to_owned(),
+        created_at: view.s("created_at")?.to_owned(),
+        delivery: delivery_state_from(view)?,
+    })
+}
+
+impl Store {
+    pub async fn create_webhook(&self, webhook: &WebhookRecord) -> Result<(), StoreError> {
+        let item = ItemBuilder::new(
+            &keys::webhook(&webhook.tenant_id, &webhook.id),
+            WEBHOOK_ENTITY,
+        )
+        .s("tenant_id", webhook.tenant_id.as_str())
+        .s("url", &webhook.url)
+        .list("events", webhook.events.iter().map(String::as_str))
+        .opt_s("description", webhook.description.as_deref())
+        .s("secret", &webhook.secret)
+        .s("created_at", &webhook.created_at)
+        .build();
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(StoreError::sdk)?;
+        Ok(())
+    }
+
+    pub async fn webhook(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<WebhookRecord>, StoreError> {
+        self.get(&keys::webhook(tenant, id))
+            .await?
+            .map(|item| webhook_from(&View(&item)))
+            .transpose()
+    }
+
+    /// Every endpoint of the tenant (a handful: they live in the tenant's own partition).
+    pub async fn webhooks(&self, tenant: &TenantId) -> Result<Vec<WebhookRecord>, StoreError> {
+        let pk = keys::webhook(tenant, "").pk;
+        let low = keys::WEBHOOK_PREFIX.to_owned();
+        let high = format!("{}\u{10FFFF}", keys::WEBHOOK_PREFIX);
+        self.query_partition(&pk, Some((low, high)))
+            .await?
+            .iter()
+            .map(|item| webhook_from(&View(item)))
+            .collect()
+    }
+
+    /// Removes an endpoint; `false` when there was none. Its delivery log stays readable.
+    pub async fn delete_webhook(&self, tenant: &TenantId, id: &str) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::webhook(tenant, id))))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await
+            .map_err(StoreError::sdk);
+        match result {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed { .. }) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Replaces the secret; the old one keeps signing until `previous_until`. `false` when the
+    /// endpoint does not exist.
+    pub async fn rotate_webhook_secret(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        new_secret: &str,
+        previous_until: &str,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::webhook(tenant, id))))
+            .update_expression(
+                "SET previous_secret = secret, previous_secret_until = :until, secret = :new",
+            )
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":until", s(previous_until))
+            .expression_attribute_values(":new", s(new_secret))
+            .send()
+            .await
+            .map_err(StoreError::sdk);
+        match result {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed { .. }) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Writes a delivery unless it exists (the same event seen twice on the stream); `true`
+    /// when it was new.
+    pub async fn put_delivery_once(&self, delivery: &DeliveryRecord) -> Result<bool, StoreError> {
+        let item: Item = ItemBuilder::new(&delivery.key(), DELIVERY_ENTITY)
+            .s("tenant_id", delivery.tenant_id.as_str())
+            .s("endpoint_id", &delivery.endpoint_id)
+            .s("event_type", &delivery.event_type)
+            .s("payload", &delivery.payload)
+            .s("created_at", &delivery.created_at)
+            .s("status", "pending")
+            .n("attempts", 0)
+            .build();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(StoreError::sdk);
+        match result {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed { .. }) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
+    pub async fn webhook_delivery(
+        &self,
+        key: &keys::Key,
+    ) -> Result<Option<DeliveryRecord>, StoreError> {
+        self.get(key)
+            .await?
+            .map(|item| delivery_from(&View(&item)))
+            .transpose()
+    }
+
+    /// An endpoint's delivery log, newest first; `true` when more follow.
+    pub async fn deliveries_page(
+        &self,
+        tenant: &TenantId,
+        endpoint: &str,
+        limit: i32,
+        after: Option<&str>,
+    ) -> Result<(Vec<DeliveryRecord>, bool), StoreError> {
+        let pk = keys::webhook_delivery(tenant, endpoint, "").pk;
+        let (items, more) = self
+            .partition_page(&pk, keys::DELIVERY_PREFIX, limit, after)
+            .await?;
+        let records = items
+            .iter()
+            .map(|item| delivery_from(&View(item)))
+            .collect::<Result<_, _>>()?;
+        Ok((records, more))
+    }
+}
