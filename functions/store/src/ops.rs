@@ -20,6 +20,15 @@ pub(crate) fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, Stor
         .build())
 }
 
+/// `Ok(true)` when a conditional write went through, `Ok(false)` when its condition failed.
+pub(crate) fn condition_passed<T>(result: Result<T, StoreError>) -> Result<bool, StoreError> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(StoreError::ConditionFailed { .. }) => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
 impl Store {
     /// One strongly consistent GetItem.
     pub async fn get(&self, key: &keys::Key) -> Result<Option<Item>, StoreError> {

@@ -133,15 +133,18 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
     )))
 }
 
+/// Indexes carry whole items: every read through one needs the item, not a key to fetch it by.
+fn all_attributes() -> Projection {
+    Projection::builder()
+        .projection_type(ProjectionType::All)
+        .build()
+}
+
 fn global_index(index: &IndexSpec) -> Result<GlobalSecondaryIndex, StoreError> {
     GlobalSecondaryIndex::builder()
         .index_name(index.name)
         .set_key_schema(Some(key_schema(index.pk, index.sk)?))
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::All)
-                .build(),
-        )
+        .projection(all_attributes())
         .build()
         .map_err(StoreError::build)
 }
@@ -179,11 +182,7 @@ pub async fn add_missing_indexes(
                         CreateGlobalSecondaryIndexAction::builder()
                             .index_name(index.name)
                             .set_key_schema(Some(key_schema(index.pk, index.sk)?))
-                            .projection(
-                                Projection::builder()
-                                    .projection_type(ProjectionType::All)
-                                    .build(),
-                            )
+                            .projection(all_attributes())
                             .build()
                             .map_err(StoreError::build)?,
                     )

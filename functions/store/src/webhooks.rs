@@ -4,6 +4,7 @@
 
 use crate::delivery::{DeliveryState, delivery_state_from};
 use crate::item::{Item, ItemBuilder, View, key_item, s};
+use crate::ops::condition_passed;
 use crate::{Store, StoreError, keys};
 use upline_contract::TenantId;
 
@@ -155,11 +156,7 @@ impl Store {
             .send()
             .await
             .map_err(StoreError::sdk);
-        match result {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed { .. }) => Ok(false),
-            Err(err) => Err(err),
-        }
+        condition_passed(result)
     }
 
     /// Replaces the secret; the old one keeps signing until `previous_until`. `false` when the
@@ -185,11 +182,7 @@ impl Store {
             .send()
             .await
             .map_err(StoreError::sdk);
-        match result {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed { .. }) => Ok(false),
-            Err(err) => Err(err),
-        }
+        condition_passed(result)
     }
 
     /// Writes a delivery unless it exists (the same event seen twice on the stream); `true`
@@ -213,11 +206,7 @@ impl Store {
             .send()
             .await
             .map_err(StoreError::sdk);
-        match result {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed { .. }) => Ok(false),
-            Err(err) => Err(err),
-        }
+        condition_passed(result)
     }
 
     pub async fn webhook_delivery(
