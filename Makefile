@@ -9,7 +9,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 UPLINE_PORT ?= 8080
 export UPLINE_PORT
 
-.PHONY: help tools app dev test bench load load-accounts lint-infra package coldstart
+.PHONY: help tools app dev test bench load load-accounts faults lint-infra package coldstart
 
 help:
 	@echo "make tools  install what is missing (wasm32 target, DynamoDB Local + wasm-opt, wasm-bindgen-cli $(WASM_BINDGEN_VERSION), java, nextest)"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench  criterion benchmarks: the commission walk, argon2id password hashing (not part of make test)"
 	@echo "make load   load run through a local cloud: deals/s, requests per deal (DEALS=500 CONCURRENCY=16)"
 	@echo "make load-accounts  login latency and listing a downline (PARTNERS=10000 LOGINS=40)"
+	@echo "make faults the seeded fault-injection test of the stream path, many runs (RUNS=2000; make test runs 60)"
 
 tools:
 	@if rustup target list --installed | grep -qx wasm32-unknown-unknown; then \
@@ -98,6 +99,13 @@ LOGINS ?= 40
 load-accounts: tools
 	cargo build --release -p upline-tests --bin upline-accounts-load
 	$(TARGET_DIR)/release/upline-accounts-load $(PARTNERS) $(LOGINS)
+
+# The fault-injection test over many seeds (`make test` runs 60 of them); UPLINE_FAULT_SEED=N replays one.
+RUNS ?= 2000
+faults: tools
+	cargo build -p upline-local --bin upline-dynamodb-local
+	UPLINE_FAULT_RUNS=$(RUNS) $(TARGET_DIR)/debug/upline-dynamodb-local -- \
+	  cargo nextest run -p upline-tests --test faults --no-capture
 
 # The SAM template is generated from the code; its freshness is a test, its lint is this.
 lint-infra:
