@@ -17,7 +17,8 @@
 //! pure walk says the deals earn is there exactly once (none lost, none twice); payouts made
 //! under the same faults never take a balance below zero.
 //!
-//! `UPLINE_FAULT_RUNS` sets how many runs (default 150); `UPLINE_FAULT_SEED` replays one run.
+//! `UPLINE_FAULT_RUNS` sets how many runs (default 60, about 35 s; `make faults` runs 2,000);
+//! `UPLINE_FAULT_SEED` replays one run.
 
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 use aws_smithy_runtime_api::client::http::{
