@@ -243,3 +243,61 @@ async fn of_twenty_concurrent_requests_exactly_one_is_accepted() {
     let (_, own) = app.get("/v1/payouts", &partner).await;
     assert_eq!(own["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_refund_after_a_payout_leaves_the_partner_owing_and_new_commissions_pay_it_back() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("clawback").await;
+    let top = app.create_partner(&tenant, "Top", None).await;
+    let (_, top) = app.get(&format!("/v1/partners/{top}"), &tenant.token).await;
+    let (session, partner) = app
+        .register_confirmed(&tenant, "Owing", top["referral_code"].as_str().unwrap())
+        .await;
+    let id = upline_contract::PartnerId::from(partner["id"].as_str().unwrap());
+    let (status, _) = app.put_deal(&tenant, "d-1", "200.00", "won", &id).await;
+    assert!(status.is_success());
+    app.expect_balances(&tenant, &[(&id, "20.00")], Duration::from_secs(3))
+        .await;
+    let (status, payout) = app
+        .post("/v1/payouts", Some(&session), json!({"amount": "20.00"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{payout}");
+    let path = format!("/v1/payouts/{}/pay", payout["id"].as_str().unwrap());
+    let (status, body) = app.post(&path, Some(&tenant.token), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The customer is refunded after the money went out: the partner owes the commission.
+    let (status, _) = app
+        .put_deal(&tenant, "d-1", "200.00", "refunded", &id)
+        .await;
+    assert!(status.is_success());
+    app.expect_balances(&tenant, &[(&id, "-20.00")], Duration::from_secs(3))
+        .await;
+    let (_, wallet) = app.get("/v1/wallet", &session).await;
+    assert_eq!(wallet["balance"], "-20.00", "{wallet}");
+    let (status, body) = app
+        .post("/v1/payouts", Some(&session), json!({"amount": "1.00"}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("insufficient_balance")
+        )
+    );
+
+    // The next commission pays the debt back first.
+    let (status, _) = app.put_deal(&tenant, "d-2", "300.00", "won", &id).await;
+    assert!(status.is_success());
+    app.expect_balances(&tenant, &[(&id, "10.00")], Duration::from_secs(3))
+        .await;
+    let (_, entries) = app.get("/v1/wallet/entries", &session).await;
+    let kinds: Vec<&str> = entries["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["accrual", "reversal", "payout", "accrual"]);
+    app.assert_wallets_match_entries(&tenant, &[id]).await;
+}

@@ -113,8 +113,9 @@ impl StreamHandler {
             });
             groups[index].1.push(record);
         }
+        let endpoints = webhooks::EndpointCache::default();
         let failed: Vec<Vec<String>> = futures::stream::iter(groups)
-            .map(|(_, records)| self.handle_group(records))
+            .map(|(_, records)| self.handle_group(records, &endpoints))
             .buffer_unordered(CONCURRENT_KEYS)
             .collect()
             .await;
@@ -128,7 +129,11 @@ impl StreamHandler {
     }
 
     /// Handles one key's records in order; after a failure the rest wait for the retry.
-    async fn handle_group(&self, records: Vec<EventRecord>) -> Vec<String> {
+    async fn handle_group(
+        &self,
+        records: Vec<EventRecord>,
+        endpoints: &webhooks::EndpointCache,
+    ) -> Vec<String> {
         let mut failed = Vec::new();
         for record in &records {
             let sequence_number = record.change.sequence_number.clone().unwrap_or_default();
@@ -136,7 +141,7 @@ impl StreamHandler {
                 failed.push(sequence_number);
                 continue;
             }
-            match self.handle_record(record).await {
+            match self.handle_record(record, endpoints).await {
                 Ok(()) => {}
                 Err(RecordError::Transient(reason)) => {
                     tracing::warn!(%sequence_number, %reason, "record will be retried");
@@ -154,7 +159,11 @@ impl StreamHandler {
         failed
     }
 
-    async fn handle_record(&self, record: &EventRecord) -> Result<(), RecordError> {
+    async fn handle_record(
+        &self,
+        record: &EventRecord,
+        endpoints: &webhooks::EndpointCache,
+    ) -> Result<(), RecordError> {
         let image: HashMap<String, AttributeValue> = record.change.new_image.clone().into();
         let old: HashMap<String, AttributeValue> = record.change.old_image.clone().into();
         let inserted = record.event_name == "INSERT";
@@ -187,7 +196,7 @@ impl StreamHandler {
             _ => {}
         }
         if let Some(event) = webhooks::event_of(&record.event_name, &old, &image) {
-            webhooks::fan_out(&self.store, &event).await?;
+            webhooks::fan_out(&self.store, endpoints, &event).await?;
         }
         Ok(())
     }

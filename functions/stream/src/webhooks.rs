@@ -17,7 +17,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use upline_store::delivery::{Claimant, Outcome};
-use upline_store::webhooks::DeliveryRecord;
+use upline_store::webhooks::{DeliveryRecord, WebhookRecord};
 use upline_store::{Store, StoreError};
 
 pub use upline_contract::WEBHOOK_EVENTS as EVENT_TYPES;
@@ -202,9 +202,38 @@ fn json_of(value: &aws_sdk_dynamodb::types::AttributeValue) -> Option<serde_json
     })
 }
 
+/// The tenants' endpoints, read once per batch: a batch often carries several events of one
+/// tenant (a deal's ledger entries), and an endpoint made now applies from the next batch.
+#[derive(Default)]
+pub(crate) struct EndpointCache(
+    tokio::sync::Mutex<HashMap<upline_contract::TenantId, std::sync::Arc<Vec<WebhookRecord>>>>,
+);
+
+impl EndpointCache {
+    async fn endpoints(
+        &self,
+        store: &Store,
+        tenant: &upline_contract::TenantId,
+    ) -> Result<std::sync::Arc<Vec<WebhookRecord>>, StoreError> {
+        if let Some(known) = self.0.lock().await.get(tenant) {
+            return Ok(std::sync::Arc::clone(known));
+        }
+        let read = std::sync::Arc::new(store.webhooks(tenant).await?);
+        self.0
+            .lock()
+            .await
+            .insert(tenant.clone(), std::sync::Arc::clone(&read));
+        Ok(read)
+    }
+}
+
 /// Writes one delivery per endpoint that wants the event.
-pub(crate) async fn fan_out(store: &Store, event: &Event) -> Result<(), StoreError> {
-    let endpoints = store.webhooks(&event.tenant).await?;
+pub(crate) async fn fan_out(
+    store: &Store,
+    cache: &EndpointCache,
+    event: &Event,
+) -> Result<(), StoreError> {
+    let endpoints = cache.endpoints(store, &event.tenant).await?;
     let payload = serde_json::json!({
         "type": event.event_type,
         "timestamp": event.timestamp,
