@@ -9,11 +9,12 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 UPLINE_PORT ?= 8080
 export UPLINE_PORT
 
-.PHONY: help tools app dev test bench load load-accounts faults lint-infra package coldstart
+.PHONY: help tools app size dev test bench load load-accounts faults lint-infra package coldstart
 
 help:
-	@echo "make tools  install what is missing (wasm32 target, DynamoDB Local + wasm-opt, wasm-bindgen-cli $(WASM_BINDGEN_VERSION), java, nextest)"
+	@echo "make tools  install what is missing (wasm32 target, DynamoDB Local + wasm-opt, wasm-bindgen-cli $(WASM_BINDGEN_VERSION), java, chromium, nextest)"
 	@echo "make app    build the portal into dist/"
+	@echo "make size   the portal's initial download (wasm + JS, gzipped) against its 150 KB budget"
 	@echo "make dev    run the local cloud on http://127.0.0.1:$(UPLINE_PORT) (data in .upline/)"
 	@echo "make test   everything CI checks: fmt, clippy, the app build, all tests against DynamoDB Local"
 	@echo "make package  release Lambda zips for arm64 (cargo-lambda + zig from PyPI), with their sizes"
@@ -48,6 +49,13 @@ tools:
 	  echo "tools: installing a Java runtime for DynamoDB Local (apt-get install default-jre-headless)"; \
 	  apt-get install -y --no-install-recommends default-jre-headless; \
 	fi
+	@if command -v chromium > /dev/null && command -v chromedriver > /dev/null; then \
+	  echo "tools: chromium and chromedriver present (browser tests)"; \
+	else \
+	  echo "tools: installing Debian's chromium and chromium-driver for the browser tests (apt-get)"; \
+	  apt-get install -y --no-install-recommends chromium chromium-driver \
+	    || { apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver; }; \
+	fi
 	@if [ -x .venv/bin/cfn-lint ] && .venv/bin/pip freeze 2>/dev/null | grep -qx 'cfn-lint==1.58.0'; then \
 	  echo "tools: cfn-lint and aws-sam-translator present (.venv)"; \
 	else \
@@ -64,6 +72,14 @@ tools:
 app: tools
 	app/build.sh dist
 
+# What a browser downloads before the portal runs: the wasm and its JS glue, gzipped.
+size: app
+	@for name in upline_app upline_staff; do \
+	  wasm=$$(gzip -9 -c dist/pkg/$${name}_bg.wasm | wc -c); js=$$(gzip -9 -c dist/pkg/$$name.js | wc -c); \
+	  printf 'size: %-12s wasm %7d B + js %6d B = %4d KB gzipped\n' $$name $$wasm $$js $$(((wasm + js) / 1024)); \
+	done
+	@echo "size: the initial download is upline_app (the partner area); budget 150 KB"
+
 dev: tools app
 	@echo "dev: starting the local cloud on port $(UPLINE_PORT) (Ctrl-C stops everything)"
 	cargo run -p upline-local --bin upline-local
@@ -71,13 +87,17 @@ dev: tools app
 # nextest runs every test in its own process: one DynamoDB Local is started for the whole run by
 # upline-dynamodb-local, which passes UPLINE_TEST_DYNAMODB_ENDPOINT to the command it runs and
 # stops DynamoDB Local afterwards, whatever the outcome (and if it is killed, PDEATHSIG does).
-# upline-app only builds for wasm32: it is linted for that target and left out of host runs.
+# upline-app only builds for wasm32: it is linted for that target, its tests run in Chromium by
+# wasm-bindgen-test-runner, and it is left out of host runs. tests/tests/portal.rs drives the
+# built dist/ in Chromium and leaves screenshots in target/screenshots/.
 test: tools
 	cargo fmt --all -- --check
 	$(MAKE) --no-print-directory lint-infra
 	cargo clippy --workspace --exclude upline-app --all-targets -- -D warnings
 	cargo clippy -p upline-app --target wasm32-unknown-unknown --all-targets -- -D warnings
 	app/build.sh dist
+	@echo "test: the portal's wasm-bindgen tests in headless Chromium"
+	cargo test -p upline-app --target wasm32-unknown-unknown
 	cargo build -p upline-local --bin upline-dynamodb-local
 	$(TARGET_DIR)/debug/upline-dynamodb-local -- cargo nextest run --workspace --exclude upline-app --no-fail-fast
 	cargo test --workspace --exclude upline-app --doc

@@ -1,3 +1,3 @@
 fn main() {
-    upline_app::mount();
+    upline_app::mount_partner();
 }

@@ -1,6 +1,8 @@
 //! Test support: a local cloud per test (its own table on a shared DynamoDB Local), an HTTP
 //! client that speaks the API, and direct reads of the table and its stream for assertions.
 
+pub mod browser;
+
 use anyhow::{Context, Result};
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 use rust_decimal::Decimal;

@@ -63,8 +63,9 @@ async fn a_referral_code_lands_the_new_partner_under_its_owner_behind_the_email_
             .as_str()
             .unwrap()
             .ends_with(&format!(
-                "/r/{}",
-                partner["referral_code"].as_str().unwrap()
+                "/r/{}?program={}",
+                partner["referral_code"].as_str().unwrap(),
+                tenant.id
             ))
     );
 
@@ -617,4 +618,53 @@ async fn nobody_can_flood_an_inbox_through_account_emails() {
         "the registration's email and three resends: {subjects:?}"
     );
     assert!(!subjects.contains(&"Set your password"), "{subjects:?}");
+}
+
+#[tokio::test]
+async fn a_referral_link_names_its_program_and_the_public_page_says_who_invited() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("ways-public").await;
+    let ann = app.create_partner(&tenant, "Ann", None).await;
+    let code = referral_code(&app, &tenant, ann.as_str()).await;
+    let (_, partner) = app.get(&format!("/v1/partners/{ann}"), &tenant.token).await;
+    let link = partner["referral_link"].as_str().unwrap();
+    let program = link
+        .split("?program=")
+        .nth(1)
+        .expect("the link names its program");
+
+    for by in [program, tenant.slug.as_str()] {
+        let (status, body) = app
+            .request(
+                reqwest::Method::GET,
+                &format!("/v1/public/programs/{by}?ref={code}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["tenant"]["slug"], json!(tenant.slug));
+        assert_eq!(body["referrer_name"], "Ann");
+        assert_eq!(body["open_signup"], false);
+    }
+    let (_, unknown_code) = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/v1/public/programs/{}?ref=NOPE99", tenant.slug),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(unknown_code["referrer_name"], Value::Null);
+    for missing in ["no-such-program", "tn_nothing", "Bad Slug!"] {
+        let (status, body) = app
+            .request(
+                reqwest::Method::GET,
+                &format!("/v1/public/programs/{}", missing.replace(' ', "%20")),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{missing}: {body}");
+    }
 }

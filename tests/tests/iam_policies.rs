@@ -153,6 +153,7 @@ const ACCOUNT_ROUTES: &[&str] = &[
     "set_sponsor",
     "create_invitation",
     "get_invitation",
+    "get_public_program",
     "get_wallet",
     "list_wallet_entries",
     "request_payout",
@@ -230,6 +231,15 @@ async fn drive_account_routes(
         )
         .await;
     ok(status, &body, "get_invitation");
+    let (status, body) = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/v1/public/programs/{}?ref={code}", tenant.slug),
+            None,
+            None,
+        )
+        .await;
+    ok(status, &body, "get_public_program");
     let (status, body) = app
         .post("/v1/auth/register", None, json!({"tenant": tenant.slug, "email": "iva@iam.example", "password": upline_tests::PASSWORD, "name": "Iva", "accept_terms": true, "invitation_token": invitation}))
         .await;

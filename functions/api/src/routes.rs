@@ -453,6 +453,21 @@ pub static ROUTES: &[Route] = &[
         },
     },
     Route {
+        id: "get_public_program",
+        method: Method::GET,
+        path: "/v1/public/programs/{program}",
+        summary: "A program by slug or tenant id, its terms, and who `?ref=` is: what the registration page shows (public)",
+        access: Access::Public,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::PublicProgram>),
+        mount: || get(program::public),
+        iam: Iam {
+            actions: &[GET],
+            keys: &[SLUG, TENANT, CODE, PARTNER],
+        },
+    },
+    Route {
         id: "get_partner",
         method: Method::GET,
         path: "/v1/partners/{id}",

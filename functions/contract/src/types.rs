@@ -874,3 +874,17 @@ pub struct TemplateList {
     pub items: Vec<NotificationTemplate>,
     pub variables: Vec<String>,
 }
+
+// ---------------------------------------------------------------- the portal before login
+
+/// `GET /v1/public/programs/{program}` (a slug or a tenant id): what the registration page shows
+/// before there is an account. With `?ref=<code>`, who invited.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PublicProgram {
+    pub tenant: Tenant,
+    pub terms: Option<Terms>,
+    pub open_signup: bool,
+    /// The name of the partner whose referral code was given; `None` if no such code.
+    pub referrer_name: Option<String>,
+}

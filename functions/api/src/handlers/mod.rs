@@ -73,7 +73,11 @@ pub fn partner_view(state: &AppState, partner: &PartnerRecord) -> Partner {
         name: partner.name.clone(),
         email: partner.email.clone(),
         referral_code: partner.referral_code.clone(),
-        referral_link: format!("{}/r/{}", state.portal_url, partner.referral_code),
+        // The program rides along: referral codes are unique per program, and the portal is shared.
+        referral_link: format!(
+            "{}/r/{}?program={}",
+            state.portal_url, partner.referral_code, partner.tenant_id
+        ),
         external_id: partner.external_id.clone(),
         sponsor_id: partner.sponsor_id().cloned(),
         depth: partner.depth(),

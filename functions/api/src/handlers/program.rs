@@ -3,10 +3,10 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::JsonBody;
+use crate::extract::{JsonBody, PathParam, QueryParams};
 use axum::Json;
 use axum::extract::State;
-use upline_contract::{Amount, Permission, Program, UpdateProgramRequest};
+use upline_contract::{Amount, Permission, Program, PublicProgram, TenantId, UpdateProgramRequest};
 use upline_domain::{plan, validate, validate_plan};
 use upline_store::StoreError;
 
@@ -133,4 +133,45 @@ mod tests {
         assert!(!is_origin("shop.example.com"));
         assert!(!is_origin("javascript:alert(1)"));
     }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PublicProgramParams {
+    #[serde(rename = "ref")]
+    pub referral_code: Option<String>,
+}
+
+/// `GET /v1/public/programs/{program}` (public): the program a registration page is for, by
+/// slug or tenant id (referral links carry the id), its terms, and who a referral code is.
+pub async fn public(
+    State(state): State<AppState>,
+    PathParam(program): PathParam,
+    QueryParams(params): QueryParams<PublicProgramParams>,
+) -> ApiResult<Json<PublicProgram>> {
+    let missing = || ApiError::not_found("program");
+    let tenant = if program.starts_with("tn_") && program.len() <= 40 {
+        state
+            .store
+            .tenant(&TenantId::from(program.as_str()))
+            .await?
+    } else if validate::slug(&program).is_ok() {
+        state.store.tenant_by_slug(&program).await?
+    } else {
+        None
+    }
+    .ok_or_else(missing)?;
+    let (settings, _) = state.store.program(&tenant.id).await?.ok_or_else(missing)?;
+    let referrer = match params.referral_code.as_deref().map(validate::referral_code) {
+        Some(Ok(code)) => match state.store.partner_id_by_code(&tenant.id, &code).await? {
+            Some(id) => state.store.partner(&tenant.id, &id).await?,
+            None => None,
+        },
+        _ => None,
+    };
+    Ok(Json(PublicProgram {
+        tenant: super::tenant_view(tenant),
+        terms: settings.terms,
+        open_signup: settings.open_signup,
+        referrer_name: referrer.map(|p| p.name),
+    }))
 }

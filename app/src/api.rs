@@ -1,0 +1,186 @@
+//! The only place that talks HTTP: the API of shared/API.md on the portal's own origin, with the
+//! session token from [`crate::session`]. Bodies are the `upline-contract` types.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use upline_contract::ErrorBody;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestInit, Response};
+
+/// What the API (or the network) said went wrong; `field` names the input at fault.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    /// 0 when the request never got an answer.
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    fn network(what: impl Into<String>) -> ApiError {
+        ApiError {
+            status: 0,
+            code: "network".into(),
+            message: what.into(),
+            field: None,
+        }
+    }
+
+    /// Whether this error is about one input (shown next to it rather than above the form).
+    pub fn is_for(&self, field: &str) -> bool {
+        self.field
+            .as_deref()
+            .is_some_and(|f| f == field || f.ends_with(&format!(".{field}")))
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+fn js_error(value: JsValue) -> ApiError {
+    ApiError::network(
+        value
+            .as_string()
+            .or_else(|| {
+                js_sys::JSON::stringify(&value)
+                    .ok()
+                    .and_then(|s| s.as_string())
+            })
+            .unwrap_or_else(|| "the request failed".into()),
+    )
+}
+
+async fn send(method: &str, path: &str, body: Option<(&str, JsValue)>) -> ApiResult<Response> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    let headers = web_sys::Headers::new().map_err(js_error)?;
+    if let Some(token) = crate::session::stored_token() {
+        headers
+            .set("authorization", &format!("Bearer {token}"))
+            .map_err(js_error)?;
+    }
+    if let Some((content_type, body)) = body {
+        headers
+            .set("content-type", content_type)
+            .map_err(js_error)?;
+        init.set_body(&body);
+    }
+    init.set_headers(&headers);
+    let request = Request::new_with_str_and_init(path, &init).map_err(js_error)?;
+    let window = web_sys::window().ok_or_else(|| ApiError::network("no window"))?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(js_error)?;
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let text = text_of(&response).await.unwrap_or_default();
+    let error = serde_json::from_str::<ErrorBody>(&text).map(|b| b.error);
+    if status == 401 && crate::session::stored_token().is_some() {
+        crate::session::session_expired();
+    }
+    Err(match error {
+        Ok(detail) => ApiError {
+            status,
+            code: detail.code,
+            message: detail.message,
+            field: detail.field,
+        },
+        Err(_) => ApiError {
+            status,
+            code: format!("http_{status}"),
+            message: response.status_text(),
+            field: None,
+        },
+    })
+}
+
+async fn text_of(response: &Response) -> ApiResult<String> {
+    let promise = response.text().map_err(js_error)?;
+    Ok(JsFuture::from(promise)
+        .await
+        .map_err(js_error)?
+        .as_string()
+        .unwrap_or_default())
+}
+
+async fn json_of<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
+    let text = text_of(&response).await?;
+    serde_json::from_str(&text).map_err(|e| ApiError::network(format!("unexpected answer: {e}")))
+}
+
+fn json_body(body: &impl Serialize) -> ApiResult<(&'static str, JsValue)> {
+    let text = serde_json::to_string(body).map_err(|e| ApiError::network(e.to_string()))?;
+    Ok(("application/json", JsValue::from_str(&text)))
+}
+
+pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    json_of(send("GET", path, None).await?).await
+}
+
+pub async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> ApiResult<T> {
+    json_of(send("POST", path, Some(json_body(body)?)).await?).await
+}
+
+pub async fn put<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> ApiResult<T> {
+    json_of(send("PUT", path, Some(json_body(body)?)).await?).await
+}
+
+/// A body that is not JSON (the terms PDF).
+pub async fn put_file<T: DeserializeOwned>(path: &str, file: &web_sys::File) -> ApiResult<T> {
+    let body = Some(("application/pdf", JsValue::from(file.clone())));
+    json_of(send("PUT", path, body).await?).await
+}
+
+pub async fn get_text(path: &str) -> ApiResult<String> {
+    text_of(&send("GET", path, None).await?).await
+}
+
+/// An authenticated download as an object URL (the QR code as PNG or SVG).
+pub async fn object_url(path: &str) -> ApiResult<String> {
+    let response = send("GET", path, None).await?;
+    let promise = response.blob().map_err(js_error)?;
+    let blob: web_sys::Blob = JsFuture::from(promise)
+        .await
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(js_error)?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)
+}
+
+/// `a=1&b=x%20y` from pairs, leaving out empty values.
+pub fn query(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(key, value)| format!("{key}={}", js_sys::encode_uri_component(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Every item of a list, following `next_cursor` (at most `max_pages` pages of 100).
+pub async fn all_pages<T: DeserializeOwned>(path: &str, max_pages: usize) -> ApiResult<Vec<T>> {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..max_pages {
+        let page_path = match &cursor {
+            Some(c) => format!(
+                "{path}{separator}limit=100&cursor={}",
+                js_sys::encode_uri_component(c)
+            ),
+            None => format!("{path}{separator}limit=100"),
+        };
+        let page: upline_contract::Page<T> = get(&page_path).await?;
+        items.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    Ok(items)
+}

@@ -1,0 +1,395 @@
+//! The portal's words in English, Polish, Russian and Ukrainian, and money and dates written the
+//! way each locale writes them. Keys are an enum, so a missing translation does not compile.
+
+use rust_decimal::Decimal;
+use upline_contract::Language;
+
+macro_rules! texts {
+    ($($key:ident => $en:literal, $pl:literal, $ru:literal, $uk:literal;)*) => {
+        /// One piece of interface text.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum T { $($key),* }
+
+        impl T {
+            pub const ALL: &'static [T] = &[$(T::$key),*];
+
+            pub fn text(self, language: Language) -> &'static str {
+                match self {
+                    $(T::$key => match language {
+                        Language::En => $en,
+                        Language::Pl => $pl,
+                        Language::Ru => $ru,
+                        Language::Uk => $uk,
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+texts! {
+    AppName => "Upline", "Upline", "Upline", "Upline";
+    Loading => "Loading…", "Ładowanie…", "Загрузка…", "Завантаження…";
+    Save => "Save", "Zapisz", "Сохранить", "Зберегти";
+    Saved => "Saved", "Zapisano", "Сохранено", "Збережено";
+    Cancel => "Cancel", "Anuluj", "Отмена", "Скасувати";
+    LoadMore => "Load more", "Więcej", "Показать ещё", "Показати ще";
+    Search => "Search", "Szukaj", "Поиск", "Пошук";
+    Language => "Language", "Język", "Язык", "Мова";
+    SomethingWrong => "Something went wrong", "Coś poszło nie tak", "Что-то пошло не так", "Щось пішло не так";
+    NotFound => "This page does not exist.", "Ta strona nie istnieje.", "Такой страницы нет.", "Такої сторінки немає.";
+    // Navigation
+    NavDashboard => "Dashboard", "Pulpit", "Главная", "Головна";
+    NavReferrals => "Referrals", "Polecenia", "Рефералы", "Реферали";
+    NavCommissions => "Commissions", "Prowizje", "Комиссии", "Комісії";
+    NavInvite => "Invite", "Zaproś", "Пригласить", "Запросити";
+    NavPayouts => "Payouts", "Wypłaty", "Выплаты", "Виплати";
+    NavStaff => "Staff", "Administracja", "Управление", "Управління";
+    NavPartners => "Partners", "Partnerzy", "Партнёры", "Партнери";
+    NavPayoutRequests => "Payout requests", "Wnioski o wypłatę", "Заявки на выплату", "Заявки на виплату";
+    NavProgram => "Program", "Program", "Программа", "Програма";
+    NavUsers => "Staff users", "Użytkownicy", "Сотрудники", "Співробітники";
+    NavDeals => "Deals", "Transakcje", "Сделки", "Угоди";
+    LogOut => "Log out", "Wyloguj", "Выйти", "Вийти";
+    // Accounts
+    LogIn => "Log in", "Zaloguj się", "Войти", "Увійти";
+    LogInTitle => "Log in to your partner program", "Zaloguj się do programu partnerskiego", "Вход в партнёрскую программу", "Вхід до партнерської програми";
+    Program => "Program address", "Adres programu", "Адрес программы", "Адреса програми";
+    Email => "Email", "E-mail", "Эл. почта", "Ел. пошта";
+    Password => "Password", "Hasło", "Пароль", "Пароль";
+    NewPassword => "New password", "Nowe hasło", "Новый пароль", "Новий пароль";
+    Name => "Name", "Imię i nazwisko", "Имя", "Ім'я";
+    Phone => "Phone", "Telefon", "Телефон", "Телефон";
+    ForgotPassword => "Forgot password?", "Nie pamiętasz hasła?", "Забыли пароль?", "Забули пароль?";
+    SendLink => "Send me a link", "Wyślij link", "Отправить ссылку", "Надіслати посилання";
+    LinkSent => "If the address has an account, a link is on its way.", "Jeśli adres ma konto, link jest w drodze.", "Если у адреса есть аккаунт, ссылка уже в пути.", "Якщо адреса має обліковий запис, посилання вже в дорозі.";
+    NoAccount => "New here? Ask a partner for their link, or register:", "Nowy? Poproś partnera o link lub zarejestruj się:", "Впервые? Попросите ссылку у партнёра или зарегистрируйтесь:", "Вперше? Попросіть посилання в партнера або зареєструйтеся:";
+    Register => "Create my account", "Załóż konto", "Создать аккаунт", "Створити обліковий запис";
+    RegisterTitle => "Join the partner program", "Dołącz do programu partnerskiego", "Присоединяйтесь к партнёрской программе", "Приєднуйтесь до партнерської програми";
+    InvitedBy => "invited you to", "zaprasza Cię do", "приглашает вас в", "запрошує вас до";
+    ReferralCode => "Referral code", "Kod polecający", "Реферальный код", "Реферальний код";
+    AcceptTerms => "I accept the program terms", "Akceptuję regulamin programu", "Я принимаю условия программы", "Я приймаю умови програми";
+    ReadTerms => "Read the terms (PDF)", "Przeczytaj regulamin (PDF)", "Прочитать условия (PDF)", "Прочитати умови (PDF)";
+    ConfirmTitle => "Confirming your email", "Potwierdzanie adresu e-mail", "Подтверждение почты", "Підтвердження пошти";
+    Confirmed => "Your email is confirmed.", "Adres e-mail potwierdzony.", "Почта подтверждена.", "Пошту підтверджено.";
+    Continue => "Continue", "Dalej", "Продолжить", "Продовжити";
+    SetPasswordTitle => "Choose a password", "Ustaw hasło", "Задайте пароль", "Задайте пароль";
+    ConfirmGateTitle => "Confirm your email", "Potwierdź adres e-mail", "Подтвердите почту", "Підтвердіть пошту";
+    ConfirmGateBody => "We sent a link to your address. Open it to unlock your account.", "Wysłaliśmy link na Twój adres. Otwórz go, aby odblokować konto.", "Мы отправили ссылку на ваш адрес. Откройте её, чтобы открыть доступ.", "Ми надіслали посилання на вашу адресу. Відкрийте його, щоб відкрити доступ.";
+    Resend => "Send the link again", "Wyślij ponownie", "Отправить ещё раз", "Надіслати ще раз";
+    Resent => "Sent. Check your inbox.", "Wysłano. Sprawdź skrzynkę.", "Отправлено. Проверьте почту.", "Надіслано. Перевірте пошту.";
+    JoinTitle => "You are not a partner yet", "Nie jesteś jeszcze partnerem", "Вы ещё не партнёр", "Ви ще не партнер";
+    Join => "Join the program", "Dołącz do programu", "Вступить в программу", "Вступити до програми";
+    // Dashboard
+    YourLink => "Your referral link", "Twój link polecający", "Ваша реферальная ссылка", "Ваше реферальне посилання";
+    Copy => "Copy", "Kopiuj", "Копировать", "Копіювати";
+    Copied => "Copied", "Skopiowano", "Скопировано", "Скопійовано";
+    QrCode => "QR code", "Kod QR", "QR-код", "QR-код";
+    DownloadPng => "Download PNG", "Pobierz PNG", "Скачать PNG", "Завантажити PNG";
+    DownloadSvg => "Download SVG", "Pobierz SVG", "Скачать SVG", "Завантажити SVG";
+    Share => "Share", "Udostępnij", "Поделиться", "Поділитися";
+    ShareText => "Join me in this program:", "Dołącz do mnie w tym programie:", "Присоединяйтесь ко мне в этой программе:", "Приєднуйтесь до мене в цій програмі:";
+    Balance => "Balance", "Saldo", "Баланс", "Баланс";
+    RecentEntries => "Recent activity", "Ostatnie operacje", "Последние операции", "Останні операції";
+    SeeAll => "See all", "Zobacz wszystko", "Смотреть все", "Дивитися все";
+    RequestPayout => "Request payout", "Poproś o wypłatę", "Запросить выплату", "Запросити виплату";
+    PayoutOpen => "A payout request is open.", "Wniosek o wypłatę jest otwarty.", "Заявка на выплату открыта.", "Заявка на виплату відкрита.";
+    BelowMinimum => "The minimum payout is", "Minimalna wypłata to", "Минимальная выплата —", "Мінімальна виплата —";
+    Amount => "Amount", "Kwota", "Сумма", "Сума";
+    PayoutRequested => "Payout requested.", "Wniosek wysłany.", "Заявка отправлена.", "Заявку надіслано.";
+    EarningsOverTime => "Earnings by month", "Zarobki miesięcznie", "Доход по месяцам", "Дохід за місяцями";
+    EarningsPerLevel => "Earnings by level", "Zarobki według poziomu", "Доход по уровням", "Дохід за рівнями";
+    Level => "Level", "Poziom", "Уровень", "Рівень";
+    // Entries
+    Date => "Date", "Data", "Дата", "Дата";
+    Kind => "Type", "Rodzaj", "Тип", "Тип";
+    Source => "Source", "Źródło", "Источник", "Джерело";
+    KindAccrual => "Commission", "Prowizja", "Комиссия", "Комісія";
+    KindReversal => "Reversal", "Storno", "Сторно", "Сторно";
+    KindAdjustment => "Adjustment", "Korekta", "Корректировка", "Коригування";
+    KindPayout => "Payout", "Wypłata", "Выплата", "Виплата";
+    Deal => "Deal", "Transakcja", "Сделка", "Угода";
+    From => "from", "od", "от", "від";
+    YourDeal => "your own deal", "Twoja transakcja", "ваша сделка", "ваша угода";
+    NoEntries => "No commissions yet. Share your link to earn your first one.", "Brak prowizji. Udostępnij link, aby zarobić pierwszą.", "Комиссий пока нет. Поделитесь ссылкой, чтобы заработать первую.", "Комісій поки немає. Поділіться посиланням, щоб заробити першу.";
+    // Referrals
+    DirectReferrals => "Direct referrals", "Bezpośrednie polecenia", "Прямые рефералы", "Прямі реферали";
+    WholeDownline => "Whole downline", "Cała struktura", "Вся структура", "Уся структура";
+    Tree => "Tree", "Drzewo", "Дерево", "Дерево";
+    Table => "Table", "Tabela", "Таблица", "Таблиця";
+    Depth => "Depth", "Głębokość", "Глубина", "Глибина";
+    AllLevels => "All levels", "Wszystkie poziomy", "Все уровни", "Усі рівні";
+    Joined => "Joined", "Dołączył", "Присоединился", "Приєднався";
+    NoReferrals => "Nobody has joined through you yet.", "Nikt jeszcze nie dołączył przez Ciebie.", "Через вас ещё никто не присоединился.", "Через вас ще ніхто не приєднався.";
+    // Invite
+    InviteTitle => "Invite someone", "Zaproś kogoś", "Пригласить человека", "Запросити людину";
+    FirstName => "First name", "Imię", "Имя", "Ім'я";
+    LastName => "Last name", "Nazwisko", "Фамилия", "Прізвище";
+    Subject => "Subject", "Temat", "Тема", "Тема";
+    Message => "Message", "Wiadomość", "Сообщение", "Повідомлення";
+    LevelZero => "Invite at level zero (nobody above them)", "Zaproś na poziomie zero (bez nikogo nad nimi)", "Пригласить на нулевой уровень (без спонсора)", "Запросити на нульовий рівень (без спонсора)";
+    SendInvitation => "Send invitation", "Wyślij zaproszenie", "Отправить приглашение", "Надіслати запрошення";
+    InvitationSent => "Invitation sent. It is valid until", "Zaproszenie wysłane. Ważne do", "Приглашение отправлено. Действует до", "Запрошення надіслано. Діє до";
+    // Payouts
+    Status => "Status", "Status", "Статус", "Статус";
+    Requested => "Requested", "Zgłoszona", "Запрошена", "Запитана";
+    Paid => "Paid", "Wypłacona", "Выплачена", "Виплачена";
+    Rejected => "Rejected", "Odrzucona", "Отклонена", "Відхилена";
+    Reason => "Reason", "Powód", "Причина", "Причина";
+    NoPayouts => "No payouts yet.", "Brak wypłat.", "Выплат пока нет.", "Виплат поки немає.";
+    Partner => "Partner", "Partner", "Партнёр", "Партнер";
+    Pay => "Pay", "Wypłać", "Выплатить", "Виплатити";
+    Reject => "Reject", "Odrzuć", "Отклонить", "Відхилити";
+    OnlyOpen => "Open only", "Tylko otwarte", "Только открытые", "Лише відкриті";
+    // Staff: partners
+    Wallet => "Wallet", "Portfel", "Кошелёк", "Гаманець";
+    Adjust => "Adjust", "Koryguj", "Корректировать", "Коригувати";
+    AdjustHint => "Positive credits, negative debits.", "Dodatnia uznaje, ujemna obciąża.", "Положительная зачисляет, отрицательная списывает.", "Додатна зараховує, від'ємна списує.";
+    ExternalId => "External id", "Identyfikator zewnętrzny", "Внешний id", "Зовнішній id";
+    Sponsor => "Sponsor", "Sponsor", "Спонсор", "Спонсор";
+    AddPartner => "Add partner", "Dodaj partnera", "Добавить партнёра", "Додати партнера";
+    // Staff: program
+    Currency => "Currency", "Waluta", "Валюта", "Валюта";
+    MinPayout => "Minimum payout", "Minimalna wypłata", "Минимальная выплата", "Мінімальна виплата";
+    OpenSignup => "Anyone may register without a referral", "Każdy może się zarejestrować bez polecenia", "Регистрация без реферала открыта", "Реєстрація без реферала відкрита";
+    ExternalIdTemplate => "External id template", "Szablon identyfikatora", "Шаблон внешнего id", "Шаблон зовнішнього id";
+    WidgetOrigins => "Widget origins (one per line)", "Domeny widżetu (jedna na linię)", "Домены виджета (по одному в строке)", "Домени віджета (по одному в рядку)";
+    ReversalStatuses => "Reversal statuses (comma separated)", "Statusy storna (po przecinku)", "Статусы сторно (через запятую)", "Статуси сторно (через кому)";
+    Rules => "Commission rules", "Reguły prowizji", "Правила комиссий", "Правила комісій";
+    AddRule => "Add rule", "Dodaj regułę", "Добавить правило", "Додати правило";
+    RemoveRule => "Remove rule", "Usuń regułę", "Удалить правило", "Видалити правило";
+    On => "Earns when", "Nalicza gdy", "Начисляется когда", "Нараховується коли";
+    DealEnters => "the deal enters status", "transakcja wchodzi w status", "сделка переходит в статус", "угода переходить у статус";
+    LeadCreated => "a lead is created", "powstaje lead", "создан лид", "створено лід";
+    ClientRegistered => "a client registers", "klient się rejestruje", "клиент зарегистрирован", "клієнт зареєстрований";
+    Percent => "Percent", "Procent", "Процент", "Відсоток";
+    Fixed => "Fixed amount", "Kwota stała", "Фиксированная сумма", "Фіксована сума";
+    AddLevel => "Add level", "Dodaj poziom", "Добавить уровень", "Додати рівень";
+    Remove => "Remove", "Usuń", "Удалить", "Видалити";
+    Tiers => "Level 1 tiers by turnover", "Progi poziomu 1 wg obrotu", "Ступени 1-го уровня по обороту", "Щаблі 1-го рівня за оборотом";
+    AddTier => "Add tier", "Dodaj próg", "Добавить ступень", "Додати щабель";
+    TierFrom => "From turnover", "Od obrotu", "От оборота", "Від обороту";
+    Terms => "Program terms", "Regulamin programu", "Условия программы", "Умови програми";
+    UploadTerms => "Upload PDF", "Wyślij PDF", "Загрузить PDF", "Завантажити PDF";
+    CurrentTerms => "Current version", "Aktualna wersja", "Текущая версия", "Поточна версія";
+    NoTerms => "No terms uploaded: joining needs none.", "Brak regulaminu: dołączenie go nie wymaga.", "Условий нет: для вступления не нужны.", "Умов немає: для вступу не потрібні.";
+    // Simulator
+    Simulator => "What-if simulator", "Symulator", "Симулятор", "Симулятор";
+    SimulatorHint => "Runs the same commission walk as the server, on a sample chain, as you edit the plan.", "Uruchamia ten sam algorytm prowizji co serwer na przykładowym łańcuchu, podczas edycji planu.", "Запускает тот же расчёт комиссий, что и сервер, на примерной цепочке, пока вы правите план.", "Запускає той самий розрахунок комісій, що й сервер, на зразковому ланцюжку, поки ви редагуєте план.";
+    ChainLength => "Partners in the chain", "Partnerzy w łańcuchu", "Партнёров в цепочке", "Партнерів у ланцюжку";
+    DealAmount => "Deal amount", "Kwota transakcji", "Сумма сделки", "Сума угоди";
+    DealStatus => "Status entered", "Nowy status", "Новый статус", "Новий статус";
+    Turnover => "Level 1 turnover so far", "Dotychczasowy obrót poziomu 1", "Оборот 1-го уровня до сделки", "Оборот 1-го рівня до угоди";
+    NothingEarned => "Nothing would be credited.", "Nic nie zostałoby naliczone.", "Ничего не начислится.", "Нічого не буде нараховано.";
+    Total => "Total", "Razem", "Итого", "Разом";
+    // Staff: users and deals
+    Permissions => "Permissions", "Uprawnienia", "Права", "Права";
+    Supervisor => "Supervisor", "Przełożony", "Руководитель", "Керівник";
+    None_ => "none", "brak", "нет", "немає";
+    AddUser => "Add staff user", "Dodaj użytkownika", "Добавить сотрудника", "Додати співробітника";
+    DealLookup => "Deal lookup", "Wyszukaj transakcję", "Поиск сделки", "Пошук угоди";
+    Find => "Find", "Znajdź", "Найти", "Знайти";
+    History => "Status history", "Historia statusów", "История статусов", "Історія статусів";
+    Earned => "What it earned", "Co zarobiła", "Что она принесла", "Що вона принесла";
+    Preview => "Commission preview", "Podgląd prowizji", "Предпросмотр комиссии", "Попередній перегляд комісії";
+    PreviewIf => "if it entered", "gdyby weszła w", "если перейдёт в", "якщо перейде в";
+    Rule => "Rule", "Reguła", "Правило", "Правило";
+}
+
+/// The language names as their speakers write them.
+pub fn language_name(language: Language) -> &'static str {
+    match language {
+        Language::En => "English",
+        Language::Pl => "Polski",
+        Language::Ru => "Русский",
+        Language::Uk => "Українська",
+    }
+}
+
+/// The language a browser asks for, if Upline speaks it (`pl-PL` → Polish).
+pub fn from_browser(tag: &str) -> Option<Language> {
+    Language::parse(&tag.get(..2)?.to_ascii_lowercase())
+}
+
+fn currency_symbol(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "EUR" => "€",
+        "USD" => "$",
+        "GBP" => "£",
+        "PLN" => "zł",
+        "UAH" => "₴",
+        "RUB" => "₽",
+        "JPY" => "¥",
+        _ => return None,
+    })
+}
+
+/// An exact amount as the locale writes it: `€1,234.50` in English, `1 234,50 €` in the others
+/// (Polish, Russian and Ukrainian group thousands with a no-break space and use a decimal comma).
+pub fn format_money(
+    language: Language,
+    amount: Decimal,
+    currency: &str,
+    minor_units: u32,
+) -> String {
+    let mut rounded = amount.round_dp(minor_units);
+    rounded.rescale(minor_units);
+    let text = rounded.abs().to_string();
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let (group, point) = match language {
+        Language::En => (",", "."),
+        _ => ("\u{a0}", ","),
+    };
+    let mut grouped = String::new();
+    for (index, digit) in whole.chars().enumerate() {
+        if index > 0 && (whole.len() - index) % 3 == 0 {
+            grouped.push_str(group);
+        }
+        grouped.push(digit);
+    }
+    let number = if fraction.is_empty() {
+        grouped
+    } else {
+        format!("{grouped}{point}{fraction}")
+    };
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
+        "−"
+    } else {
+        ""
+    };
+    let symbol = currency_symbol(currency).unwrap_or(currency);
+    match language {
+        Language::En if symbol.len() <= 3 && currency_symbol(currency).is_some() => {
+            format!("{sign}{symbol}{number}")
+        }
+        Language::En => format!("{sign}{number} {symbol}"),
+        _ => format!("{sign}{number}\u{a0}{symbol}"),
+    }
+}
+
+const MONTHS: [[&str; 12]; 4] = [
+    [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ],
+    [
+        "sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź", "lis", "gru",
+    ],
+    [
+        "янв.",
+        "февр.",
+        "мар.",
+        "апр.",
+        "мая",
+        "июн.",
+        "июл.",
+        "авг.",
+        "сент.",
+        "окт.",
+        "нояб.",
+        "дек.",
+    ],
+    [
+        "січ.",
+        "лют.",
+        "бер.",
+        "квіт.",
+        "трав.",
+        "черв.",
+        "лип.",
+        "серп.",
+        "вер.",
+        "жовт.",
+        "лист.",
+        "груд.",
+    ],
+];
+
+fn months(language: Language) -> &'static [&'static str; 12] {
+    match language {
+        Language::En => &MONTHS[0],
+        Language::Pl => &MONTHS[1],
+        Language::Ru => &MONTHS[2],
+        Language::Uk => &MONTHS[3],
+    }
+}
+
+/// `2026-12-01T…` as `Dec 1, 2026` / `1 gru 2026` / `1 дек. 2026` / `1 груд. 2026`.
+pub fn format_date(language: Language, rfc3339: &str) -> String {
+    let parsed = (|| {
+        let year: u32 = rfc3339.get(0..4)?.parse().ok()?;
+        let month: usize = rfc3339.get(5..7)?.parse().ok()?;
+        let day: u32 = rfc3339.get(8..10)?.parse().ok()?;
+        let name = months(language).get(month.checked_sub(1)?)?;
+        Some((year, *name, day))
+    })();
+    match (parsed, language) {
+        (Some((year, month, day)), Language::En) => format!("{month} {day}, {year}"),
+        (Some((year, month, day)), _) => format!("{day} {month} {year}"),
+        (None, _) => rfc3339.to_owned(),
+    }
+}
+
+/// A month key `2026-12` as `Dec 2026` (chart labels).
+pub fn format_month(language: Language, key: &str) -> String {
+    let month: Option<usize> = key.get(5..7).and_then(|m| m.parse().ok());
+    match month.and_then(|m| months(language).get(m.checked_sub(1)?)) {
+        Some(name) => format!("{name} {}", &key[2..4]),
+        None => key.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn dec(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn every_text_has_four_non_empty_translations() {
+        for key in T::ALL {
+            for language in Language::ALL {
+                assert!(!key.text(language).is_empty(), "{key:?} in {language:?}");
+            }
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn money_is_written_per_locale_without_losing_a_cent() {
+        assert_eq!(
+            format_money(Language::En, dec("1234567.5"), "EUR", 2),
+            "€1,234,567.50"
+        );
+        assert_eq!(
+            format_money(Language::Pl, dec("1234.5"), "PLN", 2),
+            "1\u{a0}234,50\u{a0}zł"
+        );
+        assert_eq!(
+            format_money(Language::Uk, dec("-20"), "UAH", 2),
+            "−20,00\u{a0}₴"
+        );
+        assert_eq!(format_money(Language::En, dec("12"), "CHF", 2), "12.00 CHF");
+        assert_eq!(
+            format_money(Language::Ru, dec("999"), "JPY", 0),
+            "999\u{a0}¥"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn dates_are_written_per_locale() {
+        let at = "2026-12-01T10:00:00Z";
+        assert_eq!(format_date(Language::En, at), "Dec 1, 2026");
+        assert_eq!(format_date(Language::Pl, at), "1 gru 2026");
+        assert_eq!(format_date(Language::Uk, at), "1 груд. 2026");
+        assert_eq!(format_month(Language::Ru, "2026-03"), "мар. 26");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_browser_language_maps_to_one_upline_speaks() {
+        assert_eq!(from_browser("pl-PL"), Some(Language::Pl));
+        assert_eq!(from_browser("uk"), Some(Language::Uk));
+        assert_eq!(from_browser("de-DE"), None);
+    }
+}

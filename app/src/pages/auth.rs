@@ -1,0 +1,420 @@
+//! Before and around logging in: log in, register (from a referral link or an invitation),
+//! confirm the email, set or reset a password, the unconfirmed-email gate, joining.
+
+use crate::api::{self, ApiError};
+use crate::components::{Field, FormError, Loading};
+use crate::i18n::T;
+use crate::session::{self, session, tr};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use upline_contract::{
+    Ack, EmailTokenRequest, ForgotPasswordRequest, InvitationPrefill, JoinRequest, LoginRequest,
+    Partner, PublicProgram, RegisterRequest, RegisterResponse, SetPasswordRequest, Terms,
+    TokenResponse,
+};
+
+#[component]
+pub fn Login() -> impl IntoView {
+    let program = RwSignal::new(session::stored_program().unwrap_or_default());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let navigate = use_navigate();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        pending.set(true);
+        let navigate = navigate.clone();
+        let request = LoginRequest {
+            tenant: program.get_untracked().trim().to_owned(),
+            email: email.get_untracked().trim().to_owned(),
+            password: password.get_untracked(),
+        };
+        spawn_local(async move {
+            match api::post::<TokenResponse>("/v1/auth/login", &request).await {
+                Ok(answer) => {
+                    session::remember_program(&request.tenant);
+                    session().log_in(answer.token);
+                    navigate("/dashboard", NavigateOptions::default());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            pending.set(false);
+        });
+    };
+    view! {
+        <section class="card narrow" data-testid="login-page">
+            <h1>{move || tr(T::LogInTitle)}</h1>
+            <form on:submit=submit novalidate>
+                <Field label=T::Program name="tenant" value=program error=error required=true autocomplete="organization"/>
+                <Field label=T::Email name="email" value=email error=error kind="email" required=true autocomplete="email"/>
+                <Field label=T::Password name="password" value=password error=error kind="password" required=true autocomplete="current-password"/>
+                <FormError error=error fields=&["tenant", "email", "password"]/>
+                <button type="submit" class="primary" data-testid="login-submit" disabled=move || pending.get()>
+                    {move || tr(T::LogIn)}
+                </button>
+            </form>
+            <p><a href="/forgot-password" data-testid="forgot-link">{move || tr(T::ForgotPassword)}</a></p>
+            <p class="muted">{move || tr(T::NoAccount)}" "<a href="/register">{move || tr(T::Register)}</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn ForgotPassword() -> impl IntoView {
+    let program = RwSignal::new(session::stored_program().unwrap_or_default());
+    let email = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let sent = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let request = ForgotPasswordRequest {
+            tenant: program.get_untracked().trim().to_owned(),
+            email: email.get_untracked().trim().to_owned(),
+        };
+        spawn_local(async move {
+            match api::post::<Ack>("/v1/auth/forgot-password", &request).await {
+                Ok(_) => sent.set(true),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="card narrow">
+            <h1>{move || tr(T::ForgotPassword)}</h1>
+            <Show when=move || !sent.get() fallback=|| view! { <p class="success" role="status">{move || tr(T::LinkSent)}</p> }>
+                <form on:submit=submit novalidate>
+                    <Field label=T::Program name="tenant" value=program error=error required=true/>
+                    <Field label=T::Email name="email" value=email error=error kind="email" required=true autocomplete="email"/>
+                    <FormError error=error fields=&["tenant", "email"]/>
+                    <button type="submit" class="primary">{move || tr(T::SendLink)}</button>
+                </form>
+            </Show>
+        </section>
+    }
+}
+
+/// `/r/<code>?program=…`: a referral link lands on registration with the code filled in.
+#[component]
+pub fn ReferralLanding() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let code = params.get_untracked().get("code").unwrap_or_default();
+    let program = query.get_untracked().get("program").unwrap_or_default();
+    let target = format!(
+        "/register?{}",
+        api::query(&[("ref", &code), ("program", &program)])
+    );
+    let navigate = use_navigate();
+    Effect::new(move || {
+        navigate(
+            &target,
+            NavigateOptions {
+                replace: true,
+                ..NavigateOptions::default()
+            },
+        )
+    });
+    view! { <Loading/> }
+}
+
+/// What the registration form knows before the person types anything.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Prefill {
+    slug: Option<String>,
+    program_name: Option<String>,
+    inviter: Option<String>,
+    terms: Option<Terms>,
+    email: Option<String>,
+    name: Option<String>,
+    phone: Option<String>,
+}
+
+#[component]
+pub fn Register() -> impl IntoView {
+    let query = use_query_map().get_untracked();
+    let invitation = query.get("invitation").filter(|t| !t.is_empty());
+    let referral = query.get("ref").unwrap_or_default();
+    let program_hint = query
+        .get("program")
+        .filter(|p| !p.is_empty())
+        .or_else(session::stored_program);
+
+    let program = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let code = RwSignal::new(referral.clone());
+    let accept = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+
+    let invitation_for_load = invitation.clone();
+    let prefill = LocalResource::new(move || {
+        let invitation = invitation_for_load.clone();
+        let program_hint = program_hint.clone();
+        let referral = referral.clone();
+        async move {
+            if let Some(token) = invitation {
+                let found: InvitationPrefill =
+                    api::get(&format!("/v1/invitations/{token}")).await?;
+                let full_name = format!("{} {}", found.first_name, found.last_name);
+                return Ok::<_, ApiError>(Prefill {
+                    slug: Some(found.tenant.slug),
+                    program_name: Some(found.tenant.name),
+                    inviter: Some(found.inviter_name),
+                    terms: found.terms,
+                    email: Some(found.email),
+                    name: Some(full_name.trim().to_owned()),
+                    phone: found.phone,
+                });
+            }
+            let Some(hint) = program_hint else {
+                return Ok(Prefill::default());
+            };
+            let path = format!(
+                "/v1/public/programs/{}?{}",
+                js_sys::encode_uri_component(&hint),
+                api::query(&[("ref", &referral)])
+            );
+            match api::get::<PublicProgram>(&path).await {
+                Ok(found) => Ok(Prefill {
+                    slug: Some(found.tenant.slug),
+                    program_name: Some(found.tenant.name),
+                    inviter: found.referrer_name,
+                    terms: found.terms,
+                    ..Prefill::default()
+                }),
+                // An unknown program is typed in by hand.
+                Err(e) if e.status == 404 => Ok(Prefill::default()),
+                Err(e) => Err(e),
+            }
+        }
+    });
+    Effect::new(move || {
+        if let Some(Ok(found)) = prefill.get() {
+            program.set(found.slug.clone().unwrap_or_default());
+            if let Some(value) = found.email {
+                email.set(value);
+            }
+            if let Some(value) = found.name {
+                name.set(value);
+            }
+            if let Some(value) = found.phone {
+                phone.set(value);
+            }
+        }
+    });
+    let known = move || prefill.get().and_then(|p| p.ok()).unwrap_or_default();
+    let from_invitation = invitation.is_some();
+
+    let navigate = use_navigate();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        pending.set(true);
+        let navigate = navigate.clone();
+        let code_value = code.get_untracked().trim().to_owned();
+        let request = RegisterRequest {
+            tenant: program.get_untracked().trim().to_owned(),
+            email: email.get_untracked().trim().to_owned(),
+            password: password.get_untracked(),
+            name: name.get_untracked().trim().to_owned(),
+            phone: Some(phone.get_untracked().trim().to_owned()).filter(|p| !p.is_empty()),
+            accept_terms: accept.get_untracked(),
+            referral_code: Some(code_value).filter(|c| !c.is_empty() && !from_invitation),
+            invitation_token: invitation.clone(),
+            language: Some(session().language.get_untracked()),
+        };
+        spawn_local(async move {
+            match api::post::<RegisterResponse>("/v1/auth/register", &request).await {
+                Ok(answer) => {
+                    session::remember_program(&request.tenant);
+                    session().log_in(answer.token);
+                    navigate("/dashboard", NavigateOptions::default());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            pending.set(false);
+        });
+    };
+
+    view! {
+        <section class="card narrow" data-testid="register-page">
+            <h1>{move || tr(T::RegisterTitle)}</h1>
+            {move || {
+                let found = known();
+                found.program_name.map(|program_name| {
+                    let who = found.inviter.unwrap_or_default();
+                    view! {
+                        <p class="invited" data-testid="invited-by">
+                            <strong>{who.clone()}</strong>
+                            {if who.is_empty() { "" } else { " " }}
+                            {move || if who.is_empty() { "" } else { tr(T::InvitedBy) }}
+                            " "<strong>{program_name}</strong>
+                        </p>
+                    }
+                })
+            }}
+            <Show when=move || prefill.get().is_some() fallback=|| view! { <Loading/> }>
+                <form on:submit=submit.clone() novalidate>
+                    <Show when=move || known().slug.is_none()>
+                        <Field label=T::Program name="tenant" value=program error=error required=true/>
+                    </Show>
+                    <Field label=T::Name name="name" value=name error=error required=true autocomplete="name"/>
+                    <Field label=T::Email name="email" value=email error=error kind="email" required=true autocomplete="email" readonly=from_invitation/>
+                    <Field label=T::Phone name="phone" value=phone error=error kind="tel" autocomplete="tel"/>
+                    <Field label=T::Password name="password" value=password error=error kind="password" required=true autocomplete="new-password"/>
+                    <Show when=move || !from_invitation>
+                        <Field label=T::ReferralCode name="referral_code" value=code error=error/>
+                    </Show>
+                    {move || known().terms.map(|terms| view! {
+                        <div class="field checkbox">
+                            <input type="checkbox" id="accept-terms" data-testid="input-accept_terms" bind:checked=accept/>
+                            <label for="accept-terms">{move || tr(T::AcceptTerms)}</label>
+                            " · "<a href=terms.url target="_blank" rel="noopener" data-testid="terms-link">{move || tr(T::ReadTerms)}</a>
+                            <p class="field-error" role="alert" data-testid="error-accept_terms">
+                                {move || error.get().filter(|e| e.is_for("accept_terms")).map(|e| e.message)}
+                            </p>
+                        </div>
+                    })}
+                    <FormError error=error fields=&["tenant", "name", "email", "phone", "password", "referral_code", "accept_terms"]/>
+                    <button type="submit" class="primary" data-testid="register-submit" disabled=move || pending.get()>
+                        {move || tr(T::Register)}
+                    </button>
+                </form>
+            </Show>
+            <p class="muted"><a href="/login">{move || tr(T::LogIn)}</a></p>
+        </section>
+    }
+}
+
+/// `/confirm-email?token=…` from the confirmation email: confirms on arrival.
+#[component]
+pub fn ConfirmEmail() -> impl IntoView {
+    let token = use_query_map()
+        .get_untracked()
+        .get("token")
+        .unwrap_or_default();
+    let outcome = LocalResource::new(move || {
+        let token = token.clone();
+        async move { api::post::<Ack>("/v1/auth/confirm-email", &EmailTokenRequest { token }).await }
+    });
+    Effect::new(move || {
+        if let Some(Ok(_)) = outcome.get() {
+            session().refresh();
+        }
+    });
+    view! {
+        <section class="card narrow" data-testid="confirm-page">
+            <h1>{move || tr(T::ConfirmTitle)}</h1>
+            {move || match outcome.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Ok(_)) => view! {
+                    <p class="success" role="status" data-testid="confirmed">{move || tr(T::Confirmed)}</p>
+                    <a class="button primary" href="/dashboard">{move || tr(T::Continue)}</a>
+                }.into_any(),
+                Some(Err(e)) => view! { <p class="form-error" role="alert" data-testid="form-error">{e.message}</p> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// `/set-password?token=…`: a new account's first password, or a reset.
+#[component]
+pub fn SetPassword() -> impl IntoView {
+    let token = use_query_map()
+        .get_untracked()
+        .get("token")
+        .unwrap_or_default();
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let navigate = use_navigate();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let navigate = navigate.clone();
+        let request = SetPasswordRequest {
+            token: token.clone(),
+            password: password.get_untracked(),
+        };
+        spawn_local(async move {
+            match api::post::<TokenResponse>("/v1/auth/set-password", &request).await {
+                Ok(answer) => {
+                    session().log_in(answer.token);
+                    navigate("/dashboard", NavigateOptions::default());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="card narrow" data-testid="set-password-page">
+            <h1>{move || tr(T::SetPasswordTitle)}</h1>
+            <form on:submit=submit novalidate>
+                <Field label=T::NewPassword name="password" value=password error=error kind="password" required=true autocomplete="new-password"/>
+                <FormError error=error fields=&["password"]/>
+                <button type="submit" class="primary" data-testid="set-password-submit">{move || tr(T::Save)}</button>
+            </form>
+        </section>
+    }
+}
+
+/// Shown instead of everything else while the email is unconfirmed (the API refuses the rest).
+#[component]
+pub fn EmailGate(email: String) -> impl IntoView {
+    let sent = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let resend = move |_| {
+        spawn_local(async move {
+            match api::post::<Ack>("/v1/auth/resend-confirmation", &serde_json::json!({})).await {
+                Ok(_) => sent.set(true),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="card narrow" data-testid="email-gate">
+            <h1>{move || tr(T::ConfirmGateTitle)}</h1>
+            <p>{move || tr(T::ConfirmGateBody)}</p>
+            <p><strong>{email}</strong></p>
+            <button type="button" on:click=resend data-testid="resend" disabled=move || sent.get()>{move || tr(T::Resend)}</button>
+            <Show when=move || sent.get()><p class="success" role="status">{move || tr(T::Resent)}</p></Show>
+            <FormError error=error fields=&[]/>
+        </section>
+    }
+}
+
+/// A staff user (or owner) who is not a partner yet may join.
+#[component]
+pub fn JoinProgram(terms: Option<Terms>) -> impl IntoView {
+    let accept = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let has_terms = terms.is_some();
+    let join = move |_| {
+        let request = JoinRequest {
+            accept_terms: accept.get_untracked() || !has_terms,
+        };
+        spawn_local(async move {
+            match api::post::<Partner>("/v1/program/join", &request).await {
+                Ok(_) => session().refresh(),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="card" data-testid="join-program">
+            <h2>{move || tr(T::JoinTitle)}</h2>
+            {terms.map(|terms| view! {
+                <div class="field checkbox">
+                    <input type="checkbox" id="join-terms" bind:checked=accept/>
+                    <label for="join-terms">{move || tr(T::AcceptTerms)}</label>
+                    " · "<a href=terms.url target="_blank" rel="noopener">{move || tr(T::ReadTerms)}</a>
+                </div>
+            })}
+            <FormError error=error fields=&[]/>
+            <button type="button" class="primary" on:click=join data-testid="join-submit">{move || tr(T::Join)}</button>
+        </section>
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per area of the portal.
+
+pub mod auth;
+pub mod partner;
+pub mod program;
+pub mod staff;

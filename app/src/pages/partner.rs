@@ -1,0 +1,608 @@
+//! The partner's own views: dashboard, referrals and downline, commission history, invite,
+//! payouts.
+
+use crate::api::{self, ApiError, ApiResult};
+use crate::charts::EarningsCharts;
+use crate::components::{
+    Empty, Field, FormError, Loading, StatusBadge, TextArea, date, loaded, money,
+};
+use crate::i18n::T;
+use crate::session::{session, tr};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::collections::HashMap;
+use upline_contract::{
+    Amount, CreateInvitationRequest, CreatePayoutRequest, Currency, EntryKind, InvitationCreated,
+    Partner, Payout, PayoutPage, Permission, Program, Wallet, WalletEntry, WalletEntryPage,
+};
+
+/// The whole downline in tree order (each with its level below the caller).
+async fn downline() -> ApiResult<Vec<Partner>> {
+    api::all_pages("/v1/partners?scope=downline", 50).await
+}
+
+/// Names of the partners below the caller, for "from whom".
+fn names_of(partners: &[Partner]) -> HashMap<String, String> {
+    partners
+        .iter()
+        .map(|p| (p.id.to_string(), p.name.clone()))
+        .collect()
+}
+
+pub fn kind_label(kind: EntryKind) -> T {
+    match kind {
+        EntryKind::Accrual => T::KindAccrual,
+        EntryKind::Reversal => T::KindReversal,
+        EntryKind::Adjustment => T::KindAdjustment,
+        EntryKind::Payout => T::KindPayout,
+    }
+}
+
+/// Where an entry came from: the deal, from whom, at which level, or the reason.
+pub fn entry_source(
+    entry: &WalletEntry,
+    me: Option<&str>,
+    names: &HashMap<String, String>,
+) -> String {
+    let mut parts = Vec::new();
+    if let Some(deal) = &entry.deal_id {
+        parts.push(format!("{} {deal}", tr(T::Deal)));
+    }
+    if let Some(from) = &entry.from_partner_id {
+        let from = from.to_string();
+        if Some(from.as_str()) == me {
+            parts.push(tr(T::YourDeal).to_owned());
+        } else {
+            let name = names.get(&from).cloned().unwrap_or(from);
+            parts.push(format!("{} {name}", tr(T::From)));
+        }
+    }
+    if let Some(level) = entry.level {
+        parts.push(format!("{} {level}", tr(T::Level)));
+    }
+    if let Some(reason) = &entry.reason {
+        parts.push(reason.clone());
+    }
+    parts.join(" · ")
+}
+
+#[component]
+pub fn EntriesTable(
+    entries: Vec<WalletEntry>,
+    currency: Currency,
+    names: HashMap<String, String>,
+) -> impl IntoView {
+    let me = session()
+        .current()
+        .and_then(|m| m.partner)
+        .map(|p| p.id.to_string());
+    if entries.is_empty() {
+        return view! { <Empty text=T::NoEntries/> }.into_any();
+    }
+    let rows = entries
+        .into_iter()
+        .map(|entry| {
+            let source = entry_source(&entry, me.as_deref(), &names);
+            let negative = entry.amount.value().is_sign_negative();
+            let kind = entry.kind;
+            view! {
+                <tr data-testid="entry-row">
+                    <td>{date(&entry.created_at)}</td>
+                    <td>{move || tr(kind_label(kind))}</td>
+                    <td class="source" data-testid="entry-source">{source}</td>
+                    <td class="amount" class:negative=negative data-testid="entry-amount">{money(entry.amount, currency)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="stacked" data-testid="entries">
+                <thead><tr>
+                    <th scope="col">{move || tr(T::Date)}</th>
+                    <th scope="col">{move || tr(T::Kind)}</th>
+                    <th scope="col">{move || tr(T::Source)}</th>
+                    <th scope="col" class="amount">{move || tr(T::Amount)}</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+fn share_links(link: &str) -> Vec<(&'static str, &'static str, String)> {
+    let url = js_sys::encode_uri_component(link)
+        .as_string()
+        .unwrap_or_default();
+    let text = js_sys::encode_uri_component(tr(T::ShareText))
+        .as_string()
+        .unwrap_or_default();
+    vec![
+        (
+            "email",
+            "Email",
+            format!("mailto:?subject={text}&body={text}%20{url}"),
+        ),
+        (
+            "whatsapp",
+            "WhatsApp",
+            format!("https://wa.me/?text={text}%20{url}"),
+        ),
+        (
+            "telegram",
+            "Telegram",
+            format!("https://t.me/share/url?url={url}&text={text}"),
+        ),
+        (
+            "x",
+            "X",
+            format!("https://x.com/intent/post?url={url}&text={text}"),
+        ),
+        (
+            "facebook",
+            "Facebook",
+            format!("https://www.facebook.com/sharer/sharer.php?u={url}"),
+        ),
+        (
+            "linkedin",
+            "LinkedIn",
+            format!("https://www.linkedin.com/sharing/share-offsite/?url={url}"),
+        ),
+    ]
+}
+
+/// The referral link with a copy button, the QR code and the share buttons.
+#[component]
+fn ShareCard(partner: Partner) -> impl IntoView {
+    let link = partner.referral_link.clone();
+    let copied = RwSignal::new(false);
+    let link_for_copy = link.clone();
+    let copy = move |_| {
+        let link = link_for_copy.clone();
+        if let Some(window) = web_sys::window() {
+            let promise = window.navigator().clipboard().write_text(&link);
+            spawn_local(async move {
+                if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
+                    copied.set(true);
+                }
+            });
+        }
+    };
+    let qr = LocalResource::new(|| api::get_text("/v1/partners/me/qr.svg"));
+    let svg_url = LocalResource::new(|| api::object_url("/v1/partners/me/qr.svg"));
+    let png_url = LocalResource::new(|| api::object_url("/v1/partners/me/qr.svg?format=png"));
+    let file = format!("referral-{}", partner.referral_code);
+    let file_png = format!("{file}.png");
+    let file_svg = format!("{file}.svg");
+    view! {
+        <section class="card share" data-testid="share-card">
+            <h2>{move || tr(T::YourLink)}</h2>
+            <div class="link-row">
+                <input readonly value=link.clone() aria-label=move || tr(T::YourLink) data-testid="referral-link"/>
+                <button type="button" class="primary" on:click=copy data-testid="copy-link" aria-live="polite">
+                    <svg class="icon" aria-hidden="true" viewBox="0 0 24 24" width="16" height="16"><rect x="8" y="8" width="12" height="12" rx="2"/><path d="M4 16V6a2 2 0 0 1 2-2h10"/></svg>" "
+                    {move || if copied.get() { tr(T::Copied) } else { tr(T::Copy) }}
+                </button>
+            </div>
+            <div class="qr-row">
+                <div class="qr" data-testid="qr-code" role="img" aria-label=move || tr(T::QrCode)>
+                    {move || match qr.get() {
+                        None => view! { <Loading/> }.into_any(),
+                        Some(Ok(svg)) => view! { <div inner_html=svg></div> }.into_any(),
+                        Some(Err(e)) => view! { <p class="form-error">{e.message}</p> }.into_any(),
+                    }}
+                </div>
+                <div class="qr-actions">
+                    <a class="button" download=file_png href=move || png_url.get().and_then(|u| u.ok()).unwrap_or_default() data-testid="qr-png">{move || tr(T::DownloadPng)}</a>
+                    <a class="button" download=file_svg href=move || svg_url.get().and_then(|u| u.ok()).unwrap_or_default() data-testid="qr-svg">{move || tr(T::DownloadSvg)}</a>
+                </div>
+            </div>
+            <h3>{move || tr(T::Share)}</h3>
+            <ul class="share-buttons">
+                {move || share_links(&link).into_iter().map(|(id, label, href)| view! {
+                    <li><a class="button share-button" href=href target="_blank" rel="noopener" data-testid=format!("share-{id}")>{label}</a></li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// What the payout button says: why it is disabled, if it is.
+fn payout_blocker(wallet: &Wallet, program: &Program, open: bool) -> Option<String> {
+    if open {
+        return Some(tr(T::PayoutOpen).to_owned());
+    }
+    let minimum = program.min_payout.value().max(rust_decimal::Decimal::new(
+        1,
+        program.currency.minor_units(),
+    ));
+    if wallet.balance.value() < minimum {
+        return Some(format!(
+            "{} {}.",
+            tr(T::BelowMinimum),
+            money(Amount(minimum), program.currency)
+        ));
+    }
+    None
+}
+
+#[component]
+fn BalanceCard(
+    wallet: Wallet,
+    program: Program,
+    open: bool,
+    on_requested: Callback<()>,
+) -> impl IntoView {
+    let blocker = payout_blocker(&wallet, &program, open);
+    let can_request = blocker.is_none();
+    let asking = RwSignal::new(false);
+    let amount = RwSignal::new(wallet.balance.to_string());
+    let error = RwSignal::new(None::<ApiError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = amount.get_untracked();
+        let Ok(value) = text.trim().parse::<Amount>() else {
+            error.set(Some(ApiError {
+                status: 422,
+                code: "invalid_field".into(),
+                message: "expected a decimal such as 12.34".into(),
+                field: Some("amount".into()),
+            }));
+            return;
+        };
+        spawn_local(async move {
+            match api::post::<Payout>("/v1/payouts", &CreatePayoutRequest { amount: value }).await {
+                Ok(_) => {
+                    asking.set(false);
+                    on_requested.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="card balance" data-testid="balance-card">
+            <h2>{move || tr(T::Balance)}</h2>
+            <p class="big" data-testid="balance">{money(wallet.balance, wallet.currency)}</p>
+            <Show when=move || !asking.get()>
+                <button type="button" class="primary" data-testid="request-payout" disabled=!can_request on:click=move |_| asking.set(true)>
+                    {move || tr(T::RequestPayout)}
+                </button>
+                <p class="muted" data-testid="payout-blocker">{blocker.clone()}</p>
+            </Show>
+            <Show when=move || asking.get()>
+                <form on:submit=submit novalidate data-testid="payout-form">
+                    <Field label=T::Amount name="amount" value=amount error=error kind="text"/>
+                    <FormError error=error fields=&["amount"]/>
+                    <button type="submit" class="primary" data-testid="payout-submit">{move || tr(T::RequestPayout)}</button>
+                    " "<button type="button" on:click=move |_| asking.set(false)>{move || tr(T::Cancel)}</button>
+                </form>
+            </Show>
+        </section>
+    }
+}
+
+#[derive(Clone)]
+struct DashboardData {
+    wallet: Wallet,
+    program: Program,
+    open: bool,
+    recent: Vec<WalletEntry>,
+    all: Vec<WalletEntry>,
+    names: HashMap<String, String>,
+}
+
+async fn dashboard_data() -> ApiResult<DashboardData> {
+    let wallet: Wallet = api::get("/v1/wallet").await?;
+    let program: Program = api::get("/v1/program").await?;
+    let open: PayoutPage = api::get("/v1/payouts?status=requested&limit=1").await?;
+    let all: Vec<WalletEntry> = api::all_pages("/v1/wallet/entries", 10).await?;
+    let names = names_of(&downline().await?);
+    Ok(DashboardData {
+        wallet,
+        program,
+        open: !open.items.is_empty(),
+        recent: all.iter().take(5).cloned().collect(),
+        all,
+        names,
+    })
+}
+
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let session = session();
+    let program_terms = LocalResource::new(|| api::get::<Program>("/v1/program"));
+    move || {
+        let me = session.current()?;
+        Some(match me.partner {
+            None if me.user.permissions.contains(&Permission::Participate) => {
+                let terms = program_terms
+                    .get()
+                    .and_then(|p| p.ok())
+                    .and_then(|p| p.terms);
+                view! {
+                    <h1>{move || tr(T::NavDashboard)}</h1>
+                    <JoinProgram terms=terms/>
+                }
+                .into_any()
+            }
+            None => view! { <h1>{move || tr(T::NavDashboard)}</h1> }.into_any(),
+            Some(partner) => view! { <PartnerDashboard partner=partner/> }.into_any(),
+        })
+    }
+}
+
+use crate::pages::auth::JoinProgram;
+
+#[component]
+fn PartnerDashboard(partner: Partner) -> impl IntoView {
+    let data = LocalResource::new(dashboard_data);
+    let refresh = Callback::new(move |_| data.refetch());
+    view! {
+        <h1 data-testid="dashboard">{move || tr(T::NavDashboard)}</h1>
+        <div class="grid">
+            <ShareCard partner=partner/>
+            {loaded(data, move |d: DashboardData| view! {
+                <div class="stack">
+                    <BalanceCard wallet=d.wallet.clone() program=d.program.clone() open=d.open on_requested=refresh/>
+                    <section class="card">
+                        <h2>{move || tr(T::RecentEntries)}</h2>
+                        <EntriesTable entries=d.recent.clone() currency=d.wallet.currency names=d.names.clone()/>
+                        <a href="/commissions">{move || tr(T::SeeAll)}" →"</a>
+                    </section>
+                </div>
+                <section class="card wide">
+                    <EarningsCharts entries=d.all.clone() currency=d.wallet.currency/>
+                </section>
+            })}
+        </div>
+    }
+}
+
+#[component]
+pub fn Commissions() -> impl IntoView {
+    let wallet = LocalResource::new(|| api::get::<Wallet>("/v1/wallet"));
+    let names = LocalResource::new(|| async { downline().await.map(|d| names_of(&d)) });
+    let all = LocalResource::new(|| api::all_pages::<WalletEntry>("/v1/wallet/entries", 10));
+    let shown = RwSignal::new(Vec::<WalletEntry>::new());
+    let cursor = RwSignal::new(None::<String>);
+    let more = RwSignal::new(true);
+    let load = move || {
+        spawn_local(async move {
+            let path = match cursor.get_untracked() {
+                Some(c) => format!(
+                    "/v1/wallet/entries?limit=25&cursor={}",
+                    js_sys::encode_uri_component(&c)
+                ),
+                None => "/v1/wallet/entries?limit=25".to_owned(),
+            };
+            if let Ok(page) = api::get::<WalletEntryPage>(&path).await {
+                more.set(page.next_cursor.is_some());
+                cursor.set(page.next_cursor);
+                shown.update(|s| s.extend(page.items));
+            }
+        });
+    };
+    load();
+    view! {
+        <h1 data-testid="commissions-page">{move || tr(T::NavCommissions)}</h1>
+        {loaded(wallet, move |w: Wallet| {
+            let currency = w.currency;
+            view! {
+                <section class="card">
+                    <p>{move || tr(T::Balance)}": "<strong data-testid="balance">{money(w.balance, currency)}</strong></p>
+                    {move || {
+                        let names = names.get().and_then(|n| n.ok()).unwrap_or_default();
+                        view! { <EntriesTable entries=shown.get() currency=currency names=names/> }
+                    }}
+                    <Show when=move || more.get()>
+                        <button type="button" on:click=move |_| load() data-testid="load-more">{move || tr(T::LoadMore)}</button>
+                    </Show>
+                </section>
+                <section class="card">
+                    {move || all.get().and_then(|a| a.ok()).map(|entries| view! { <EarningsCharts entries=entries currency=currency/> })}
+                </section>
+            }
+        })}
+    }
+}
+
+#[component]
+pub fn Referrals() -> impl IntoView {
+    let partners = LocalResource::new(downline);
+    let tree = RwSignal::new(true);
+    let depth = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let filtered = move |all: &[Partner]| -> Vec<Partner> {
+        let depth: Option<u32> = depth.get().parse().ok();
+        let needle = search.get().to_lowercase();
+        all.iter()
+            .filter(|p| depth.is_none_or(|d| p.level == Some(d)))
+            .filter(|p| {
+                needle.is_empty()
+                    || p.name.to_lowercase().contains(&needle)
+                    || p.email.to_lowercase().contains(&needle)
+                    || p.external_id.to_lowercase().contains(&needle)
+            })
+            .cloned()
+            .collect()
+    };
+    view! {
+        <h1 data-testid="referrals-page">{move || tr(T::NavReferrals)}</h1>
+        {loaded(partners, move |all: Vec<Partner>| {
+            let direct = all.iter().filter(|p| p.level == Some(1)).count();
+            let total = all.len();
+            let max_level = all.iter().filter_map(|p| p.level).max().unwrap_or(0);
+            let all_for_view = all.clone();
+            view! {
+                <div class="stats">
+                    <div class="stat"><span>{move || tr(T::DirectReferrals)}</span><strong data-testid="direct-count">{direct}</strong></div>
+                    <div class="stat"><span>{move || tr(T::WholeDownline)}</span><strong data-testid="downline-count">{total}</strong></div>
+                </div>
+                <section class="card">
+                    <div class="toolbar">
+                        <div class="segmented" role="group">
+                            <button type="button" aria-pressed=move || tree.get().to_string() on:click=move |_| tree.set(true) data-testid="view-tree">{move || tr(T::Tree)}</button>
+                            <button type="button" aria-pressed=move || (!tree.get()).to_string() on:click=move |_| tree.set(false) data-testid="view-table">{move || tr(T::Table)}</button>
+                        </div>
+                        <label>{move || tr(T::Depth)}" "
+                            <select on:change=move |ev| depth.set(event_target_value(&ev)) data-testid="depth-filter">
+                                <option value="">{move || tr(T::AllLevels)}</option>
+                                {(1..=max_level).map(|l| view! { <option value=l.to_string()>{l}</option> }).collect_view()}
+                            </select>
+                        </label>
+                        <label class="search">{move || tr(T::Search)}" "
+                            <input type="search" bind:value=search data-testid="search"/>
+                        </label>
+                    </div>
+                    {move || {
+                        let rows = filtered(&all_for_view);
+                        if rows.is_empty() {
+                            return view! { <Empty text=T::NoReferrals/> }.into_any();
+                        }
+                        if tree.get() {
+                            view! {
+                                <ul class="tree" data-testid="tree">
+                                    {rows.into_iter().map(|p| {
+                                        let indent = format!("padding-left: {}rem", p.level.unwrap_or(1).saturating_sub(1) * 2);
+                                        view! {
+                                            <li style=indent data-testid="tree-node">
+                                                <span class="level">"L"{p.level.unwrap_or(1)}</span>" "
+                                                <strong>{p.name}</strong>" "<span class="muted">{p.email}</span>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <div class="table-wrap"><table class="stacked" data-testid="referrals-table">
+                                    <thead><tr>
+                                        <th scope="col">{move || tr(T::Name)}</th>
+                                        <th scope="col">{move || tr(T::Email)}</th>
+                                        <th scope="col">{move || tr(T::Level)}</th>
+                                        <th scope="col">{move || tr(T::ExternalId)}</th>
+                                        <th scope="col">{move || tr(T::Joined)}</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {rows.into_iter().map(|p| view! {
+                                            <tr data-testid="referral-row">
+                                                <td>{p.name}</td><td>{p.email}</td><td>{p.level}</td>
+                                                <td>{p.external_id}</td><td>{date(&p.joined_at)}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table></div>
+                            }.into_any()
+                        }
+                    }}
+                </section>
+            }
+        })}
+    }
+}
+
+#[component]
+pub fn Invite() -> impl IntoView {
+    let first = RwSignal::new(String::new());
+    let last = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let subject = RwSignal::new(String::new());
+    let body = RwSignal::new(String::new());
+    let level_zero = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let sent = RwSignal::new(None::<InvitationCreated>);
+    let pending = RwSignal::new(false);
+    let optional =
+        |s: RwSignal<String>| Some(s.get_untracked().trim().to_owned()).filter(|v| !v.is_empty());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        pending.set(true);
+        error.set(None);
+        let request = CreateInvitationRequest {
+            first_name: first.get_untracked().trim().to_owned(),
+            last_name: last.get_untracked().trim().to_owned(),
+            email: email.get_untracked().trim().to_owned(),
+            phone: optional(phone),
+            subject: optional(subject),
+            body: optional(body),
+            level_zero: level_zero.get_untracked(),
+            language: Some(session().language.get_untracked()),
+        };
+        spawn_local(async move {
+            match api::post::<InvitationCreated>("/v1/invitations", &request).await {
+                Ok(created) => {
+                    sent.set(Some(created));
+                    for field in [first, last, email, phone, subject, body] {
+                        field.set(String::new());
+                    }
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            pending.set(false);
+        });
+    };
+    view! {
+        <h1 data-testid="invite-page">{move || tr(T::InviteTitle)}</h1>
+        <section class="card narrow">
+            <form on:submit=submit novalidate>
+                <div class="row">
+                    <Field label=T::FirstName name="first_name" value=first error=error required=true/>
+                    <Field label=T::LastName name="last_name" value=last error=error required=true/>
+                </div>
+                <Field label=T::Email name="email" value=email error=error kind="email" required=true/>
+                <Field label=T::Phone name="phone" value=phone error=error kind="tel"/>
+                <Field label=T::Subject name="subject" value=subject error=error/>
+                <TextArea label=T::Message name="body" value=body error=error/>
+                <Show when=move || session().can(Permission::InviteLevelZero)>
+                    <div class="field checkbox">
+                        <input type="checkbox" id="level-zero" bind:checked=level_zero data-testid="input-level_zero"/>
+                        <label for="level-zero">{move || tr(T::LevelZero)}</label>
+                    </div>
+                </Show>
+                <FormError error=error fields=&["first_name", "last_name", "email", "phone", "subject", "body"]/>
+                <button type="submit" class="primary" data-testid="invite-submit" disabled=move || pending.get()>{move || tr(T::SendInvitation)}</button>
+            </form>
+            {move || sent.get().map(|created| view! {
+                <p class="success" role="status" data-testid="invitation-sent">{move || tr(T::InvitationSent)}" "{date(&created.expires_at)}"."</p>
+            })}
+        </section>
+    }
+}
+
+#[component]
+pub fn Payouts() -> impl IntoView {
+    let payouts = LocalResource::new(|| api::all_pages::<Payout>("/v1/payouts", 10));
+    view! {
+        <h1 data-testid="payouts-page">{move || tr(T::NavPayouts)}</h1>
+        <section class="card">
+            {loaded(payouts, |items: Vec<Payout>| {
+                if items.is_empty() {
+                    return view! { <Empty text=T::NoPayouts/> }.into_any();
+                }
+                view! {
+                    <div class="table-wrap"><table class="stacked" data-testid="payouts">
+                        <thead><tr>
+                            <th scope="col">{move || tr(T::Date)}</th>
+                            <th scope="col" class="amount">{move || tr(T::Amount)}</th>
+                            <th scope="col">{move || tr(T::Status)}</th>
+                            <th scope="col">{move || tr(T::Reason)}</th>
+                        </tr></thead>
+                        <tbody>
+                            {items.into_iter().map(|p| view! {
+                                <tr data-testid="payout-row">
+                                    <td>{date(&p.created_at)}</td>
+                                    <td class="amount">{money(p.amount, p.currency)}</td>
+                                    <td><StatusBadge status=p.status/></td>
+                                    <td>{p.reason}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table></div>
+                }.into_any()
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,490 @@
+//! Staff views, each shown by permission: all partners with their wallets, the payout queue,
+//! staff users, deal lookup with the commission preview. The program settings live in
+//! [`crate::pages::program`].
+
+use crate::api::{self, ApiError, ApiResult};
+use crate::components::{Empty, Field, FormError, StatusBadge, date, loaded, money};
+use crate::i18n::T;
+use crate::session::{session, tr};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::collections::HashMap;
+use upline_contract::{
+    AdjustmentRequest, Amount, CommissionPreview, CreatePartnerRequest, CreateUserRequest, Deal,
+    Partner, Payout, Permission, RejectPayoutRequest, User, Wallet, WalletEntry,
+};
+
+fn parse_amount(text: &str, field: &str) -> Result<Amount, ApiError> {
+    text.trim().parse::<Amount>().map_err(|e| ApiError {
+        status: 422,
+        code: "invalid_field".into(),
+        message: e.to_string(),
+        field: Some(field.into()),
+    })
+}
+
+#[component]
+fn WalletCell(partner: Partner) -> impl IntoView {
+    let id = partner.id.to_string();
+    let path = format!("/v1/partners/{id}/wallet");
+    let wallet = LocalResource::new(move || {
+        let path = path.clone();
+        async move { api::get::<Wallet>(&path).await }
+    });
+    let adjusting = RwSignal::new(false);
+    let amount = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let amount_value = match parse_amount(&amount.get_untracked(), "amount") {
+            Ok(a) => a,
+            Err(e) => return error.set(Some(e)),
+        };
+        let request = AdjustmentRequest {
+            amount: amount_value,
+            reason: reason.get_untracked().trim().to_owned(),
+        };
+        let path = format!("/v1/partners/{id}/wallet/adjustments");
+        spawn_local(async move {
+            match api::post::<WalletEntry>(&path, &request).await {
+                Ok(_) => {
+                    adjusting.set(false);
+                    amount.set(String::new());
+                    reason.set(String::new());
+                    error.set(None);
+                    wallet.refetch();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let manage = session().can(Permission::ManageBalances);
+    view! {
+        <td class="amount" data-testid="partner-balance">
+            {move || wallet.get().map(|w| match w {
+                Ok(w) => money(w.balance, w.currency),
+                Err(_) => "—".to_owned(),
+            })}
+        </td>
+        <td>
+            <Show when=move || manage && !adjusting.get()>
+                <button type="button" on:click=move |_| adjusting.set(true) data-testid="adjust">{move || tr(T::Adjust)}</button>
+            </Show>
+            <Show when=move || adjusting.get()>
+                <form class="inline" on:submit=submit.clone() novalidate data-testid="adjust-form">
+                    <Field label=T::Amount name="amount" value=amount error=error/>
+                    <Field label=T::Reason name="reason" value=reason error=error/>
+                    <p class="muted">{move || tr(T::AdjustHint)}</p>
+                    <FormError error=error fields=&["amount", "reason"]/>
+                    <button type="submit" class="primary" data-testid="adjust-submit">{move || tr(T::Save)}</button>
+                    " "<button type="button" on:click=move |_| adjusting.set(false)>{move || tr(T::Cancel)}</button>
+                </form>
+            </Show>
+        </td>
+    }
+}
+
+#[component]
+pub fn StaffPartners() -> impl IntoView {
+    let partners = LocalResource::new(|| api::all_pages::<Partner>("/v1/partners?scope=all", 20));
+    let search = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let sponsor = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let sponsor_id = sponsor.get_untracked();
+        let request = CreatePartnerRequest {
+            email: email.get_untracked().trim().to_owned(),
+            name: name.get_untracked().trim().to_owned(),
+            sponsor_id: Some(sponsor_id.as_str().into()).filter(|_| !sponsor_id.is_empty()),
+            external_id: None,
+            language: None,
+        };
+        spawn_local(async move {
+            match api::post::<Partner>("/v1/partners", &request).await {
+                Ok(_) => {
+                    name.set(String::new());
+                    email.set(String::new());
+                    error.set(None);
+                    partners.refetch();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <h1 data-testid="staff-partners-page">{move || tr(T::NavPartners)}</h1>
+        {loaded(partners, move |all: Vec<Partner>| {
+            let names: HashMap<String, String> = all.iter().map(|p| (p.id.to_string(), p.name.clone())).collect();
+            let all_for_rows = all.clone();
+            let rows = move || {
+                let needle = search.get().to_lowercase();
+                all_for_rows.iter()
+                    .filter(|p| needle.is_empty() || p.name.to_lowercase().contains(&needle) || p.email.to_lowercase().contains(&needle) || p.external_id.to_lowercase().contains(&needle))
+                    .cloned()
+                    .map(|p| {
+                        let sponsor = p.sponsor_id.as_ref().map(|s| names.get(&s.to_string()).cloned().unwrap_or_else(|| s.to_string()));
+                        view! {
+                            <tr data-testid="partner-row">
+                                <td>{p.name.clone()}</td>
+                                <td>{p.email.clone()}</td>
+                                <td>{p.external_id.clone()}</td>
+                                <td>{sponsor}</td>
+                                <td>{p.depth}</td>
+                                <WalletCell partner=p/>
+                            </tr>
+                        }
+                    })
+                    .collect_view()
+            };
+            view! {
+                <section class="card">
+                    <div class="toolbar">
+                        <label class="search">{move || tr(T::Search)}" "<input type="search" bind:value=search data-testid="search"/></label>
+                    </div>
+                    <div class="table-wrap"><table class="stacked" data-testid="partners-table">
+                        <thead><tr>
+                            <th scope="col">{move || tr(T::Name)}</th>
+                            <th scope="col">{move || tr(T::Email)}</th>
+                            <th scope="col">{move || tr(T::ExternalId)}</th>
+                            <th scope="col">{move || tr(T::Sponsor)}</th>
+                            <th scope="col">{move || tr(T::Depth)}</th>
+                            <th scope="col" class="amount">{move || tr(T::Wallet)}</th>
+                            <th scope="col"></th>
+                        </tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table></div>
+                </section>
+                <Show when=move || session().can(Permission::ConfigureProgram)>
+                    <section class="card narrow">
+                        <h2>{move || tr(T::AddPartner)}</h2>
+                        <form on:submit=add novalidate>
+                            <Field label=T::Name name="name" value=name error=error/>
+                            <Field label=T::Email name="email" value=email error=error kind="email"/>
+                            <div class="field">
+                                <label for="new-sponsor">{move || tr(T::Sponsor)}</label>
+                                <select id="new-sponsor" on:change=move |ev| sponsor.set(event_target_value(&ev))>
+                                    <option value="">{move || tr(T::None_)}</option>
+                                    {all.iter().map(|p| view! { <option value=p.id.to_string()>{p.name.clone()}</option> }).collect_view()}
+                                </select>
+                            </div>
+                            <FormError error=error fields=&["name", "email"]/>
+                            <button type="submit" class="primary">{move || tr(T::AddPartner)}</button>
+                        </form>
+                    </section>
+                </Show>
+            }
+        })}
+    }
+}
+
+#[derive(Clone)]
+struct Queue {
+    payouts: Vec<Payout>,
+    names: HashMap<String, String>,
+}
+
+#[component]
+pub fn StaffPayouts() -> impl IntoView {
+    let only_open = RwSignal::new(true);
+    let queue = LocalResource::new(move || {
+        let open = only_open.get();
+        async move {
+            let path = if open {
+                "/v1/payouts?status=requested"
+            } else {
+                "/v1/payouts"
+            };
+            let payouts: Vec<Payout> = api::all_pages(path, 20).await?;
+            let partners: Vec<Partner> = api::all_pages("/v1/partners?scope=all", 20)
+                .await
+                .unwrap_or_default();
+            let names = partners
+                .into_iter()
+                .map(|p| (p.id.to_string(), p.name))
+                .collect();
+            ApiResult::Ok(Queue { payouts, names })
+        }
+    });
+    view! {
+        <h1 data-testid="staff-payouts-page">{move || tr(T::NavPayoutRequests)}</h1>
+        <section class="card">
+            <label class="checkbox">
+                <input type="checkbox" bind:checked=only_open data-testid="only-open"/>" "{move || tr(T::OnlyOpen)}
+            </label>
+            {loaded(queue, move |q: Queue| {
+                if q.payouts.is_empty() {
+                    return view! { <Empty text=T::NoPayouts/> }.into_any();
+                }
+                view! {
+                    <div class="table-wrap"><table class="stacked" data-testid="payout-queue">
+                        <thead><tr>
+                            <th scope="col">{move || tr(T::Date)}</th>
+                            <th scope="col">{move || tr(T::Partner)}</th>
+                            <th scope="col" class="amount">{move || tr(T::Amount)}</th>
+                            <th scope="col">{move || tr(T::Status)}</th>
+                            <th scope="col"></th>
+                        </tr></thead>
+                        <tbody>
+                            {q.payouts.into_iter().map(|p| {
+                                let name = q.names.get(&p.partner_id.to_string()).cloned().unwrap_or_else(|| p.partner_id.to_string());
+                                view! { <QueueRow payout=p name=name on_done=Callback::new(move |_| queue.refetch())/> }
+                            }).collect_view()}
+                        </tbody>
+                    </table></div>
+                }.into_any()
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn QueueRow(payout: Payout, name: String, on_done: Callback<()>) -> impl IntoView {
+    let rejecting = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let id = payout.id.clone();
+    let open = payout.status == "requested";
+    let pay = {
+        let id = id.clone();
+        move |_| {
+            let path = format!("/v1/payouts/{id}/pay");
+            spawn_local(async move {
+                match api::post::<Payout>(&path, &serde_json::json!({})).await {
+                    Ok(_) => on_done.run(()),
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        }
+    };
+    let reject = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let path = format!("/v1/payouts/{id}/reject");
+        let request = RejectPayoutRequest {
+            reason: reason.get_untracked().trim().to_owned(),
+        };
+        spawn_local(async move {
+            match api::post::<Payout>(&path, &request).await {
+                Ok(_) => on_done.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <tr data-testid="queue-row">
+            <td>{date(&payout.created_at)}</td>
+            <td>{name}</td>
+            <td class="amount">{money(payout.amount, payout.currency)}</td>
+            <td><StatusBadge status=payout.status.clone()/>" "{payout.reason.clone()}</td>
+            <td>
+                <Show when=move || open && !rejecting.get()>
+                    <button type="button" class="primary" on:click=pay.clone() data-testid="pay">{move || tr(T::Pay)}</button>
+                    " "<button type="button" class="danger" on:click=move |_| rejecting.set(true) data-testid="reject">{move || tr(T::Reject)}</button>
+                </Show>
+                <Show when=move || rejecting.get()>
+                    <form class="inline" on:submit=reject.clone() novalidate>
+                        <Field label=T::Reason name="reason" value=reason error=error/>
+                        <button type="submit" class="danger" data-testid="reject-submit">{move || tr(T::Reject)}</button>
+                        " "<button type="button" on:click=move |_| rejecting.set(false)>{move || tr(T::Cancel)}</button>
+                    </form>
+                </Show>
+                <FormError error=error fields=&["reason"]/>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn StaffUsers() -> impl IntoView {
+    let users = LocalResource::new(|| api::all_pages::<User>("/v1/users", 20));
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let supervisor = RwSignal::new(String::new());
+    let granted = RwSignal::new(Vec::<Permission>::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let supervisor_id = supervisor.get_untracked();
+        let request = CreateUserRequest {
+            email: email.get_untracked().trim().to_owned(),
+            name: name.get_untracked().trim().to_owned(),
+            password: password.get_untracked(),
+            permissions: granted.get_untracked(),
+            supervisor_id: Some(supervisor_id.as_str().into())
+                .filter(|_| !supervisor_id.is_empty()),
+            language: None,
+        };
+        spawn_local(async move {
+            match api::post::<User>("/v1/users", &request).await {
+                Ok(_) => {
+                    for field in [name, email, password] {
+                        field.set(String::new());
+                    }
+                    granted.set(Vec::new());
+                    error.set(None);
+                    users.refetch();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <h1 data-testid="staff-users-page">{move || tr(T::NavUsers)}</h1>
+        {loaded(users, move |all: Vec<User>| {
+            let names: HashMap<String, String> = all.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
+            let options = all.clone();
+            view! {
+                <section class="card">
+                    <div class="table-wrap"><table class="stacked" data-testid="users-table">
+                        <thead><tr>
+                            <th scope="col">{move || tr(T::Name)}</th>
+                            <th scope="col">{move || tr(T::Email)}</th>
+                            <th scope="col">{move || tr(T::Permissions)}</th>
+                            <th scope="col">{move || tr(T::Supervisor)}</th>
+                        </tr></thead>
+                        <tbody>
+                            {all.into_iter().map(|u| {
+                                let permissions = u.permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ");
+                                let boss = u.supervisor_id.as_ref().and_then(|s| names.get(&s.to_string()).cloned());
+                                view! { <tr><td>{u.name}</td><td>{u.email}</td><td><code>{permissions}</code></td><td>{boss}</td></tr> }
+                            }).collect_view()}
+                        </tbody>
+                    </table></div>
+                </section>
+                <section class="card narrow">
+                    <h2>{move || tr(T::AddUser)}</h2>
+                    <form on:submit=add novalidate>
+                        <Field label=T::Name name="name" value=name error=error/>
+                        <Field label=T::Email name="email" value=email error=error kind="email"/>
+                        <Field label=T::Password name="password" value=password error=error kind="password" autocomplete="new-password"/>
+                        <fieldset>
+                            <legend>{move || tr(T::Permissions)}</legend>
+                            {Permission::ALL.into_iter().map(|permission| {
+                                let id = format!("perm-{}", permission.as_str());
+                                view! {
+                                    <div class="checkbox">
+                                        <input type="checkbox" id=id.clone()
+                                            prop:checked=move || granted.get().contains(&permission)
+                                            on:change=move |_| granted.update(|g| if let Some(i) = g.iter().position(|p| *p == permission) { g.remove(i); } else { g.push(permission); })/>
+                                        <label for=id><code>{permission.as_str()}</code></label>
+                                    </div>
+                                }
+                            }).collect_view()}
+                        </fieldset>
+                        <div class="field">
+                            <label for="new-supervisor">{move || tr(T::Supervisor)}</label>
+                            <select id="new-supervisor" on:change=move |ev| supervisor.set(event_target_value(&ev))>
+                                <option value="">{move || tr(T::None_)}</option>
+                                {options.iter().map(|u| view! { <option value=u.id.to_string()>{u.name.clone()}</option> }).collect_view()}
+                            </select>
+                        </div>
+                        <FormError error=error fields=&["name", "email", "password"]/>
+                        <button type="submit" class="primary" data-testid="add-user">{move || tr(T::AddUser)}</button>
+                    </form>
+                </section>
+            }
+        })}
+    }
+}
+
+#[component]
+pub fn DealLookup() -> impl IntoView {
+    let external_id = RwSignal::new(String::new());
+    let status = RwSignal::new("won".to_owned());
+    let error = RwSignal::new(None::<ApiError>);
+    let found = RwSignal::new(None::<Deal>);
+    let preview = RwSignal::new(None::<CommissionPreview>);
+    let find = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let id = external_id.get_untracked().trim().to_owned();
+        let status = status.get_untracked().trim().to_owned();
+        let encoded = js_sys::encode_uri_component(&id)
+            .as_string()
+            .unwrap_or_default();
+        spawn_local(async move {
+            error.set(None);
+            match api::get::<Deal>(&format!("/v1/deals/{encoded}")).await {
+                Ok(deal) => found.set(Some(deal)),
+                Err(e) => {
+                    found.set(None);
+                    preview.set(None);
+                    return error.set(Some(ApiError {
+                        field: Some("external_id".into()),
+                        ..e
+                    }));
+                }
+            }
+            let path = format!(
+                "/v1/deals/{encoded}/commission-preview?{}",
+                api::query(&[("status", &status)])
+            );
+            match api::get::<CommissionPreview>(&path).await {
+                Ok(p) => preview.set(Some(p)),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <h1 data-testid="deals-page">{move || tr(T::DealLookup)}</h1>
+        <section class="card narrow">
+            <form on:submit=find novalidate class="row">
+                <Field label=T::Deal name="external_id" value=external_id error=error/>
+                <Field label=T::DealStatus name="status" value=status error=error/>
+                <button type="submit" class="primary" data-testid="find-deal">{move || tr(T::Find)}</button>
+            </form>
+            <FormError error=error fields=&["external_id", "status"]/>
+        </section>
+        {move || found.get().map(|deal| {
+            let currency = deal.currency;
+            view! {
+                <section class="card" data-testid="deal">
+                    <h2>{deal.external_id.clone()}" · "{money(deal.amount, currency)}" · "<code>{deal.status.clone()}</code></h2>
+                    <h3>{move || tr(T::History)}</h3>
+                    <ol>
+                        {deal.history.iter().map(|h| view! {
+                            <li>{date(&h.at)}": "{h.from.clone().unwrap_or_default()}" → "<code>{h.to.clone()}</code>" ("{money(h.amount, currency)}")"</li>
+                        }).collect_view()}
+                    </ol>
+                    <h3>{move || tr(T::Earned)}</h3>
+                    <CommissionTable items=deal.commissions.clone() currency=currency testid="deal-commissions"/>
+                    <h3>{move || tr(T::Preview)}" — "{move || tr(T::PreviewIf)}" "<code>{move || status.get()}</code></h3>
+                    {move || preview.get().map(|p| view! { <CommissionTable items=p.items currency=currency testid="preview"/> })}
+                </section>
+            }
+        })}
+    }
+}
+
+#[component]
+fn CommissionTable(
+    items: Vec<upline_contract::Commission>,
+    currency: upline_contract::Currency,
+    testid: &'static str,
+) -> impl IntoView {
+    if items.is_empty() {
+        return view! { <Empty text=T::NothingEarned/> }.into_any();
+    }
+    view! {
+        <table data-testid=testid>
+            <thead><tr>
+                <th scope="col">{move || tr(T::Level)}</th>
+                <th scope="col">{move || tr(T::Partner)}</th>
+                <th scope="col">{move || tr(T::Rule)}</th>
+                <th scope="col" class="amount">{move || tr(T::Amount)}</th>
+            </tr></thead>
+            <tbody>
+                {items.into_iter().map(|c| view! {
+                    <tr data-testid="commission-row" data-level=c.level data-amount=c.amount.to_string()>
+                        <td>{c.level}</td><td><code>{c.partner_id.to_string()}</code></td><td><code>{c.rule}</code></td>
+                        <td class="amount">{money(c.amount, currency)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

@@ -1,0 +1,295 @@
+//! The portal in a real headless Chromium against the local cloud: a partner registers from an
+//! invitation, earns, asks for a payout that staff pay, and the plan editor's simulator agrees
+//! with the server's commission preview. Screenshots of every main page, at desktop and phone
+//! widths, land in `target/screenshots/`.
+
+use anyhow::Result;
+use serde_json::{Value, json};
+use upline_contract::PartnerId;
+use upline_tests::browser::{Browser, DESKTOP, PHONE};
+use upline_tests::{PASSWORD, StatusCode, TestApp, TestTenant};
+
+const EVA: &str = "eva@portal.example";
+
+/// A tenant whose owner has joined (so can invite) with a two-level plan.
+async fn program_with_owner_as_partner(app: &TestApp) -> TestTenant {
+    let tenant = app.create_tenant("portal").await;
+    let (status, body) = app
+        .post(
+            "/v1/program/join",
+            Some(&tenant.token),
+            json!({"accept_terms": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = app
+        .put(
+            "/v1/program",
+            &tenant.token,
+            json!({"min_payout": "20.00", "plan": {"rules": [{"on": {"deal_status": "won"},
+                "levels": [{"percent": "10"}, {"percent": "5"}]}]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .send_bytes(
+            reqwest::Method::PUT,
+            "/v1/program/terms",
+            Some(&tenant.token),
+            "application/pdf",
+            upline_tests::TINY_PDF.to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    tenant
+}
+
+async fn partner_id_of(app: &TestApp, tenant: &TestTenant, email: &str) -> PartnerId {
+    let (_, all) = app.get("/v1/partners?scope=all", &tenant.token).await;
+    let id = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["email"] == email)
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .expect("the partner is listed");
+    PartnerId::from(id.as_str())
+}
+
+async fn log_in(browser: &Browser, tenant: &TestTenant, email: &str) -> Result<()> {
+    browser.goto("/login").await?;
+    browser.fill("input-tenant", &tenant.slug).await?;
+    browser.fill("input-email", email).await?;
+    browser.fill("input-password", PASSWORD).await?;
+    browser.click("login-submit").await?;
+    browser.find("dashboard").await?;
+    Ok(())
+}
+
+async fn log_out(browser: &Browser) -> Result<()> {
+    browser.click("log-out").await?;
+    browser.find("login-page").await?;
+    Ok(())
+}
+
+async fn both_widths(browser: &Browser, name: &str) -> Result<()> {
+    browser.screenshot(name, DESKTOP).await?;
+    browser.screenshot(name, PHONE).await?;
+    browser.client.set_window_size(DESKTOP.0, DESKTOP.1).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_partner_registers_from_an_invitation_earns_and_is_paid_and_the_simulator_matches_the_preview()
+ {
+    let app = TestApp::spawn_with_portal().await;
+    let browser = Browser::start(&app.base).await.expect("Chromium starts");
+    let outcome = whole_flow(&app, &browser).await;
+    browser.close().await;
+    outcome.unwrap();
+}
+
+async fn whole_flow(app: &TestApp, browser: &Browser) -> Result<()> {
+    let tenant = program_with_owner_as_partner(app).await;
+    let owner_email = format!("owner@{}.example", tenant.slug);
+
+    // The login page, before anyone is logged in.
+    browser.goto("/login").await?;
+    browser.find("login-page").await?;
+    both_widths(browser, "login").await?;
+
+    // The owner invites Eva; she opens the link from her email.
+    let (status, body) = app
+        .post(
+            "/v1/invitations",
+            Some(&tenant.token),
+            json!({"first_name": "Eva", "last_name": "Nowak", "email": EVA, "subject": "Join us"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let invitation = app.token_from_email(EVA, "/register?invitation=").await;
+    browser
+        .goto(&format!("/register?invitation={invitation}"))
+        .await?;
+    browser
+        .wait_for_text("invited-by", "portal Inc", false)
+        .await?;
+    assert_eq!(browser.value("input-email").await?, EVA, "prefilled");
+    assert_eq!(browser.value("input-name").await?, "Eva Nowak", "prefilled");
+    both_widths(browser, "register").await?;
+
+    // A bad password is named next to its field; a good one logs her in.
+    browser.fill("input-password", "short").await?;
+    browser.click("register-submit").await?;
+    let complaint = browser.wait_for_any_text("error-password").await?;
+    assert!(
+        complaint.contains("character"),
+        "the password error is next to it: {complaint}"
+    );
+    // The terms are linked, and must be accepted.
+    browser.fill("input-password", PASSWORD).await?;
+    browser.find("terms-link").await?;
+    browser.click("register-submit").await?;
+    browser.wait_for_any_text("error-accept_terms").await?;
+    browser.click("input-accept_terms").await?;
+    browser.click("register-submit").await?;
+    browser.find("dashboard").await?;
+    let link = browser.value("referral-link").await?;
+    assert!(link.contains("/r/") && link.contains("?program="), "{link}");
+    let qr = browser.find("qr-code").await?;
+    let started = std::time::Instant::now();
+    while !qr.html(true).await?.contains("<svg") {
+        assert!(started.elapsed().as_secs() < 10, "the QR code appears");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        browser.text("payout-blocker").await?.contains("20.00"),
+        "nothing to pay out yet: the minimum is shown"
+    );
+
+    // A deal she brought in is won (through the API, as the CRM would).
+    let eva = partner_id_of(app, &tenant, EVA).await;
+    let (status, body) = app
+        .put(
+            "/v1/deals/d-1",
+            &tenant.token,
+            json!({"amount": "500.00", "status": "won", "partner_id": eva}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    browser.wait_for_text("balance", "50.00", true).await?;
+    both_widths(browser, "dashboard").await?;
+    browser.goto("/commissions").await?;
+    let row = browser.wait_for_text("entry-row", "50.00", false).await?;
+    assert!(row.contains("d-1"), "the entry names its deal: {row}");
+
+    // She asks for the whole balance.
+    browser.goto("/dashboard").await?;
+    browser.click("request-payout").await?;
+    assert_eq!(browser.value("input-amount").await?, "50.00");
+    browser.click("payout-submit").await?;
+    browser
+        .wait_for_text("payout-blocker", "open", false)
+        .await?;
+    browser.goto("/payouts").await?;
+    browser
+        .wait_for_text("payout-row", "Requested", false)
+        .await?;
+    log_out(browser).await?;
+
+    // Staff pay it.
+    log_in(browser, &tenant, &owner_email).await?;
+    browser.goto("/staff/payouts").await?;
+    browser
+        .wait_for_text("queue-row", "Eva Nowak", false)
+        .await?;
+    both_widths(browser, "staff-payouts").await?;
+    browser.click("pay").await?;
+    browser.find("empty").await?;
+    let (_, paid) = app.get("/v1/payouts?status=paid", &tenant.token).await;
+    assert_eq!(paid["items"].as_array().unwrap().len(), 1, "{paid}");
+
+    // The simulator shows what the server's preview says for a deal about to be won.
+    let (status, body) = app
+        .put(
+            "/v1/deals/d-2",
+            &tenant.token,
+            json!({"amount": "812.35", "status": "pending", "partner_id": eva}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (_, preview) = app
+        .get("/v1/deals/d-2/commission-preview?status=won", &tenant.token)
+        .await;
+    let server: Vec<(String, String)> = preview["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["level"].to_string(),
+                c["amount"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        server,
+        [("1".into(), "81.24".into()), ("2".into(), "40.62".into())]
+    );
+    browser.goto("/staff/program").await?;
+    browser.find("simulator").await?;
+    browser.fill("input-sim_chain", "2").await?;
+    browser.fill("input-sim_amount", "812.35").await?;
+    browser.fill("input-sim_status", "won").await?;
+    browser.wait_for_text("sim-total", "121.86", false).await?;
+    let simulated: Vec<(String, String)> = browser
+        .attrs("sim-row", "data-level")
+        .await?
+        .into_iter()
+        .zip(browser.attrs("sim-row", "data-amount").await?)
+        .collect();
+    assert_eq!(simulated, server);
+    // Editing the plan re-runs the walk at once.
+    let levels = browser
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid=level-value]"))
+        .await?;
+    levels[1].clear().await?;
+    levels[1].send_keys("7.5").await?;
+    browser.wait_for_text("sim-total", "142.17", false).await?;
+    both_widths(browser, "program").await?;
+
+    // The deal lookup shows the same preview through the portal.
+    browser.goto("/staff/deals").await?;
+    browser.fill("input-external_id", "d-2").await?;
+    browser.click("find-deal").await?;
+    browser.find("preview").await?;
+    assert_eq!(
+        browser
+            .attrs("commission-row", "data-amount")
+            .await?
+            .last()
+            .cloned(),
+        Some("40.62".into())
+    );
+    both_widths(browser, "staff-deals").await?;
+
+    for (path, name, marker) in [
+        ("/staff/partners", "staff-partners", "partner-row"),
+        ("/staff/users", "staff-users", "users-table"),
+        ("/referrals", "referrals", "tree-node"),
+        ("/invite", "invite", "invite-page"),
+    ] {
+        browser.goto(path).await?;
+        browser.find(marker).await?;
+        both_widths(browser, name).await?;
+    }
+    log_out(browser).await?;
+
+    // Eva sees it paid, in Polish, with Polish money — and the choice survives a reload.
+    log_in(browser, &tenant, EVA).await?;
+    browser.goto("/payouts").await?;
+    browser.wait_for_text("payout-row", "Paid", false).await?;
+    let language = browser.find("language").await?;
+    language.select_by_value("pl").await?;
+    browser
+        .wait_for_text("payout-row", "Wypłacona", false)
+        .await?;
+    // WebDriver reports the no-break space of Polish money as a plain space.
+    browser
+        .wait_for_text("payout-row", "50,00 €", false)
+        .await?;
+    both_widths(browser, "payouts").await?;
+    browser.goto("/commissions").await?;
+    browser.wait_for_text("entry-row", "Wypłata", false).await?;
+    both_widths(browser, "commissions").await?;
+    let (_, me) = app.get("/v1/me", &eva_session(app, &tenant).await).await;
+    assert_eq!(me["user"]["language"], "pl", "her emails follow: {me}");
+    Ok(())
+}
+
+async fn eva_session(app: &TestApp, tenant: &TestTenant) -> String {
+    let (status, body): (StatusCode, Value) = app.login(tenant, EVA, PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["token"].as_str().unwrap().to_owned()
+}
