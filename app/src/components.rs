@@ -90,7 +90,10 @@ pub fn FormError(
         error
             .get()
             .filter(|e| !fields.iter().any(|f| e.is_for(f)))
-            .map(|e| e.message)
+            .map(|e| match e.field {
+                Some(field) => format!("{field}: {}", e.message),
+                None => e.message,
+            })
     };
     view! {
         <Show when=move || shown().is_some()>

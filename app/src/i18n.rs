@@ -80,6 +80,12 @@ texts! {
     Resent => "Sent. Check your inbox.", "Wysłano. Sprawdź skrzynkę.", "Отправлено. Проверьте почту.", "Надіслано. Перевірте пошту.";
     JoinTitle => "You are not a partner yet", "Nie jesteś jeszcze partnerem", "Вы ещё не партнёр", "Ви ще не партнер";
     Join => "Join the program", "Dołącz do programu", "Вступить в программу", "Вступити до програми";
+    StartTitle => "Start a partner program", "Załóż program partnerski", "Создать партнёрскую программу", "Створити партнерську програму";
+    StartHint => "Your program's address: lowercase letters, digits and dashes.", "Adres programu: małe litery, cyfry i myślniki.", "Адрес программы: строчные буквы, цифры и дефисы.", "Адреса програми: малі літери, цифри й дефіси.";
+    ProgramName => "Program name", "Nazwa programu", "Название программы", "Назва програми";
+    YourName => "Your name", "Twoje imię i nazwisko", "Ваше имя", "Ваше ім'я";
+    Start => "Start the program", "Załóż program", "Создать программу", "Створити програму";
+    LocalOutbox => "Running locally? The email is in the local outbox:", "Uruchomione lokalnie? E-mail jest w lokalnej skrzynce:", "Локальный запуск? Письмо в локальном ящике:", "Локальний запуск? Лист у локальній скриньці:";
     // Dashboard
     YourLink => "Your referral link", "Twój link polecający", "Ваша реферальная ссылка", "Ваше реферальне посилання";
     Copy => "Copy", "Kopiuj", "Копировать", "Копіювати";

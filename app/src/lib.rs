@@ -52,6 +52,7 @@ pub fn PartnerApp() -> impl IntoView {
                 <Routes fallback=not_found>
                     <Route path=path!("/") view=|| view! { <Redirect path="/dashboard"/> }/>
                     <Route path=path!("/login") view=auth::Login/>
+                    <Route path=path!("/start") view=auth::StartProgram/>
                     <Route path=path!("/register") view=auth::Register/>
                     <Route path=path!("/r/:code") view=auth::ReferralLanding/>
                     <Route path=path!("/confirm-email") view=auth::ConfirmEmail/>

@@ -10,9 +10,9 @@ use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use upline_contract::{
-    Ack, EmailTokenRequest, ForgotPasswordRequest, InvitationPrefill, JoinRequest, LoginRequest,
-    Partner, PublicProgram, RegisterRequest, RegisterResponse, SetPasswordRequest, Terms,
-    TokenResponse,
+    Ack, CreateTenantRequest, CreateTenantResponse, EmailTokenRequest, ForgotPasswordRequest,
+    InvitationPrefill, JoinRequest, LoginRequest, NewAccount, Partner, PublicProgram,
+    RegisterRequest, RegisterResponse, SetPasswordRequest, Terms, TokenResponse,
 };
 
 #[component]
@@ -58,6 +58,7 @@ pub fn Login() -> impl IntoView {
             </form>
             <p><a href="/forgot-password" data-testid="forgot-link">{move || tr(T::ForgotPassword)}</a></p>
             <p class="muted">{move || tr(T::NoAccount)}" "<a href="/register">{move || tr(T::Register)}</a></p>
+            <p class="muted"><a href="/start" data-testid="start-link">{move || tr(T::StartTitle)}</a></p>
         </section>
     }
 }
@@ -365,6 +366,12 @@ pub fn SetPassword() -> impl IntoView {
 #[component]
 pub fn EmailGate(email: String) -> impl IntoView {
     let sent = RwSignal::new(false);
+    // Only the local cloud has an outbox; in the cloud this answers 404 and shows nothing.
+    let local = LocalResource::new(|| async {
+        api::get::<serde_json::Value>("/_local/outbox?limit=1")
+            .await
+            .is_ok()
+    });
     let error = RwSignal::new(None::<ApiError>);
     let resend = move |_| {
         spawn_local(async move {
@@ -382,6 +389,9 @@ pub fn EmailGate(email: String) -> impl IntoView {
             <button type="button" on:click=resend data-testid="resend" disabled=move || sent.get()>{move || tr(T::Resend)}</button>
             <Show when=move || sent.get()><p class="success" role="status">{move || tr(T::Resent)}</p></Show>
             <FormError error=error fields=&[]/>
+            <Show when=move || local.get().unwrap_or(false)>
+                <p class="muted" data-testid="local-outbox">{move || tr(T::LocalOutbox)}" "<a href="/_local/outbox" rel="external" target="_blank">"/_local/outbox"</a></p>
+            </Show>
         </section>
     }
 }
@@ -415,6 +425,70 @@ pub fn JoinProgram(terms: Option<Terms>) -> impl IntoView {
             })}
             <FormError error=error fields=&[]/>
             <button type="button" class="primary" on:click=join data-testid="join-submit">{move || tr(T::Join)}</button>
+        </section>
+    }
+}
+
+/// `/start`: a company creates its program (a tenant) and its owner account.
+#[component]
+pub fn StartProgram() -> impl IntoView {
+    let slug = RwSignal::new(String::new());
+    let program_name = RwSignal::new(String::new());
+    let currency = RwSignal::new("EUR".to_owned());
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    let navigate = use_navigate();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(code) = currency.get_untracked().trim().to_uppercase().parse() else {
+            return error.set(Some(ApiError {
+                status: 422,
+                code: "invalid_field".into(),
+                message: "is not an ISO 4217 currency code".into(),
+                field: Some("currency".into()),
+            }));
+        };
+        pending.set(true);
+        let navigate = navigate.clone();
+        let request = CreateTenantRequest {
+            slug: slug.get_untracked().trim().to_owned(),
+            name: program_name.get_untracked().trim().to_owned(),
+            currency: code,
+            owner: NewAccount {
+                email: email.get_untracked().trim().to_owned(),
+                password: password.get_untracked(),
+                name: name.get_untracked().trim().to_owned(),
+            },
+        };
+        spawn_local(async move {
+            match api::post::<CreateTenantResponse>("/v1/tenants", &request).await {
+                Ok(created) => {
+                    session::remember_program(&created.tenant.slug);
+                    session().log_in(created.token);
+                    navigate("/dashboard", NavigateOptions::default());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            pending.set(false);
+        });
+    };
+    view! {
+        <section class="card narrow" data-testid="start-page">
+            <h1>{move || tr(T::StartTitle)}</h1>
+            <form on:submit=submit novalidate>
+                <Field label=T::ProgramName name="name" value=program_name error=error required=true autocomplete="organization"/>
+                <Field label=T::Program name="slug" value=slug error=error required=true/>
+                <p class="muted">{move || tr(T::StartHint)}</p>
+                <Field label=T::Currency name="currency" value=currency error=error required=true/>
+                <Field label=T::YourName name="owner.name" value=name error=error required=true autocomplete="name"/>
+                <Field label=T::Email name="owner.email" value=email error=error kind="email" required=true autocomplete="email"/>
+                <Field label=T::Password name="owner.password" value=password error=error kind="password" required=true autocomplete="new-password"/>
+                <FormError error=error fields=&["name", "slug", "currency", "owner.name", "owner.email", "owner.password"]/>
+                <button type="submit" class="primary" data-testid="start-submit" disabled=move || pending.get()>{move || tr(T::Start)}</button>
+            </form>
         </section>
     }
 }
