@@ -336,5 +336,59 @@ async fn start_a_program(app: &TestApp, browser: &Browser) -> Result<()> {
     browser.find("share-card").await?;
     let link = browser.value("referral-link").await?;
     assert!(link.contains("/r/"), "{link}");
+    both_widths(browser, "dashboard-new-partner").await?;
+
+    // Someone follows Kim's link: the form knows the program, who invited and the code.
+    log_out(browser).await?;
+    let path = link.trim_start_matches(&app.base);
+    browser.goto(path).await?;
+    browser.wait_for_text("invited-by", "Kim", false).await?;
+    assert!(browser.text("invited-by").await?.contains("Kite Surf Co"));
+    let code = path.split("/r/").nth(1).unwrap().split('?').next().unwrap();
+    assert_eq!(browser.value("input-referral_code").await?, code);
+    browser.fill("input-name", "Lou").await?;
+    browser.fill("input-email", "lou@kite.example").await?;
+    browser.fill("input-password", PASSWORD).await?;
+    browser.click("register-submit").await?;
+    // Registered by link, the email is not confirmed yet: the gate until it is.
+    browser.find("email-gate").await?;
+    both_widths(browser, "email-gate").await?;
+    browser.click("resend").await?;
+    let started = std::time::Instant::now();
+    while app.cloud.outbox().messages_to("lou@kite.example").len() < 2 {
+        assert!(started.elapsed().as_secs() < 5, "the link is sent again");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let token = app
+        .token_from_email("lou@kite.example", "/confirm-email?token=")
+        .await;
+    browser
+        .goto(&format!("/confirm-email?token={token}"))
+        .await?;
+    browser.find("confirmed").await?;
+    browser.goto("/dashboard").await?;
+    browser.find("share-card").await?;
+    let (_, partners) = app
+        .get("/v1/partners?scope=all", &owner_token(app).await)
+        .await;
+    let lou = partners["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["email"] == "lou@kite.example")
+        .expect("Lou is a partner");
+    assert_eq!(lou["depth"], 1, "under Kim: {lou}");
     Ok(())
+}
+
+async fn owner_token(app: &TestApp) -> String {
+    let (status, body) = app
+        .post(
+            "/v1/auth/login",
+            None,
+            json!({"tenant": "kite-surf", "email": "kim@kite.example", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["token"].as_str().unwrap().to_owned()
 }

@@ -29,6 +29,10 @@ fn certificate_lint() -> Value {
     json!({"cfn-lint": {"config": {"ignore_checks": ["W1030"]}}})
 }
 
+/// The viewer-request function of the portal's files: a path with no file extension is a route
+/// of the single-page app, answered with `index.html` (which picks the partner or staff module).
+pub const PORTAL_ROUTES_JS: &str = "function handler(event) {\n  var request = event.request;\n  var last = request.uri.split('/').pop();\n  if (last.indexOf('.') === -1) { request.uri = '/index.html'; }\n  return request;\n}\n";
+
 /// `create_tenant` → `CreateTenantFunction`.
 pub fn function_name(route_id: &str) -> String {
     let camel: String = route_id
@@ -342,18 +346,26 @@ pub fn template() -> Value {
                 {"Id": "api", "DomainName": {"Fn::Sub": "${HttpApi}.execute-api.${AWS::Region}.amazonaws.com"},
                  "CustomOriginConfig": {"OriginProtocolPolicy": "https-only", "OriginSSLProtocols": ["TLSv1.2"]}},
             ],
-            "DefaultCacheBehavior": {"TargetOriginId": "portal", "ViewerProtocolPolicy": "redirect-to-https", "CachePolicyId": caching_optimized, "Compress": true},
+            "DefaultCacheBehavior": {"TargetOriginId": "portal", "ViewerProtocolPolicy": "redirect-to-https", "CachePolicyId": caching_optimized, "Compress": true,
+                "FunctionAssociations": [{"EventType": "viewer-request", "FunctionARN": {"Fn::GetAtt": ["PortalRoutesFunction", "FunctionARN"]}}]},
             "CacheBehaviors": [{"PathPattern": "/v1/*", "TargetOriginId": "api", "ViewerProtocolPolicy": "https-only",
                 "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
                 "CachePolicyId": caching_disabled, "OriginRequestPolicyId": all_viewer_except_host},
                 {"PathPattern": "/terms/*", "TargetOriginId": "terms", "ViewerProtocolPolicy": "redirect-to-https",
                 "CachePolicyId": caching_optimized, "Compress": true}],
-            // Client-side routes (/dashboard, /r/CODE) load the app on reload.
-            "CustomErrorResponses": [
-                {"ErrorCode": 403, "ResponseCode": 200, "ResponsePagePath": "/index.html"},
-                {"ErrorCode": 404, "ResponseCode": 200, "ResponsePagePath": "/index.html"},
-            ],
         }}}),
+    );
+    // Client-side routes (/dashboard, /r/CODE, /staff/users) load the app on reload. Not by
+    // error responses: those apply to every origin, and would turn the API's JSON 403s and
+    // 404s into the portal's HTML.
+    resources.insert(
+        "PortalRoutesFunction".into(),
+        json!({"Type": "AWS::CloudFront::Function", "Properties": {
+            "Name": {"Fn::Sub": "${AWS::StackName}-portal-routes"},
+            "AutoPublish": true,
+            "FunctionConfig": {"Comment": "Paths without a file extension are the portal's routes", "Runtime": "cloudfront-js-2.0"},
+            "FunctionCode": PORTAL_ROUTES_JS,
+        }}),
     );
 
     let parameter = |description: &str, default: &str| json!({"Type": "String", "Default": default, "Description": description});

@@ -234,3 +234,52 @@ fn emails_carry_absolute_links_and_only_the_terms_route_writes_terms() {
         TABLE.ttl_attribute
     );
 }
+
+#[test]
+fn the_portal_answers_its_routes_with_index_html_and_leaves_files_and_the_api_alone() {
+    let template = template_on_disk();
+    let distribution =
+        &template["Resources"]["PortalDistribution"]["Properties"]["DistributionConfig"];
+    assert!(
+        distribution.get("CustomErrorResponses").is_none(),
+        "error responses would rewrite the API's 403s and 404s too"
+    );
+    // The function itself, run by Node.js (which the machine has for DynamoDB Local's package).
+    let script = format!(
+        "{}\nfor (const uri of process.argv.slice(1)) console.log(handler({{request: {{uri}}}}).uri);",
+        upline_sam::PORTAL_ROUTES_JS
+    );
+    let output = std::process::Command::new("node")
+        .args(["-e", &script, "--"])
+        .args([
+            "/",
+            "/dashboard",
+            "/r/K7XQ2M",
+            "/staff/users",
+            "/pkg/upline_app_bg.wasm",
+            "/index.html",
+        ])
+        .output()
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rewritten: Vec<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        rewritten,
+        [
+            "/index.html",
+            "/index.html",
+            "/index.html",
+            "/index.html",
+            "/pkg/upline_app_bg.wasm",
+            "/index.html"
+        ]
+    );
+}
