@@ -153,6 +153,7 @@ texts! {
     AdjustHint => "Positive credits, negative debits.", "Dodatnia uznaje, ujemna obciąża.", "Положительная зачисляет, отрицательная списывает.", "Додатна зараховує, від'ємна списує.";
     ExternalId => "External id", "Identyfikator zewnętrzny", "Внешний id", "Зовнішній id";
     Sponsor => "Sponsor", "Sponsor", "Спонсор", "Спонсор";
+    Change => "Change", "Zmień", "Изменить", "Змінити";
     AddPartner => "Add partner", "Dodaj partnera", "Добавить партнёра", "Додати партнера";
     // Staff: program
     Currency => "Currency", "Waluta", "Валюта", "Валюта";

@@ -254,6 +254,22 @@ async fn whole_flow(app: &TestApp, browser: &Browser) -> Result<()> {
     );
     both_widths(browser, "staff-deals").await?;
 
+    // Moving the owner under Eva, who is below the owner, is refused and said so.
+    browser.goto("/staff/partners").await?;
+    browser
+        .wait_for_text("partners-table", "Eva Nowak", false)
+        .await?;
+    browser.click("change-sponsor").await?;
+    browser
+        .find("sponsor-select")
+        .await?
+        .select_by_value(eva.as_str())
+        .await?;
+    browser.click("sponsor-save").await?;
+    browser
+        .wait_for_text("form-error", "downline", false)
+        .await?;
+
     for (path, name, marker) in [
         ("/staff/partners", "staff-partners", "partner-row"),
         ("/staff/users", "staff-users", "users-table"),

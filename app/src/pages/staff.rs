@@ -85,6 +85,72 @@ fn WalletCell(partner: Partner) -> impl IntoView {
     }
 }
 
+/// Who recommended the partner, and (with `configure_program`) a move under someone else with
+/// the whole downline; a move that would make a cycle is refused by the API and said so.
+#[component]
+fn SponsorCell(
+    partner: Partner,
+    current: Option<String>,
+    everyone: Vec<(String, String)>,
+    on_moved: Callback<()>,
+) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let chosen = RwSignal::new(
+        partner
+            .sponsor_id
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+    );
+    let error = RwSignal::new(None::<ApiError>);
+    let id = partner.id.to_string();
+    let save = move |_| {
+        let sponsor = chosen.get_untracked();
+        let request = upline_contract::SetSponsorRequest {
+            sponsor_id: Some(sponsor.as_str().into()).filter(|_| !sponsor.is_empty()),
+        };
+        let path = format!("/v1/partners/{id}/sponsor");
+        spawn_local(async move {
+            match api::put::<Partner>(&path, &request).await {
+                Ok(_) => {
+                    editing.set(false);
+                    on_moved.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let others: Vec<(String, String)> = everyone
+        .into_iter()
+        .filter(|(other, _)| *other != partner.id.to_string())
+        .collect();
+    let can_move = session().can(Permission::ConfigureProgram);
+    view! {
+        <td>
+            {current}
+            <Show when=move || can_move && !editing.get()>
+                " "<button type="button" class="link" on:click=move |_| editing.set(true) data-testid="change-sponsor">{move || tr(T::Change)}</button>
+            </Show>
+            <Show when=move || editing.get()>
+                <div class="inline">
+                    <label class="sr-only" for=format!("sponsor-{}", partner.id)>{move || tr(T::Sponsor)}</label>
+                    <select id=format!("sponsor-{}", partner.id) on:change=move |ev| chosen.set(event_target_value(&ev)) data-testid="sponsor-select">
+                        <option value="">{move || tr(T::None_)}</option>
+                        {others.iter().map(|(value, name)| {
+                            let value = value.clone();
+                            let selected = chosen.get_untracked() == value;
+                            view! { <option value=value selected=selected>{name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                    " "<button type="button" class="primary" on:click=save.clone() data-testid="sponsor-save">{move || tr(T::Save)}</button>
+                    " "<button type="button" on:click=move |_| editing.set(false)>{move || tr(T::Cancel)}</button>
+                    <FormError error=error fields=&[]/>
+                </div>
+            </Show>
+        </td>
+    }
+}
+
 #[component]
 pub fn StaffPartners() -> impl IntoView {
     let partners = LocalResource::new(|| api::all_pages::<Partner>("/v1/partners?scope=all", 20));
@@ -120,6 +186,7 @@ pub fn StaffPartners() -> impl IntoView {
         {loaded(partners, move |all: Vec<Partner>| {
             let names: HashMap<String, String> = all.iter().map(|p| (p.id.to_string(), p.name.clone())).collect();
             let all_for_rows = all.clone();
+            let everyone: Vec<(String, String)> = all.iter().map(|p| (p.id.to_string(), p.name.clone())).collect();
             let rows = move || {
                 let needle = search.get().to_lowercase();
                 all_for_rows.iter()
@@ -132,7 +199,7 @@ pub fn StaffPartners() -> impl IntoView {
                                 <td>{p.name.clone()}</td>
                                 <td>{p.email.clone()}</td>
                                 <td>{p.external_id.clone()}</td>
-                                <td>{sponsor}</td>
+                                <SponsorCell partner=p.clone() current=sponsor everyone=everyone.clone() on_moved=Callback::new(move |_| partners.refetch())/>
                                 <td>{p.depth}</td>
                                 <WalletCell partner=p/>
                             </tr>
