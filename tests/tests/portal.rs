@@ -340,14 +340,7 @@ async fn start_a_program(app: &TestApp, browser: &Browser) -> Result<()> {
     // The owner is logged in but gated until the email is confirmed; locally, the outbox has it.
     browser.find("email-gate").await?;
     browser.find("local-outbox").await?;
-    let token = app
-        .token_from_email("kim@kite.example", "/confirm-email?token=")
-        .await;
-    browser
-        .goto(&format!("/confirm-email?token={token}"))
-        .await?;
-    browser.find("confirmed").await?;
-    browser.goto("/dashboard").await?;
+    confirm_from_the_outbox(app, browser, "kim@kite.example").await?;
     browser.click("join-submit").await?;
     browser.find("share-card").await?;
     let link = browser.value("referral-link").await?;
@@ -375,14 +368,7 @@ async fn start_a_program(app: &TestApp, browser: &Browser) -> Result<()> {
         assert!(started.elapsed().as_secs() < 5, "the link is sent again");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let token = app
-        .token_from_email("lou@kite.example", "/confirm-email?token=")
-        .await;
-    browser
-        .goto(&format!("/confirm-email?token={token}"))
-        .await?;
-    browser.find("confirmed").await?;
-    browser.goto("/dashboard").await?;
+    confirm_from_the_outbox(app, browser, "lou@kite.example").await?;
     browser.find("share-card").await?;
     let (_, partners) = app
         .get("/v1/partners?scope=all", &owner_token(app).await)
@@ -394,7 +380,43 @@ async fn start_a_program(app: &TestApp, browser: &Browser) -> Result<()> {
         .find(|p| p["email"] == "lou@kite.example")
         .expect("Lou is a partner");
     assert_eq!(lou["depth"], 1, "under Kim: {lou}");
+
+    // A bookkeeper with manage_balances only sees the payout queue, not the program settings.
+    let (status, body) = app
+        .post(
+            "/v1/users",
+            Some(&owner_token(app).await),
+            json!({"email": "bo@kite.example", "name": "Bo", "password": PASSWORD,
+                   "permissions": ["manage_balances"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    app.confirm_email("bo@kite.example").await;
+    log_out(browser).await?;
+    browser.goto("/login").await?;
+    browser.fill("input-tenant", "kite-surf").await?;
+    browser.fill("input-email", "bo@kite.example").await?;
+    browser.fill("input-password", PASSWORD).await?;
+    browser.click("login-submit").await?;
+    let home = browser
+        .wait_for_text("staff-home", "Payout requests", false)
+        .await?;
+    assert!(!home.contains("Program"), "{home}");
+    browser.goto("/staff/program").await?;
+    browser.find("forbidden").await?;
+    browser.goto("/staff/payouts").await?;
+    browser.find("staff-payouts-page").await?;
     Ok(())
+}
+
+/// Opens the newest confirmation link emailed to `email`, then the dashboard.
+async fn confirm_from_the_outbox(app: &TestApp, browser: &Browser, email: &str) -> Result<()> {
+    let token = app.token_from_email(email, "/confirm-email?token=").await;
+    browser
+        .goto(&format!("/confirm-email?token={token}"))
+        .await?;
+    browser.find("confirmed").await?;
+    browser.goto("/dashboard").await
 }
 
 async fn owner_token(app: &TestApp) -> String {

@@ -15,6 +15,13 @@ use upline_contract::{
     RegisterRequest, RegisterResponse, SetPasswordRequest, Terms, TokenResponse,
 };
 
+/// In with a new session: this browser remembers the program, and the dashboard opens.
+fn signed_in(program: &str, token: String, navigate: &impl Fn(&str, NavigateOptions)) {
+    session::remember_program(program);
+    session().log_in(token);
+    navigate("/dashboard", NavigateOptions::default());
+}
+
 #[component]
 pub fn Login() -> impl IntoView {
     let program = RwSignal::new(session::stored_program().unwrap_or_default());
@@ -34,11 +41,7 @@ pub fn Login() -> impl IntoView {
         };
         spawn_local(async move {
             match api::post::<TokenResponse>("/v1/auth/login", &request).await {
-                Ok(answer) => {
-                    session::remember_program(&request.tenant);
-                    session().log_in(answer.token);
-                    navigate("/dashboard", NavigateOptions::default());
-                }
+                Ok(answer) => signed_in(&request.tenant, answer.token, &navigate),
                 Err(e) => error.set(Some(e)),
             }
             pending.set(false);
@@ -231,11 +234,7 @@ pub fn Register() -> impl IntoView {
         };
         spawn_local(async move {
             match api::post::<RegisterResponse>("/v1/auth/register", &request).await {
-                Ok(answer) => {
-                    session::remember_program(&request.tenant);
-                    session().log_in(answer.token);
-                    navigate("/dashboard", NavigateOptions::default());
-                }
+                Ok(answer) => signed_in(&request.tenant, answer.token, &navigate),
                 Err(e) => error.set(Some(e)),
             }
             pending.set(false);
@@ -465,11 +464,7 @@ pub fn StartProgram() -> impl IntoView {
         };
         spawn_local(async move {
             match api::post::<CreateTenantResponse>("/v1/tenants", &request).await {
-                Ok(created) => {
-                    session::remember_program(&created.tenant.slug);
-                    session().log_in(created.token);
-                    navigate("/dashboard", NavigateOptions::default());
-                }
+                Ok(created) => signed_in(&created.tenant.slug, created.token, &navigate),
                 Err(e) => error.set(Some(e)),
             }
             pending.set(false);

@@ -338,7 +338,42 @@ pub fn Dashboard() -> impl IntoView {
                 }
                 .into_any()
             }
-            None => view! { <h1>{move || tr(T::NavDashboard)}</h1> }.into_any(),
+            // Staff who may not join: where their work is.
+            None => {
+                let places = [
+                    (
+                        Permission::ViewAllPartners,
+                        "/staff/partners",
+                        T::NavPartners,
+                    ),
+                    (
+                        Permission::ManageBalances,
+                        "/staff/payouts",
+                        T::NavPayoutRequests,
+                    ),
+                    (
+                        Permission::ConfigureProgram,
+                        "/staff/program",
+                        T::NavProgram,
+                    ),
+                    (Permission::ViewAllPartners, "/staff/deals", T::NavDeals),
+                ];
+                let links = places
+                    .into_iter()
+                    .filter(|(permission, _, _)| me.user.permissions.contains(permission))
+                    .map(|(_, href, text)| view! {
+                        <li><a class="button" href=href rel="external">{move || tr(text)}</a></li>
+                    })
+                    .collect_view();
+                view! {
+                    <h1>{move || tr(T::NavDashboard)}</h1>
+                    <section class="card" data-testid="staff-home">
+                        <h2>{move || tr(T::NavStaff)}</h2>
+                        <ul class="share-buttons">{links}</ul>
+                    </section>
+                }
+                .into_any()
+            }
             Some(partner) => view! { <PartnerDashboard partner=partner/> }.into_any(),
         })
     }
