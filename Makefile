@@ -16,7 +16,7 @@ help:
 	@echo "make app    build the portal into dist/"
 	@echo "make size   the portal's initial download (wasm + JS, gzipped) against its 150 KB budget"
 	@echo "make dev    run the local cloud on http://127.0.0.1:$(UPLINE_PORT) (data in .upline/)"
-	@echo "make test   everything CI checks: fmt, clippy, the app build, all tests against DynamoDB Local"
+	@echo "make test   everything CI checks: fmt, clippy, the app build, all tests against DynamoDB Local and in headless Chromium (screenshots in target/screenshots/)"
 	@echo "make package  release Lambda zips for arm64 (cargo-lambda + zig from PyPI), with their sizes"
 	@echo "make coldstart  cold-start proxy: a built bootstrap against a local Runtime API, median of 20"
 	@echo "make bench  criterion benchmarks: the commission walk, argon2id password hashing (not part of make test)"

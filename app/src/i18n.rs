@@ -127,6 +127,10 @@ texts! {
     AllLevels => "All levels", "Wszystkie poziomy", "Все уровни", "Усі рівні";
     Joined => "Joined", "Dołączył", "Присоединился", "Приєднався";
     NoReferrals => "Nobody has joined through you yet.", "Nikt jeszcze nie dołączył przez Ciebie.", "Через вас ещё никто не присоединился.", "Через вас ще ніхто не приєднався.";
+    Leads => "Leads you brought in", "Twoje leady", "Ваши лиды", "Ваші ліди";
+    NoLeads => "No leads yet: they appear when someone comes in through your link or code.", "Brak leadów: pojawią się, gdy ktoś przyjdzie przez Twój link lub kod.", "Лидов пока нет: они появятся, когда кто-то придёт по вашей ссылке или коду.", "Лідів поки немає: вони з'являться, коли хтось прийде за вашим посиланням чи кодом.";
+    LeadOnly => "lead", "lead", "лид", "лід";
+    ClientSince => "client since", "klient od", "клиент с", "клієнт з";
     // Invite
     InviteTitle => "Invite someone", "Zaproś kogoś", "Пригласить человека", "Запросити людину";
     FirstName => "First name", "Imię", "Имя", "Ім'я";

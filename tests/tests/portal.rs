@@ -299,6 +299,20 @@ async fn whole_flow(app: &TestApp, browser: &Browser) -> Result<()> {
     browser.goto("/commissions").await?;
     browser.wait_for_text("entry-row", "Wypłata", false).await?;
     both_widths(browser, "commissions").await?;
+    // A lead she brought in shows under her referrals.
+    let (_, partner) = app.get(&format!("/v1/partners/{eva}"), &tenant.token).await;
+    let (status, body) = app
+        .post(
+            "/v1/leads",
+            Some(&tenant.token),
+            json!({"referral_code": partner["referral_code"], "name": "Carl Client", "source": "widget"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    browser.goto("/referrals").await?;
+    browser
+        .wait_for_text("lead-row", "Carl Client", false)
+        .await?;
     let (_, me) = app.get("/v1/me", &eva_session(app, &tenant).await).await;
     assert_eq!(me["user"]["language"], "pl", "her emails follow: {me}");
     Ok(())

@@ -14,7 +14,7 @@ use leptos::task::spawn_local;
 use std::collections::HashMap;
 use upline_contract::{
     Amount, CreateInvitationRequest, CreatePayoutRequest, Currency, EntryKind, InvitationCreated,
-    Partner, Payout, Permission, Program, Wallet, WalletEntry, WalletEntryPage,
+    Lead, Partner, Payout, Permission, Program, Wallet, WalletEntry, WalletEntryPage,
 };
 
 /// The whole downline in tree order (each with its level below the caller).
@@ -542,8 +542,64 @@ pub fn Referrals() -> impl IntoView {
                         }
                     }}
                 </section>
+                <LeadsCard/>
             }
         })}
+    }
+}
+
+/// The leads the partner brought in, and which of them became clients.
+#[component]
+fn LeadsCard() -> impl IntoView {
+    let leads = LocalResource::new(|| {
+        let me = session()
+            .current()
+            .and_then(|m| m.partner)
+            .map(|p| p.id.to_string());
+        async move {
+            let me = me.unwrap_or_default();
+            api::all_pages::<Lead>(
+                &format!("/v1/leads?{}", api::query(&[("partner_id", &me)])),
+                10,
+            )
+            .await
+        }
+    });
+    view! {
+        <section class="card" data-testid="leads">
+            <h2>{move || tr(T::Leads)}</h2>
+            {loaded(leads, |items: Vec<Lead>| {
+                if items.is_empty() {
+                    return view! { <Empty text=T::NoLeads/> }.into_any();
+                }
+                view! {
+                    <div class="table-wrap"><table class="stacked">
+                        <thead><tr>
+                            <th scope="col">{move || tr(T::Name)}</th>
+                            <th scope="col">{move || tr(T::Source)}</th>
+                            <th scope="col">{move || tr(T::Date)}</th>
+                            <th scope="col">{move || tr(T::Status)}</th>
+                        </tr></thead>
+                        <tbody>
+                            {items.into_iter().map(|lead| {
+                                let status = match &lead.registered_at {
+                                    Some(at) => format!("{} {}", tr(T::ClientSince), date(at)),
+                                    None => tr(T::LeadOnly).to_owned(),
+                                };
+                                view! {
+                                    <tr data-testid="lead-row">
+                                        <td>{lead.name}</td>
+                                        <td>{lead.source}</td>
+                                        <td>{date(&lead.created_at)}</td>
+                                        <td>{status}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table></div>
+                }.into_any()
+            })}
+        </section>
     }
 }
 
