@@ -48,6 +48,7 @@ pub fn PartnerApp() -> impl IntoView {
     view! {
         <Router>
             <Header area=Area::Partner/>
+            <FocusOnNavigation/>
             <main class="shell" id="main">
                 <Routes fallback=not_found>
                     <Route path=path!("/") view=|| view! { <Redirect path="/dashboard"/> }/>
@@ -76,6 +77,7 @@ pub fn StaffApp() -> impl IntoView {
     view! {
         <Router>
             <Header area=Area::Staff/>
+            <FocusOnNavigation/>
             <main class="shell" id="main">
                 <Routes fallback=not_found>
                     <Route path=path!("/staff/partners") view=|| view! { <Private><Allowed to=Permission::ViewAllPartners><staff::StaffPartners/></Allowed></Private> }/>
@@ -94,6 +96,29 @@ pub fn load_page(path: &str) {
     if let Some(window) = web_sys::window() {
         let _ = window.location().assign(path);
     }
+}
+
+/// After a client-side navigation, focus the new page's heading, so a screen reader announces
+/// the page and the keyboard starts at its top (the first load leaves focus alone).
+#[component]
+fn FocusOnNavigation() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.is_some_and(|p| p != path) {
+            request_animation_frame(|| {
+                if let Ok(Some(heading)) = document().query_selector("main h1") {
+                    let _ = heading.set_attribute("tabindex", "-1");
+                    if let Some(heading) =
+                        wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&heading)
+                    {
+                        let _ = heading.focus();
+                    }
+                }
+            });
+        }
+        path
+    });
 }
 
 #[component]
