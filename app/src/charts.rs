@@ -55,6 +55,13 @@ pub fn earnings_by_level(entries: &[WalletEntry]) -> Vec<(u32, Decimal)> {
 }
 
 const HEIGHT: i64 = 120;
+/// Room above the tallest bar for its figure.
+const TOP: i64 = 14;
+
+/// A bar's figure, whole units only so it fits above a bar (the tooltip has the exact amount).
+fn short_amount(value: Decimal) -> String {
+    value.round().to_string()
+}
 
 /// Bar heights in whole pixels, proportional to the largest value (negatives draw as zero).
 pub fn bar_heights(values: &[Decimal]) -> Vec<i64> {
@@ -85,21 +92,22 @@ pub fn BarChart(
 ) -> impl IntoView {
     let heights = bar_heights(&bars.iter().map(|(_, v)| *v).collect::<Vec<_>>());
     let width = 48 * bars.len().max(1) + 16;
-    let view_box = format!("0 0 {width} {}", HEIGHT + 40);
+    let view_box = format!("0 0 {width} {}", TOP + HEIGHT + 40);
     let rendered = bars
         .into_iter()
         .zip(heights)
         .enumerate()
         .map(|(index, ((label, value), height))| {
             let x = 16 + 48 * index;
-            let y = HEIGHT + 8 - height;
+            let y = TOP + HEIGHT + 8 - height;
             let amount = crate::components::money(value.into(), currency);
             view! {
                 <g class="bar">
                     <rect x=x y=y width="32" height=height.max(1) rx="3">
                         <title>{format!("{label}: {amount}")}</title>
                     </rect>
-                    <text x=x + 16 y=HEIGHT + 26 text-anchor="middle">{label}</text>
+                    <text x=x + 16 y=TOP + HEIGHT + 26 text-anchor="middle">{label}</text>
+                    <text class="value" x=x + 16 y=y - 4 text-anchor="middle">{short_amount(value)}</text>
                 </g>
             }
         })
@@ -108,7 +116,7 @@ pub fn BarChart(
         <figure class="chart" data-testid=testid>
             <figcaption>{move || tr(title)}</figcaption>
             <svg viewBox=view_box role="img" aria-label=move || tr(title)>
-                <line x1="8" y1=HEIGHT + 8 x2=width - 8 y2=HEIGHT + 8 class="axis"/>
+                <line x1="8" y1=TOP + HEIGHT + 8 x2=width - 8 y2=TOP + HEIGHT + 8 class="axis"/>
                 {rendered}
             </svg>
         </figure>

@@ -61,7 +61,12 @@ pub fn entry_source(
     if let Some(level) = entry.level {
         parts.push(format!("{} {level}", tr(T::Level)));
     }
-    if let Some(reason) = &entry.reason {
+    // A payout's reason is the system's own bookkeeping; an adjustment's is what staff wrote.
+    if let Some(reason) = entry
+        .reason
+        .as_ref()
+        .filter(|_| entry.kind != EntryKind::Payout)
+    {
         parts.push(reason.clone());
     }
     parts.join(" · ")
