@@ -28,6 +28,16 @@ impl ApiError {
         }
     }
 
+    /// An input refused before it is sent, in the API's own shape, so it shows next to its field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: 422,
+            code: "invalid_field".into(),
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+
     /// Whether this error is about one input (shown next to it rather than above the form).
     pub fn is_for(&self, field: &str) -> bool {
         self.field

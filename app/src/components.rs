@@ -17,6 +17,13 @@ pub fn money(amount: Amount, currency: Currency) -> String {
     )
 }
 
+/// An amount as typed into the input `field`, or the error that names it.
+pub fn parse_amount(text: &str, field: impl Into<String>) -> Result<Amount, ApiError> {
+    text.trim()
+        .parse::<Amount>()
+        .map_err(|e| ApiError::invalid(field, e.to_string()))
+}
+
 /// A date in the current language.
 pub fn date(rfc3339: &str) -> String {
     i18n::format_date(session().language.get(), rfc3339)

@@ -443,12 +443,10 @@ pub fn StartProgram() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(code) = currency.get_untracked().trim().to_uppercase().parse() else {
-            return error.set(Some(ApiError {
-                status: 422,
-                code: "invalid_field".into(),
-                message: "is not an ISO 4217 currency code".into(),
-                field: Some("currency".into()),
-            }));
+            return error.set(Some(ApiError::invalid(
+                "currency",
+                "is not an ISO 4217 currency code",
+            )));
         };
         pending.set(true);
         let navigate = navigate.clone();

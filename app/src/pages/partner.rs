@@ -4,7 +4,7 @@
 use crate::api::{self, ApiError, ApiResult};
 use crate::charts::EarningsCharts;
 use crate::components::{
-    Empty, Field, FormError, Loading, StatusBadge, TextArea, date, loaded, money,
+    Empty, Field, FormError, Loading, StatusBadge, TextArea, date, loaded, money, parse_amount,
 };
 use crate::i18n::T;
 use crate::pages::auth::JoinProgram;
@@ -247,15 +247,9 @@ fn BalanceCard(
     let error = RwSignal::new(None::<ApiError>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let text = amount.get_untracked();
-        let Ok(value) = text.trim().parse::<Amount>() else {
-            error.set(Some(ApiError {
-                status: 422,
-                code: "invalid_field".into(),
-                message: "expected a decimal such as 12.34".into(),
-                field: Some("amount".into()),
-            }));
-            return;
+        let value = match parse_amount(&amount.get_untracked(), "amount") {
+            Ok(value) => value,
+            Err(e) => return error.set(Some(e)),
         };
         spawn_local(async move {
             match api::post::<Payout>("/v1/payouts", &CreatePayoutRequest { amount: value }).await {

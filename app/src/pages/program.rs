@@ -3,7 +3,7 @@
 //! simulator, which runs `upline_domain::walk` (the server's own walk) in the browser.
 
 use crate::api::{self, ApiError};
-use crate::components::{Field, FormError, date, loaded, money};
+use crate::components::{Field, FormError, date, loaded, money, parse_amount};
 use crate::i18n::T;
 use crate::session::tr;
 use leptos::prelude::*;
@@ -93,21 +93,6 @@ fn rule_draft(rule: &Rule) -> RuleDraft {
     }
 }
 
-fn invalid(field: String, message: impl Into<String>) -> ApiError {
-    ApiError {
-        status: 422,
-        code: "invalid_field".into(),
-        message: message.into(),
-        field: Some(field),
-    }
-}
-
-fn amount_at(text: &str, field: String) -> Result<Amount, ApiError> {
-    text.trim()
-        .parse::<Amount>()
-        .map_err(|e| invalid(field, e.to_string()))
-}
-
 /// The drafts as a plan, or the first input that is not a number (named as the API names it).
 fn plan_of(rules: &[RuleDraft]) -> Result<Plan, ApiError> {
     let mut plan = Plan { rules: Vec::new() };
@@ -120,7 +105,7 @@ fn plan_of(rules: &[RuleDraft]) -> Result<Plan, ApiError> {
         };
         let mut levels = Vec::new();
         for (l, level) in rule.levels.get().iter().enumerate() {
-            let value = amount_at(&level.value.get(), at(format!(".levels[{l}]")))?;
+            let value = parse_amount(&level.value.get(), at(format!(".levels[{l}]")))?;
             levels.push(match level.kind.get().as_str() {
                 "fixed" => LevelReward::Fixed(value),
                 _ => LevelReward::Percent(value),
@@ -129,8 +114,8 @@ fn plan_of(rules: &[RuleDraft]) -> Result<Plan, ApiError> {
         let mut tiers = Vec::new();
         for (t, tier) in rule.tiers.get().iter().enumerate() {
             tiers.push(Tier {
-                from: amount_at(&tier.from.get(), at(format!(".tiers[{t}].from")))?,
-                percent: amount_at(&tier.percent.get(), at(format!(".tiers[{t}].percent")))?,
+                from: parse_amount(&tier.from.get(), at(format!(".tiers[{t}].from")))?,
+                percent: parse_amount(&tier.percent.get(), at(format!(".tiers[{t}].percent")))?,
             });
         }
         plan.rules.push(Rule {
@@ -243,7 +228,7 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
     let checked_plan = Memo::new(move |_| {
         let plan = plan_of(&rules.get())?;
         validate_plan(&plan, currency(), &statuses_of(&reversals.get()))
-            .map_err(|e| invalid(e.field, e.message))?;
+            .map_err(|e| ApiError::invalid(e.field, e.message))?;
         Ok::<Plan, ApiError>(plan)
     });
 
@@ -254,7 +239,7 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
             Ok(plan) => plan,
             Err(e) => return error.set(Some(e)),
         };
-        let min = match amount_at(&min_payout.get_untracked(), "min_payout".into()) {
+        let min = match parse_amount(&min_payout.get_untracked(), "min_payout") {
             Ok(m) => m,
             Err(e) => return error.set(Some(e)),
         };

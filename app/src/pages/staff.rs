@@ -3,25 +3,16 @@
 //! [`crate::pages::program`].
 
 use crate::api::{self, ApiError, ApiResult};
-use crate::components::{Empty, Field, FormError, StatusBadge, date, loaded, money};
+use crate::components::{Empty, Field, FormError, StatusBadge, date, loaded, money, parse_amount};
 use crate::i18n::T;
 use crate::session::{session, tr};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::HashMap;
 use upline_contract::{
-    AdjustmentRequest, Amount, CommissionPreview, CreatePartnerRequest, CreateUserRequest, Deal,
-    Partner, Payout, Permission, RejectPayoutRequest, User, Wallet, WalletEntry,
+    AdjustmentRequest, CommissionPreview, CreatePartnerRequest, CreateUserRequest, Deal, Partner,
+    Payout, Permission, RejectPayoutRequest, User, Wallet, WalletEntry,
 };
-
-fn parse_amount(text: &str, field: &str) -> Result<Amount, ApiError> {
-    text.trim().parse::<Amount>().map_err(|e| ApiError {
-        status: 422,
-        code: "invalid_field".into(),
-        message: e.to_string(),
-        field: Some(field.into()),
-    })
-}
 
 #[component]
 fn WalletCell(partner: Partner) -> impl IntoView {
