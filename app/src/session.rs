@@ -130,13 +130,7 @@ impl Session {
     }
 
     pub fn is_staff(self) -> bool {
-        [
-            Permission::ViewAllPartners,
-            Permission::ManageBalances,
-            Permission::ConfigureProgram,
-        ]
-        .into_iter()
-        .any(|p| self.can(p))
+        Permission::STAFF.into_iter().any(|p| self.can(p))
     }
 
     /// Switches the portal's language; a logged-in user's emails follow it.

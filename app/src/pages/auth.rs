@@ -11,7 +11,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use upline_contract::{
     Ack, CreateTenantRequest, CreateTenantResponse, EmailTokenRequest, ForgotPasswordRequest,
-    InvitationPrefill, JoinRequest, LoginRequest, NewAccount, Partner, PublicProgram,
+    InvitationPrefill, JoinRequest, LoginRequest, NewAccount, Partner, Program, PublicProgram,
     RegisterRequest, RegisterResponse, SetPasswordRequest, Terms, TokenResponse,
 };
 
@@ -397,11 +397,16 @@ pub fn EmailGate(email: String) -> impl IntoView {
 
 /// A staff user (or owner) who is not a partner yet may join.
 #[component]
-pub fn JoinProgram(terms: Option<Terms>) -> impl IntoView {
+pub fn JoinProgram() -> impl IntoView {
+    let program = LocalResource::new(|| api::get::<Program>("/v1/program"));
+    let terms = move || program.get().and_then(|p| p.ok()).and_then(|p| p.terms);
     let accept = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
-    let has_terms = terms.is_some();
     let join = move |_| {
+        let has_terms = program
+            .get_untracked()
+            .and_then(|p| p.ok())
+            .is_some_and(|p| p.terms.is_some());
         let request = JoinRequest {
             accept_terms: accept.get_untracked() || !has_terms,
         };
@@ -415,7 +420,7 @@ pub fn JoinProgram(terms: Option<Terms>) -> impl IntoView {
     view! {
         <section class="card" data-testid="join-program">
             <h2>{move || tr(T::JoinTitle)}</h2>
-            {terms.map(|terms| view! {
+            {move || terms().map(|terms| view! {
                 <div class="field checkbox">
                     <input type="checkbox" id="join-terms" bind:checked=accept/>
                     <label for="join-terms">{move || tr(T::AcceptTerms)}</label>

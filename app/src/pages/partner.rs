@@ -14,7 +14,7 @@ use leptos::task::spawn_local;
 use std::collections::HashMap;
 use upline_contract::{
     Amount, CreateInvitationRequest, CreatePayoutRequest, Currency, EntryKind, InvitationCreated,
-    Lead, Partner, Payout, Permission, Program, Wallet, WalletEntry, WalletEntryPage,
+    Lead, Partner, Payout, Permission, Program, Wallet, WalletEntry,
 };
 
 /// The whole downline in tree order (each with its level below the caller).
@@ -322,21 +322,14 @@ async fn dashboard_data() -> ApiResult<DashboardData> {
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let session = session();
-    let program_terms = LocalResource::new(|| api::get::<Program>("/v1/program"));
     move || {
         let me = session.current()?;
         Some(match me.partner {
-            None if me.user.permissions.contains(&Permission::Participate) => {
-                let terms = program_terms
-                    .get()
-                    .and_then(|p| p.ok())
-                    .and_then(|p| p.terms);
-                view! {
-                    <h1>{move || tr(T::NavDashboard)}</h1>
-                    <JoinProgram terms=terms/>
-                }
-                .into_any()
+            None if me.user.permissions.contains(&Permission::Participate) => view! {
+                <h1>{move || tr(T::NavDashboard)}</h1>
+                <JoinProgram/>
             }
+            .into_any(),
             // Staff who may not join: where their work is.
             None => {
                 let places = [
@@ -403,31 +396,16 @@ fn PartnerDashboard(partner: Partner) -> impl IntoView {
     }
 }
 
+/// How many entries the history shows at first, and how many more each "Load more" adds.
+const HISTORY_PAGE: usize = 25;
+
 #[component]
 pub fn Commissions() -> impl IntoView {
     let wallet = LocalResource::new(|| api::get::<Wallet>("/v1/wallet"));
     let names = LocalResource::new(|| async { downline().await.map(|d| names_of(&d)) });
-    let all = LocalResource::new(|| api::all_pages::<WalletEntry>("/v1/wallet/entries", 10));
-    let shown = RwSignal::new(Vec::<WalletEntry>::new());
-    let cursor = RwSignal::new(None::<String>);
-    let more = RwSignal::new(true);
-    let load = move || {
-        spawn_local(async move {
-            let path = match cursor.get_untracked() {
-                Some(c) => format!(
-                    "/v1/wallet/entries?limit=25&cursor={}",
-                    js_sys::encode_uri_component(&c)
-                ),
-                None => "/v1/wallet/entries?limit=25".to_owned(),
-            };
-            if let Ok(page) = api::get::<WalletEntryPage>(&path).await {
-                more.set(page.next_cursor.is_some());
-                cursor.set(page.next_cursor);
-                shown.update(|s| s.extend(page.items));
-            }
-        });
-    };
-    load();
+    // One download serves the table and the charts; the table shows it a page at a time.
+    let entries = LocalResource::new(|| api::all_pages::<WalletEntry>("/v1/wallet/entries", 50));
+    let shown = RwSignal::new(HISTORY_PAGE);
     view! {
         <h1 data-testid="commissions-page">{move || tr(T::NavCommissions)}</h1>
         {loaded(wallet, move |w: Wallet| {
@@ -436,15 +414,20 @@ pub fn Commissions() -> impl IntoView {
                 <section class="card">
                     <p>{move || tr(T::Balance)}": "<strong data-testid="balance">{money(w.balance, currency)}</strong></p>
                     {move || {
+                        let all = entries.get().and_then(|e| e.ok()).unwrap_or_default();
                         let names = names.get().and_then(|n| n.ok()).unwrap_or_default();
-                        view! { <EntriesTable entries=shown.get() currency=currency names=names/> }
+                        let more = all.len() > shown.get();
+                        let page: Vec<WalletEntry> = all.into_iter().take(shown.get()).collect();
+                        view! {
+                            <EntriesTable entries=page currency=currency names=names/>
+                            <Show when=move || more>
+                                <button type="button" on:click=move |_| shown.update(|n| *n += HISTORY_PAGE) data-testid="load-more">{move || tr(T::LoadMore)}</button>
+                            </Show>
+                        }
                     }}
-                    <Show when=move || more.get()>
-                        <button type="button" on:click=move |_| load() data-testid="load-more">{move || tr(T::LoadMore)}</button>
-                    </Show>
                 </section>
                 <section class="card">
-                    {move || all.get().and_then(|a| a.ok()).map(|entries| view! { <EarningsCharts entries=entries currency=currency/> })}
+                    {move || entries.get().and_then(|a| a.ok()).map(|entries| view! { <EarningsCharts entries=entries currency=currency/> })}
                 </section>
             }
         })}

@@ -2,7 +2,7 @@
 //! staff users, deal lookup with the commission preview. The program settings live in
 //! [`crate::pages::program`].
 
-use crate::api::{self, ApiError, ApiResult};
+use crate::api::{self, ApiError};
 use crate::components::{Empty, Field, FormError, StatusBadge, date, loaded, money, parse_amount};
 use crate::i18n::T;
 use crate::session::{session, tr};
@@ -239,33 +239,26 @@ pub fn StaffPartners() -> impl IntoView {
     }
 }
 
-#[derive(Clone)]
-struct Queue {
-    payouts: Vec<Payout>,
-    names: HashMap<String, String>,
-}
-
 #[component]
 pub fn StaffPayouts() -> impl IntoView {
     let only_open = RwSignal::new(true);
     let queue = LocalResource::new(move || {
-        let open = only_open.get();
-        async move {
-            let path = if open {
-                "/v1/payouts?status=requested"
-            } else {
-                "/v1/payouts"
-            };
-            let payouts: Vec<Payout> = api::all_pages(path, 20).await?;
-            let partners: Vec<Partner> = api::all_pages("/v1/partners?scope=all", 20)
-                .await
-                .unwrap_or_default();
-            let names = partners
-                .into_iter()
-                .map(|p| (p.id.to_string(), p.name))
-                .collect();
-            ApiResult::Ok(Queue { payouts, names })
-        }
+        let path = if only_open.get() {
+            "/v1/payouts?status=requested"
+        } else {
+            "/v1/payouts"
+        };
+        api::all_pages::<Payout>(path, 20)
+    });
+    // Read once: paying or rejecting refreshes the queue, not every partner's name.
+    let names = LocalResource::new(|| async {
+        let partners: Vec<Partner> = api::all_pages("/v1/partners?scope=all", 20)
+            .await
+            .unwrap_or_default();
+        partners
+            .into_iter()
+            .map(|p| (p.id.to_string(), p.name))
+            .collect::<HashMap<String, String>>()
     });
     view! {
         <h1 data-testid="staff-payouts-page">{move || tr(T::NavPayoutRequests)}</h1>
@@ -273,8 +266,8 @@ pub fn StaffPayouts() -> impl IntoView {
             <label class="checkbox">
                 <input type="checkbox" bind:checked=only_open data-testid="only-open"/>" "{move || tr(T::OnlyOpen)}
             </label>
-            {loaded(queue, move |q: Queue| {
-                if q.payouts.is_empty() {
+            {loaded(queue, move |payouts: Vec<Payout>| {
+                if payouts.is_empty() {
                     return view! { <Empty text=T::NoPayouts/> }.into_any();
                 }
                 view! {
@@ -287,8 +280,9 @@ pub fn StaffPayouts() -> impl IntoView {
                             <th scope="col"></th>
                         </tr></thead>
                         <tbody>
-                            {q.payouts.into_iter().map(|p| {
-                                let name = q.names.get(&p.partner_id.to_string()).cloned().unwrap_or_else(|| p.partner_id.to_string());
+                            {payouts.into_iter().map(|p| {
+                                let id = p.partner_id.to_string();
+                                let name = names.get().and_then(|n| n.get(&id).cloned()).unwrap_or(id);
                                 view! { <QueueRow payout=p name=name on_done=Callback::new(move |_| queue.refetch())/> }
                             }).collect_view()}
                         </tbody>

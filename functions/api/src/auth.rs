@@ -182,14 +182,15 @@ impl Caller {
     /// The tenant's backend or its staff: an API key, or a user who may see all partners,
     /// manage balances or configure the program.
     pub fn require_backend_or_staff(&self) -> Result<(), ApiError> {
-        let staff = [
-            Permission::ViewAllPartners,
-            Permission::ManageBalances,
-            Permission::ConfigureProgram,
-        ];
         match self {
             Caller::ApiKey(_) => Ok(()),
-            Caller::User(user) if staff.iter().any(|p| user.permissions.contains(p)) => Ok(()),
+            Caller::User(user)
+                if Permission::STAFF
+                    .iter()
+                    .any(|p| user.permissions.contains(p)) =>
+            {
+                Ok(())
+            }
             Caller::User(_) => Err(ApiError::forbidden(Permission::ViewAllPartners)),
         }
     }

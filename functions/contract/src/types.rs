@@ -86,6 +86,13 @@ impl Permission {
         Permission::ConfigureProgram,
     ];
 
+    /// Any of these makes a user staff: the portal's staff views, the API's staff-only reads.
+    pub const STAFF: [Permission; 3] = [
+        Permission::ViewAllPartners,
+        Permission::ManageBalances,
+        Permission::ConfigureProgram,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Permission::Participate => "participate",
