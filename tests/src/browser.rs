@@ -177,19 +177,6 @@ impl Browser {
             .unwrap_or_default())
     }
 
-    /// Texts of every element matching `data-testid=id` (rows of a table).
-    pub async fn texts(&self, id: &str) -> Result<Vec<String>> {
-        let mut texts = Vec::new();
-        for element in self
-            .client
-            .find_all(Locator::Css(&Self::testid(id)))
-            .await?
-        {
-            texts.push(element.text().await?);
-        }
-        Ok(texts)
-    }
-
     /// An attribute of every element matching `data-testid=id`.
     pub async fn attrs(&self, id: &str, attribute: &str) -> Result<Vec<String>> {
         let mut values = Vec::new();

@@ -56,14 +56,14 @@ async fn partner_id_of(app: &TestApp, tenant: &TestTenant, email: &str) -> Partn
     PartnerId::from(id.as_str())
 }
 
-async fn log_in(browser: &Browser, tenant: &TestTenant, email: &str) -> Result<()> {
+/// Logs in through the form and waits for the dashboard it leads to.
+async fn log_in(browser: &Browser, program: &str, email: &str) -> Result<()> {
     browser.goto("/login").await?;
-    browser.fill("input-tenant", &tenant.slug).await?;
+    browser.fill("input-tenant", program).await?;
     browser.fill("input-email", email).await?;
     browser.fill("input-password", PASSWORD).await?;
     browser.click("login-submit").await?;
-    browser.find("dashboard").await?;
-    Ok(())
+    browser.wait_for_path("/dashboard").await
 }
 
 async fn log_out(browser: &Browser) -> Result<()> {
@@ -178,7 +178,8 @@ async fn whole_flow(app: &TestApp, browser: &Browser) -> Result<()> {
     log_out(browser).await?;
 
     // Staff pay it.
-    log_in(browser, &tenant, &owner_email).await?;
+    log_in(browser, &tenant.slug, &owner_email).await?;
+    browser.find("dashboard").await?;
     browser.goto("/staff/payouts").await?;
     browser
         .wait_for_text("queue-row", "Eva Nowak", false)
@@ -283,7 +284,8 @@ async fn whole_flow(app: &TestApp, browser: &Browser) -> Result<()> {
     log_out(browser).await?;
 
     // Eva sees it paid, in Polish, with Polish money — and the choice survives a reload.
-    log_in(browser, &tenant, EVA).await?;
+    log_in(browser, &tenant.slug, EVA).await?;
+    browser.find("dashboard").await?;
     browser.goto("/payouts").await?;
     browser.wait_for_text("payout-row", "Paid", false).await?;
     let language = browser.find("language").await?;
@@ -407,11 +409,7 @@ async fn start_a_program(app: &TestApp, browser: &Browser) -> Result<()> {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     app.confirm_email("bo@kite.example").await;
     log_out(browser).await?;
-    browser.goto("/login").await?;
-    browser.fill("input-tenant", "kite-surf").await?;
-    browser.fill("input-email", "bo@kite.example").await?;
-    browser.fill("input-password", PASSWORD).await?;
-    browser.click("login-submit").await?;
+    log_in(browser, "kite-surf", "bo@kite.example").await?;
     let home = browser
         .wait_for_text("staff-home", "Payout requests", false)
         .await?;
