@@ -5,6 +5,8 @@ SHELL := bash
 
 # wasm-bindgen-cli must be exactly the wasm-bindgen of Cargo.lock.
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3; exit }' Cargo.lock)
+# The portal's page chunks: the CLI that matches the wasm_split_helpers Leptos links.
+WASM_SPLIT_VERSION := 0.2.4
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 UPLINE_PORT ?= 8080
 export UPLINE_PORT
@@ -12,9 +14,9 @@ export UPLINE_PORT
 .PHONY: help tools app size dev test bench load load-accounts faults lint-infra package coldstart
 
 help:
-	@echo "make tools  install what is missing (wasm32 target, DynamoDB Local + wasm-opt, wasm-bindgen-cli $(WASM_BINDGEN_VERSION), java, chromium, nextest)"
+	@echo "make tools  install what is missing (wasm32 target, DynamoDB Local + wasm-opt, wasm-bindgen-cli $(WASM_BINDGEN_VERSION), wasm-split-cli, java, chromium, nextest)"
 	@echo "make app    build the portal into dist/"
-	@echo "make size   the portal's initial download (wasm + JS, gzipped) against its 150 KB budget"
+	@echo "make size   what a browser downloads for each first page (wasm + JS, gzipped) against the 150 KB budget"
 	@echo "make dev    run the local cloud on http://127.0.0.1:$(UPLINE_PORT) (data in .upline/)"
 	@echo "make test   everything CI checks: fmt, clippy, the app build, all tests against DynamoDB Local and in headless Chromium (screenshots in target/screenshots/)"
 	@echo "make package  release Lambda zips for arm64 (cargo-lambda + zig from PyPI), with their sizes"
@@ -42,6 +44,12 @@ tools:
 	else \
 	  echo "tools: installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (found: $$(wasm-bindgen --version 2>/dev/null || echo none); takes ~2.5 min)"; \
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
+	fi
+	@if command -v wasm-split-cli > /dev/null && cargo install --list | grep -qx 'wasm_split_cli_support v$(WASM_SPLIT_VERSION):'; then \
+	  echo "tools: wasm-split-cli $(WASM_SPLIT_VERSION) present"; \
+	else \
+	  echo "tools: installing wasm-split-cli $(WASM_SPLIT_VERSION) (splits the portal into a chunk per page; takes ~1 min)"; \
+	  cargo install --locked wasm_split_cli_support --version $(WASM_SPLIT_VERSION) --features build-binary --force; \
 	fi
 	@if [ -n "$${JAVA_HOME:-}" ] && [ -x "$$JAVA_HOME/bin/java" ] || command -v java > /dev/null; then \
 	  echo "tools: java present (DynamoDB Local runs on it)"; \
@@ -72,13 +80,9 @@ tools:
 app: tools
 	app/build.sh dist
 
-# What a browser downloads before the portal runs: the wasm and its JS glue, gzipped.
+# What a browser downloads for each page it may land on: the shell and that page's chunks, gzipped.
 size: app
-	@for name in upline_app upline_staff; do \
-	  wasm=$$(gzip -9 -c dist/pkg/$${name}_bg.wasm | wc -c); js=$$(gzip -9 -c dist/pkg/$$name.js | wc -c); \
-	  printf 'size: %-12s wasm %7d B + js %6d B = %4d KB gzipped\n' $$name $$wasm $$js $$(((wasm + js) / 1024)); \
-	done
-	@echo "size: the initial download is upline_app (the partner area); budget 150 KB"
+	@python3 app/size.py dist
 
 dev: tools app
 	@echo "dev: starting the local cloud on port $(UPLINE_PORT) (Ctrl-C stops everything)"

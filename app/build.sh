@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the portal into dist/ (or $1) without trunk:
-#   cargo (wasm32, profile wasm-release) → wasm-bindgen --target web → wasm-opt -Oz → index.html,
-# for each of the two modules (the partner area and the staff views).
-# Needs: the wasm32-unknown-unknown target and wasm-bindgen-cli at the Cargo.lock version
-# (`make tools` installs both); wasm-opt from infra/local/node_modules (optional, smaller output).
+#   cargo (wasm32, profile wasm-release) → wasm-split-cli (one chunk per page, `#[lazy_route]`)
+#   → wasm-bindgen --target web → wasm-opt -Oz on every module → index.html.
+# Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli at the Cargo.lock version and
+# wasm-split-cli (`make tools` installs them); wasm-opt from infra/local/node_modules (optional,
+# smaller output).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,30 +19,42 @@ if [[ "$have" != "$want" ]]; then
   echo "app: wasm-bindgen-cli ${have:-missing}, Cargo.lock wants $want: run \`make tools\`" >&2
   exit 1
 fi
+if ! command -v wasm-split-cli > /dev/null; then
+  echo "app: wasm-split-cli missing: run \`make tools\`" >&2
+  exit 1
+fi
 
-echo "app: cargo build -p upline-app --bins --target wasm32-unknown-unknown --profile $profile"
-cargo build -p upline-app --bins --target wasm32-unknown-unknown --profile "$profile"
+echo "app: cargo build -p upline-app --target wasm32-unknown-unknown --profile $profile"
+cargo build -p upline-app --bin upline-app --target wasm32-unknown-unknown --profile "$profile"
 
-rm -rf "$out/pkg"
-mkdir -p "$out/pkg"
+split="$target_dir/wasm-split"
+rm -rf "$split" "$out/pkg"
+mkdir -p "$split" "$out/pkg"
+echo "app: wasm-split-cli → the shell (main.wasm) and the pages' chunks"
+wasm-split-cli "$target_dir/wasm32-unknown-unknown/$profile/upline-app.wasm" "$split"
+# The chunks' loader (__wasm_split.js) imports the shell's glue as ./main.js.
+echo "app: wasm-bindgen $want → $out/pkg/main.js"
+wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$out/pkg" --out-name main "$split/main.wasm"
+cp "$split/__wasm_split.js" "$split"/chunk_*.wasm "$split"/split_*.wasm "$out/pkg/"
+
 wasm_opt="$root/infra/local/node_modules/.bin/wasm-opt"
-[[ -x "$wasm_opt" ]] || echo "app: no wasm-opt in infra/local/node_modules (run \`make tools\`): the wasm stays unoptimised"
-# Two modules: the partner area (what everyone loads) and the staff views.
-for module in upline-app upline-staff; do
-  name="${module//-/_}"
-  echo "app: wasm-bindgen $want → $out/pkg/$name.js"
-  wasm-bindgen --target web --no-typescript --out-dir "$out/pkg" --out-name "$name" \
-    "$target_dir/wasm32-unknown-unknown/$profile/$module.wasm"
-  if [[ -x "$wasm_opt" ]]; then
-    bg="$out/pkg/${name}_bg.wasm"
-    "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$bg" -o "$bg.opt"
-    mv "$bg.opt" "$bg"
-  fi
-done
+if [[ -x "$wasm_opt" ]]; then
+  echo "app: wasm-opt -Oz on $(ls "$out"/pkg/*.wasm | wc -l) modules, two at a time"
+  # Binaryen warns about the name subsection rustc writes for data segments; it is dropped anyway.
+  export wasm_opt
+  ls "$out"/pkg/*.wasm | xargs -P 2 -I{} sh -c \
+    '"$wasm_opt" -Oz --strip-debug --enable-bulk-memory --enable-nontrapping-float-to-int "$1" -o "$1.opt" 2>&1 \
+       | { grep -v "unknown name subsection" || true; } >&2 && mv "$1.opt" "$1"' _ {}
+else
+  echo "app: no wasm-opt in infra/local/node_modules (run \`make tools\`): the wasm stays unoptimised"
+fi
 
-cp app/index.html "$out/index.html"
-for name in upline_app upline_staff; do
-  bg="$out/pkg/${name}_bg.wasm"
-  echo "app: $name — wasm $(wc -c < "$bg") B ($(gzip -9 -c "$bg" | wc -c) B gzipped), js glue $(wc -c < "$out/pkg/$name.js") B"
-done
+# The modules of one build only work together: they go under a directory named by their content,
+# so a cached index.html of the previous deploy still finds its own chunks, and a new one never
+# meets stale ones (`aws s3 sync` keeps the old directory).
+build_id="$(cat "$out"/pkg/*.wasm "$out"/pkg/*.js | sha256sum | cut -c1-12)"
+mkdir -p "$out/pkg/$build_id"
+find "$out/pkg" -maxdepth 1 -type f -exec mv {} "$out/pkg/$build_id/" \;
+sed "s|/pkg/|/pkg/$build_id/|g" app/index.html > "$out/index.html"
+python3 app/size.py "$out"
 echo "app: $out/ ready"

@@ -15,83 +15,113 @@ use crate::pages::{auth, partner, program, staff};
 use crate::session::{Session, session, tr};
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, LazyRoute, lazy_route, path};
 use upline_contract::{Language, Permission};
 
-/// The portal is two wasm modules over one library: what every partner loads, and the staff
-/// views (`/staff/…`), which only staff ever download. `index.html` picks one by the path; a
-/// link into the other area is a full page load (`rel="external"`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Area {
-    Partner,
-    Staff,
+/// A page whose code is its own wasm chunk: `app/build.sh` splits the module with
+/// wasm-split-cli, and the router fetches a page's chunks the first time it shows the page, so a
+/// visitor downloads the shell and the page in front of them, never the staff views they cannot
+/// open.
+macro_rules! lazy_page {
+    ($page:ident, $view:expr) => {
+        struct $page;
+        #[lazy_route]
+        impl LazyRoute for $page {
+            fn data() -> Self {
+                $page
+            }
+            fn view(_this: Self) -> AnyView {
+                $view.into_any()
+            }
+        }
+    };
 }
 
-impl Area {
-    pub fn of_path(path: &str) -> Area {
-        if path.starts_with("/staff/") {
-            Area::Staff
-        } else {
-            Area::Partner
-        }
-    }
-}
+lazy_page!(LoginPage, view! { <auth::Login/> });
+lazy_page!(StartPage, view! { <auth::StartProgram/> });
+lazy_page!(RegisterPage, view! { <auth::Register/> });
+lazy_page!(ReferralPage, view! { <auth::ReferralLanding/> });
+lazy_page!(ConfirmEmailPage, view! { <auth::ConfirmEmail/> });
+lazy_page!(SetPasswordPage, view! { <auth::SetPassword/> });
+lazy_page!(ForgotPasswordPage, view! { <auth::ForgotPassword/> });
+lazy_page!(
+    DashboardPage,
+    view! { <Private><partner::Dashboard/></Private> }
+);
+lazy_page!(
+    ReferralsPage,
+    view! { <Private><partner::Referrals/></Private> }
+);
+lazy_page!(
+    CommissionsPage,
+    view! { <Private><partner::Commissions/></Private> }
+);
+lazy_page!(InvitePage, view! { <Private><partner::Invite/></Private> });
+lazy_page!(
+    PayoutsPage,
+    view! { <Private><partner::Payouts/></Private> }
+);
+lazy_page!(
+    StaffPartnersPage,
+    view! { <Private><Allowed to=Permission::ViewAllPartners><staff::StaffPartners/></Allowed></Private> }
+);
+lazy_page!(
+    StaffPayoutsPage,
+    view! { <Private><Allowed to=Permission::ManageBalances><staff::StaffPayouts/></Allowed></Private> }
+);
+lazy_page!(
+    ProgramPage,
+    view! { <Private><Allowed to=Permission::ConfigureProgram><program::ProgramSettings/></Allowed></Private> }
+);
+lazy_page!(
+    StaffUsersPage,
+    view! { <Private><Allowed to=Permission::ConfigureProgram><staff::StaffUsers/></Allowed></Private> }
+);
+lazy_page!(
+    DealLookupPage,
+    view! { <Private><Allowed to=Permission::ViewAllPartners><staff::DealLookup/></Allowed></Private> }
+);
 
 fn not_found() -> impl IntoView {
     view! { <p class="empty" data-testid="not-found">{move || tr(T::NotFound)}</p> }
 }
 
-/// The partner area: accounts, dashboard, referrals, commissions, invitations, payouts.
+/// The portal: accounts, the partner's pages, and the staff views (each behind its
+/// permission; the API checks it again).
 #[component]
-pub fn PartnerApp() -> impl IntoView {
+pub fn App() -> impl IntoView {
     Session::provide();
     view! {
         <Router>
-            <Header area=Area::Partner/>
+            <Header/>
             <FocusOnNavigation/>
             <main class="shell" id="main">
                 <Routes fallback=not_found>
                     <Route path=path!("/") view=|| view! { <Redirect path="/dashboard"/> }/>
-                    <Route path=path!("/login") view=auth::Login/>
-                    <Route path=path!("/start") view=auth::StartProgram/>
-                    <Route path=path!("/register") view=auth::Register/>
-                    <Route path=path!("/r/:code") view=auth::ReferralLanding/>
-                    <Route path=path!("/confirm-email") view=auth::ConfirmEmail/>
-                    <Route path=path!("/set-password") view=auth::SetPassword/>
-                    <Route path=path!("/forgot-password") view=auth::ForgotPassword/>
-                    <Route path=path!("/dashboard") view=|| view! { <Private><partner::Dashboard/></Private> }/>
-                    <Route path=path!("/referrals") view=|| view! { <Private><partner::Referrals/></Private> }/>
-                    <Route path=path!("/commissions") view=|| view! { <Private><partner::Commissions/></Private> }/>
-                    <Route path=path!("/invite") view=|| view! { <Private><partner::Invite/></Private> }/>
-                    <Route path=path!("/payouts") view=|| view! { <Private><partner::Payouts/></Private> }/>
+                    <Route path=path!("/login") view={Lazy::<LoginPage>::new()}/>
+                    <Route path=path!("/start") view={Lazy::<StartPage>::new()}/>
+                    <Route path=path!("/register") view={Lazy::<RegisterPage>::new()}/>
+                    <Route path=path!("/r/:code") view={Lazy::<ReferralPage>::new()}/>
+                    <Route path=path!("/confirm-email") view={Lazy::<ConfirmEmailPage>::new()}/>
+                    <Route path=path!("/set-password") view={Lazy::<SetPasswordPage>::new()}/>
+                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordPage>::new()}/>
+                    <Route path=path!("/dashboard") view={Lazy::<DashboardPage>::new()}/>
+                    <Route path=path!("/referrals") view={Lazy::<ReferralsPage>::new()}/>
+                    <Route path=path!("/commissions") view={Lazy::<CommissionsPage>::new()}/>
+                    <Route path=path!("/invite") view={Lazy::<InvitePage>::new()}/>
+                    <Route path=path!("/payouts") view={Lazy::<PayoutsPage>::new()}/>
+                    <Route path=path!("/staff/partners") view={Lazy::<StaffPartnersPage>::new()}/>
+                    <Route path=path!("/staff/payouts") view={Lazy::<StaffPayoutsPage>::new()}/>
+                    <Route path=path!("/staff/program") view={Lazy::<ProgramPage>::new()}/>
+                    <Route path=path!("/staff/users") view={Lazy::<StaffUsersPage>::new()}/>
+                    <Route path=path!("/staff/deals") view={Lazy::<DealLookupPage>::new()}/>
                 </Routes>
             </main>
         </Router>
     }
 }
 
-/// The staff area, each view behind its permission (the API checks it again).
-#[component]
-pub fn StaffApp() -> impl IntoView {
-    Session::provide();
-    view! {
-        <Router>
-            <Header area=Area::Staff/>
-            <FocusOnNavigation/>
-            <main class="shell" id="main">
-                <Routes fallback=not_found>
-                    <Route path=path!("/staff/partners") view=|| view! { <Private><Allowed to=Permission::ViewAllPartners><staff::StaffPartners/></Allowed></Private> }/>
-                    <Route path=path!("/staff/payouts") view=|| view! { <Private><Allowed to=Permission::ManageBalances><staff::StaffPayouts/></Allowed></Private> }/>
-                    <Route path=path!("/staff/program") view=|| view! { <Private><Allowed to=Permission::ConfigureProgram><program::ProgramSettings/></Allowed></Private> }/>
-                    <Route path=path!("/staff/users") view=|| view! { <Private><Allowed to=Permission::ConfigureProgram><staff::StaffUsers/></Allowed></Private> }/>
-                    <Route path=path!("/staff/deals") view=|| view! { <Private><Allowed to=Permission::ViewAllPartners><staff::DealLookup/></Allowed></Private> }/>
-                </Routes>
-            </main>
-        </Router>
-    }
-}
-
-/// A full page load: the login page lives in the partner module, whichever area asks.
+/// A full page load, which starts the portal afresh (after logging out).
 pub fn load_page(path: &str) {
     if let Some(window) = web_sys::window() {
         let _ = window.location().assign(path);
@@ -161,7 +191,7 @@ fn Allowed(to: Permission, children: ChildrenFn) -> impl IntoView {
 }
 
 #[component]
-fn Header(area: Area) -> impl IntoView {
+fn Header() -> impl IntoView {
     let session = session();
     let logged_in = move || session.current().is_some_and(|me| me.user.email_confirmed);
     let is_partner = move || session.current().is_some_and(|me| me.partner.is_some());
@@ -171,26 +201,20 @@ fn Header(area: Area) -> impl IntoView {
         session.log_out();
         load_page("/login");
     };
-    // Within the module a link is the router's; into the other module it is a page load.
     let link = move |href: &'static str, text: T, testid: &'static str| {
         let close = move |_| {
             menu_open.set(false);
             staff_open.set(false);
         };
-        if Area::of_path(href) == area {
-            view! { <A href=href attr:data-testid=testid on:click=close>{move || tr(text)}</A> }
-                .into_any()
-        } else {
-            view! { <a href=href rel="external" data-testid=testid on:click=close>{move || tr(text)}</a> }.into_any()
-        }
+        view! { <A href=href attr:data-testid=testid on:click=close>{move || tr(text)}</A> }
     };
     view! {
         <header class="top">
             <a class="skip" href="#main">"Skip to content"</a>
-            <a class="brand" href="/dashboard" rel="external">
+            <A href="/dashboard" attr:class="brand">
                 <span aria-hidden="true">"▲ "</span>
                 {move || session.current().map(|me| me.tenant.name).unwrap_or_else(|| tr(T::AppName).to_owned())}
-            </a>
+            </A>
             <Show when=logged_in>
                 <button type="button" class="menu-toggle" aria-expanded=move || menu_open.get().to_string() aria-controls="nav" on:click=move |_| menu_open.update(|o| *o = !*o)>"☰"</button>
             </Show>
@@ -243,16 +267,10 @@ fn Header(area: Area) -> impl IntoView {
     }
 }
 
-/// Mounts the partner area on `<body>`; panics are reported on the browser console.
-pub fn mount_partner() {
+/// Mounts the portal on `<body>`; panics are reported on the browser console.
+pub fn mount() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(PartnerApp);
-}
-
-/// Mounts the staff area on `<body>`.
-pub fn mount_staff() {
-    console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(StaffApp);
+    leptos::mount::mount_to_body(App);
 }
 
 #[cfg(test)]

@@ -1,3 +1,3 @@
 fn main() {
-    upline_app::mount_partner();
+    upline_app::mount();
 }

@@ -31,7 +31,7 @@ impl TestApp {
     pub async fn spawn_with_portal() -> TestApp {
         let dir = portal_dir();
         assert!(
-            dir.join("index.html").is_file() && dir.join("pkg/upline_app_bg.wasm").is_file(),
+            dir.join("index.html").is_file() && dir.join("pkg").is_dir(),
             "no built portal in {}: run `app/build.sh dist` (make test does)",
             dir.display()
         );
@@ -247,6 +247,18 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The file names this page has downloaded since it was loaded (the Resource Timing list).
+    pub async fn downloaded_files(&self) -> Result<Vec<String>> {
+        let names = self
+            .client
+            .execute(
+                "return performance.getEntriesByType('resource').map(e => e.name.split('/').pop());",
+                vec![],
+            )
+            .await?;
+        Ok(serde_json::from_value(names)?)
     }
 
     /// Writes `target/screenshots/<name>-<width>.png` at the given window size.

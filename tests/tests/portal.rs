@@ -146,6 +146,22 @@ async fn whole_flow(app: &TestApp, browser: &Browser) -> Result<()> {
         browser.text("payout-blocker").await?.contains("20.00"),
         "nothing to pay out yet: the minimum is shown"
     );
+    // The registration page and the dashboard came as their own chunks; no staff view came along.
+    let files = browser.downloaded_files().await?;
+    let fetched = |page: &str| {
+        files
+            .iter()
+            .any(|f| f.contains(&format!("_{page}_page_view_")))
+    };
+    assert!(fetched("register") && fetched("dashboard"), "{files:?}");
+    let staff_pages = [
+        "staff_partners",
+        "staff_payouts",
+        "program",
+        "staff_users",
+        "deal_lookup",
+    ];
+    assert!(!staff_pages.iter().any(|page| fetched(page)), "{files:?}");
 
     // A deal she brought in is won (through the API, as the CRM would).
     let eva = partner_id_of(app, &tenant, EVA).await;

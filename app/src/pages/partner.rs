@@ -353,8 +353,10 @@ pub fn Dashboard() -> impl IntoView {
                 let links = places
                     .into_iter()
                     .filter(|(permission, _, _)| me.user.permissions.contains(permission))
-                    .map(|(_, href, text)| view! {
-                        <li><a class="button" href=href rel="external">{move || tr(text)}</a></li>
+                    .map(|(_, href, text)| {
+                        view! {
+                            <li><a class="button" href=href>{move || tr(text)}</a></li>
+                        }
                     })
                     .collect_view();
                 view! {

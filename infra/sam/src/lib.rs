@@ -30,7 +30,7 @@ fn certificate_lint() -> Value {
 }
 
 /// The viewer-request function of the portal's files: a path with no file extension is a route
-/// of the single-page app, answered with `index.html` (which picks the partner or staff module).
+/// of the single-page app, answered with `index.html` (the router loads the page's chunks).
 pub const PORTAL_ROUTES_JS: &str = "function handler(event) {\n  var request = event.request;\n  var last = request.uri.split('/').pop();\n  if (last.indexOf('.') === -1) { request.uri = '/index.html'; }\n  return request;\n}\n";
 
 /// `create_tenant` → `CreateTenantFunction`.

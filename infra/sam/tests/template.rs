@@ -256,7 +256,7 @@ fn the_portal_answers_its_routes_with_index_html_and_leaves_files_and_the_api_al
             "/dashboard",
             "/r/K7XQ2M",
             "/staff/users",
-            "/pkg/upline_app_bg.wasm",
+            "/pkg/main_bg.wasm",
             "/index.html",
         ])
         .output()
@@ -278,7 +278,7 @@ fn the_portal_answers_its_routes_with_index_html_and_leaves_files_and_the_api_al
             "/index.html",
             "/index.html",
             "/index.html",
-            "/pkg/upline_app_bg.wasm",
+            "/pkg/main_bg.wasm",
             "/index.html"
         ]
     );

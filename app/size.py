@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""What a browser downloads for each page of the portal, gzipped: the shell (main_bg.wasm, its
+JS glue main.js, the chunk loader __wasm_split.js) plus the chunks the page's split point needs,
+as __wasm_split.js lists them. Usage: size.py DIST_DIR (`make size`)."""
+
+import gzip
+import pathlib
+import re
+import sys
+
+BUDGET = 150 * 1024
+
+dist = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "dist")
+# index.html loads the build's shell from /pkg/<build id>/main.js.
+shell_path = re.search(r'import init from "(/pkg/[0-9a-f]+/)main\.js"', (dist / "index.html").read_text())
+if not shell_path:
+    sys.exit(f"size: {dist}/index.html loads no /pkg/<build id>/main.js")
+pkg = dist / shell_path.group(1).strip("/")
+loader = (pkg / "__wasm_split.js").read_text()
+
+
+def gzipped(name: str) -> int:
+    return len(gzip.compress((pkg / name).read_bytes(), 9))
+
+
+shell_files = ["main_bg.wasm", "main.js", "__wasm_split.js"]
+shell = sum(gzipped(f) for f in shell_files)
+print(
+    "size: shell   "
+    + " + ".join(f"{f} {gzipped(f) / 1024:.1f}" for f in shell_files)
+    + f" = {shell / 1024:.1f} KB gzipped"
+)
+
+# export const __wasm_split_load___<page>_view_<hash> = wrapAsyncCb(makeLoad(() => {
+#     const src = fetch(new URL("./<file>", import.meta.url)); ... }, [__chunk_1, __chunk_2]));
+split_point = re.compile(
+    r'export const __wasm_split_load___(\w+?)_page_view_\d+ = wrapAsyncCb\(makeLoad\(\(\) => \{\s*'
+    r'const src = fetch\(new URL\("\./([^"]+)".*?\n\}\s*,\s*\[([^\]]*)\]',
+    re.S,
+)
+pages = []
+for page, own, deps in split_point.findall(loader):
+    files = [own] + [d.strip().removeprefix("__") + ".wasm" for d in deps.split(",") if d.strip()]
+    pages.append((page, len(files), sum(gzipped(f) for f in files)))
+if not pages:
+    sys.exit("size: no page split points found in __wasm_split.js")
+
+for page, count, chunks in sorted(pages, key=lambda p: p[2]):
+    total = shell + chunks
+    mark = "ok  " if total <= BUDGET else "over"
+    print(f"size: {mark} {page:<16} shell + {count:2d} chunks {chunks / 1024:6.1f} KB = {total / 1024:6.1f} KB")
+everything = sum(gzipped(p.name) for p in pkg.iterdir() if p.suffix in (".wasm", ".js"))
+print(f"size: all pages together {everything / 1024:.1f} KB gzipped; budget per first page 150 KB")
