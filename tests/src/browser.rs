@@ -29,7 +29,11 @@ pub fn screenshot_dir() -> PathBuf {
 impl TestApp {
     /// A local cloud that also serves the built portal.
     pub async fn spawn_with_portal() -> TestApp {
-        let dir = portal_dir();
+        TestApp::spawn_with_portal_in(portal_dir()).await
+    }
+
+    /// A local cloud that serves the portal built in `dir`.
+    pub async fn spawn_with_portal_in(dir: PathBuf) -> TestApp {
         assert!(
             dir.join("index.html").is_file() && dir.join("pkg").is_dir(),
             "no built portal in {}: run `app/build.sh dist` (make test does)",
@@ -247,6 +251,14 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Whether an element with this `data-testid` is on the page now.
+    pub async fn has(&self, id: &str) -> bool {
+        self.client
+            .find(Locator::Css(&Self::testid(id)))
+            .await
+            .is_ok()
     }
 
     /// The file names this page has downloaded since it was loaded (the Resource Timing list).

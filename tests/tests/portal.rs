@@ -1,6 +1,6 @@
 //! The portal in a real headless Chromium against the local cloud: a partner registers from an
 //! invitation, earns, asks for a payout that staff pay, and the plan editor's simulator agrees
-//! with the server's commission preview. Screenshots of every main page, at desktop and phone
+//! with the server's commission preview; a page whose chunk cannot be fetched says so. Screenshots of every main page, at desktop and phone
 //! widths, land in `target/screenshots/`.
 
 use anyhow::Result;
@@ -162,6 +162,7 @@ async fn whole_flow(app: &TestApp, browser: &Browser) -> Result<()> {
         "deal_lookup",
     ];
     assert!(!staff_pages.iter().any(|page| fetched(page)), "{files:?}");
+    assert!(!browser.has("stopped").await, "no page failed to load");
 
     // A deal she brought in is won (through the API, as the CRM would).
     let eva = partner_id_of(app, &tenant, EVA).await;
@@ -457,4 +458,52 @@ async fn owner_token(app: &TestApp) -> String {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["token"].as_str().unwrap().to_owned()
+}
+
+/// A copy of the built portal without the chunk that is a page's own code (`…_<page>_page_view_…`),
+/// as a browser meets it offline or when a deploy has removed the build it was running.
+fn portal_without_page(page: &str) -> std::path::PathBuf {
+    fn copy(from: &std::path::Path, to: &std::path::Path, leave_out: &str) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &to.join(&name), leave_out);
+            } else if !name.contains(leave_out) {
+                std::fs::copy(entry.path(), to.join(&name)).unwrap();
+            }
+        }
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "upline-portal-without-{page}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy(
+        &upline_tests::browser::portal_dir(),
+        &dir,
+        &format!("_{page}_page_view_"),
+    );
+    dir
+}
+
+#[tokio::test]
+async fn a_page_whose_code_cannot_be_fetched_says_so_and_offers_a_reload() {
+    let dist = portal_without_page("forgot_password");
+    let app = TestApp::spawn_with_portal_in(dist.clone()).await;
+    let browser = Browser::start(&app.base).await.expect("Chromium starts");
+    let outcome = async {
+        browser.goto("/login").await?;
+        browser.click("forgot-link").await?;
+        let banner = browser.wait_for_any_text("stopped").await?;
+        assert!(banner.contains("could not be loaded"), "{banner}");
+        browser.find("reload").await?;
+        browser.screenshot("page-not-loaded", DESKTOP).await?;
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    browser.close().await;
+    let _ = std::fs::remove_dir_all(&dist);
+    outcome.unwrap();
 }
