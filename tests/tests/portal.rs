@@ -1,7 +1,7 @@
 //! The portal in a real headless Chromium against the local cloud: a partner registers from an
 //! invitation, earns, asks for a payout that staff pay, and the plan editor's simulator agrees
-//! with the server's commission preview; a page whose chunk cannot be fetched says so. Screenshots of every main page, at desktop and phone
-//! widths, land in `target/screenshots/`.
+//! with the server's commission preview; a page whose chunk cannot be fetched says so.
+//! Screenshots of every main page, at desktop and phone widths, land in `target/screenshots/`.
 
 use anyhow::Result;
 use serde_json::{Value, json};
