@@ -56,5 +56,4 @@ build_id="$(cat "$out"/pkg/*.wasm "$out"/pkg/*.js | sha256sum | cut -c1-12)"
 mkdir -p "$out/pkg/$build_id"
 find "$out/pkg" -maxdepth 1 -type f -exec mv {} "$out/pkg/$build_id/" \;
 sed "s|/pkg/|/pkg/$build_id/|g" app/index.html > "$out/index.html"
-python3 app/size.py "$out"
 echo "app: $out/ ready"

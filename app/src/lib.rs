@@ -121,8 +121,9 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// A full page load, which starts the portal afresh (after logging out).
-pub fn load_page(path: &str) {
+/// A full page load, which starts the portal afresh: after logging out, nothing of the last
+/// session stays in memory.
+fn load_page(path: &str) {
     if let Some(window) = web_sys::window() {
         let _ = window.location().assign(path);
     }
@@ -151,19 +152,13 @@ fn FocusOnNavigation() -> impl IntoView {
     });
 }
 
-#[component]
-fn ToLogin() -> impl IntoView {
-    Effect::new(|| load_page("/login"));
-    view! { <Loading/> }
-}
-
 /// Logged in, with a confirmed email; otherwise the login page or the email gate.
 #[component]
 fn Private(children: ChildrenFn) -> impl IntoView {
     let session = session();
     move || {
         if session.token.get().is_none() {
-            return view! { <ToLogin/> }.into_any();
+            return view! { <Redirect path="/login"/> }.into_any();
         }
         match session.me.get() {
             None => view! { <Loading/> }.into_any(),
