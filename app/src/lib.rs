@@ -110,13 +110,23 @@ pub fn App() -> impl IntoView {
     navigation::provide();
     // A new page only when the page changes, not when its query does.
     let page = Memo::new(move |_| navigation::page());
+    // The previous page stays in view until the next one's chunk has arrived, but inert: its
+    // signals are gone with it, so it must not take clicks. A navigation meanwhile drops the
+    // pending page.
+    let leaving = RwSignal::new(false);
     view! {
         <Header/>
         <FocusOnNavigation/>
-        <main class="shell" id="main">
-            // The previous page stays until the next one's chunk has arrived; a navigation
-            // meanwhile drops the pending one.
-            {move || Suspend::new(page_view(page.get()))}
+        <main class="shell" id="main" inert=move || leaving.get() aria-busy=move || leaving.get().to_string()>
+            {move || {
+                let next = page.get();
+                leaving.set(true);
+                Suspend::new(async move {
+                    let view = page_view(next).await;
+                    leaving.set(false);
+                    view
+                })
+            }}
         </main>
     }
 }
