@@ -75,18 +75,13 @@ fn decode(component: &str) -> String {
         .unwrap_or_else(|| component.to_owned())
 }
 
-/// The address bar's path, as a signal.
-#[derive(Clone, Copy)]
-struct Location {
-    path: RwSignal<String>,
-}
-
 thread_local! {
-    static LOCATION: Cell<Option<Location>> = const { Cell::new(None) };
+    /// The address bar's path, as a signal.
+    static PATH: Cell<Option<RwSignal<String>>> = const { Cell::new(None) };
 }
 
-fn location() -> Location {
-    LOCATION.with(|cell| cell.get().expect("the app started navigation"))
+fn path_signal() -> RwSignal<String> {
+    PATH.with(|cell| cell.get().expect("the app started navigation"))
 }
 
 fn current_path() -> String {
@@ -96,7 +91,7 @@ fn current_path() -> String {
 /// Starts following the address: call once when the app mounts, before reading [`path`].
 pub fn provide() {
     let path = RwSignal::new(current_path());
-    LOCATION.with(|cell| cell.set(Some(Location { path })));
+    PATH.with(|cell| cell.set(Some(path)));
     let back_or_forward = window_event_listener(ev::popstate, move |_| path.set(current_path()));
     let link_clicks = window_event_listener(ev::click, follow_link);
     on_cleanup(move || {
@@ -107,12 +102,12 @@ pub fn provide() {
 
 /// The current path (reactive where it is read).
 pub fn path() -> String {
-    location().path.get()
+    path_signal().get()
 }
 
 /// The page the address shows (reactive where it is read).
 pub fn page() -> Page {
-    location().path.with(|path| Page::from_path(path))
+    path_signal().with(|path| Page::from_path(path))
 }
 
 /// A query parameter of the current address (`?token=…`), decoded; read once, not tracked.
@@ -149,7 +144,7 @@ fn go(href: &str, replace: bool) {
     }
     // The page changes on the next task, not inside this one: whatever the current page still
     // does after asking to leave (a form resetting its "sending" flag) runs while it exists.
-    let path = location().path;
+    let path = path_signal();
     set_timeout(
         move || {
             let now = current_path();
