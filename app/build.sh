@@ -43,7 +43,7 @@ if [[ -x "$wasm_opt" ]]; then
   # Binaryen warns about the name subsection rustc writes for data segments; it is dropped anyway.
   export wasm_opt
   ls "$out"/pkg/*.wasm | xargs -P 2 -I{} sh -c \
-    '"$wasm_opt" -Oz --strip-debug --enable-bulk-memory --enable-nontrapping-float-to-int "$1" -o "$1.opt" 2>&1 \
+    '"$wasm_opt" -Oz --strip-debug --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int "$1" -o "$1.opt" 2>&1 \
        | { grep -v "unknown name subsection" || true; } >&2 && mv "$1.opt" "$1"' _ {}
 else
   echo "app: no wasm-opt in infra/local/node_modules (run \`make tools\`): the wasm stays unoptimised"

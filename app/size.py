@@ -60,5 +60,9 @@ for page, count, chunks in sorted(pages, key=lambda p: p[2]):
     total = shell + chunks
     mark = "ok  " if total <= BUDGET else "over"
     print(f"size: {mark} {page:<16} shell + {count:2d} chunks {chunks / 1024:6.1f} KB = {total / 1024:6.1f} KB")
+# A visitor whose language is not English also fetches that language's words before the first page.
+languages = [(name, sum(gzipped(f) for f in splits[name])) for name in ("polish", "russian", "ukrainian") if name in splits]
+if languages:
+    print("size: + the texts in " + ", ".join(f"{name.capitalize()} {size / 1024:.1f}" for name, size in languages) + " KB for a visitor in that language")
 everything = sum(gzipped(p.name) for p in pkg.iterdir() if p.suffix in (".wasm", ".js"))
 print(f"size: all pages together {everything / 1024:.1f} KB gzipped; budget per first page 150 KB")

@@ -120,11 +120,19 @@ async fn text_of(response: &Response) -> ApiResult<String> {
 
 async fn json_of<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
     let text = text_of(&response).await?;
-    serde_json::from_str(&text).map_err(|e| ApiError::network(format!("unexpected answer: {e}")))
+    // Where, not what: serde_json's messages would bring their formatting code into every page.
+    serde_json::from_str(&text).map_err(|e| {
+        ApiError::network(format!(
+            "unexpected answer (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })
 }
 
 fn json_body(body: &impl Serialize) -> ApiResult<(&'static str, JsValue)> {
-    let text = serde_json::to_string(body).map_err(|e| ApiError::network(e.to_string()))?;
+    let text = serde_json::to_string(body)
+        .map_err(|_| ApiError::network("the request could not be written"))?;
     Ok(("application/json", JsValue::from_str(&text)))
 }
 
@@ -138,6 +146,11 @@ pub async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Api
 
 pub async fn put<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> ApiResult<T> {
     json_of(send("PUT", path, Some(json_body(body)?)).await?).await
+}
+
+/// A PUT whose answer does not matter to the portal (only whether it succeeded).
+pub async fn put_ignoring_answer(path: &str, body: &impl Serialize) -> ApiResult<()> {
+    send("PUT", path, Some(json_body(body)?)).await.map(drop)
 }
 
 /// A body that is not JSON (the terms PDF).

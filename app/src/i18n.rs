@@ -1,6 +1,8 @@
 //! The portal's words in English, Polish, Russian and Ukrainian, and money and dates written the
 //! way each locale writes them. Keys are an enum, so a missing translation does not compile.
 
+#[cfg(not(test))]
+use leptos::lazy;
 use rust_decimal::Decimal;
 use upline_contract::Language;
 
@@ -12,19 +14,71 @@ macro_rules! texts {
 
         impl T {
             pub const ALL: &'static [T] = &[$(T::$key),*];
+        }
 
-            pub fn text(self, language: Language) -> &'static str {
-                match self {
-                    $(T::$key => match language {
-                        Language::En => $en,
-                        Language::Pl => $pl,
-                        Language::Ru => $ru,
-                        Language::Uk => $uk,
-                    },)*
-                }
-            }
+        /// Every text of one language, in the order of [`T`].
+        pub type Texts = [&'static str; T::ALL.len()];
+
+        /// English is in the shell: the fallback, and what most first visits need.
+        static ENGLISH: Texts = [$($en),*];
+
+        // The other languages are a chunk each: a visitor downloads the words of one language,
+        // not of four. (wasm-bindgen-test-runner loads one unsplit module: tests read them in place.)
+        #[cfg_attr(not(test), lazy)]
+        async fn polish() -> &'static Texts {
+            static POLISH: Texts = [$($pl),*];
+            &POLISH
+        }
+
+        #[cfg_attr(not(test), lazy)]
+        async fn russian() -> &'static Texts {
+            static RUSSIAN: Texts = [$($ru),*];
+            &RUSSIAN
+        }
+
+        #[cfg_attr(not(test), lazy)]
+        async fn ukrainian() -> &'static Texts {
+            static UKRAINIAN: Texts = [$($uk),*];
+            &UKRAINIAN
         }
     };
+}
+
+thread_local! {
+    /// The languages whose chunk has arrived, so a mount can start in one without waiting.
+    static LOADED: std::cell::Cell<[Option<&'static Texts>; 4]> =
+        const { std::cell::Cell::new([Some(&ENGLISH), None, None, None]) };
+}
+
+fn slot(language: Language) -> usize {
+    match language {
+        Language::En => 0,
+        Language::Pl => 1,
+        Language::Ru => 2,
+        Language::Uk => 3,
+    }
+}
+
+/// The texts of `language`, fetching its chunk the first time.
+pub async fn texts(language: Language) -> &'static Texts {
+    if let Some(texts) = LOADED.get()[slot(language)] {
+        return texts;
+    }
+    let texts = match language {
+        Language::En => &ENGLISH,
+        Language::Pl => polish().await,
+        Language::Ru => russian().await,
+        Language::Uk => ukrainian().await,
+    };
+    let mut loaded = LOADED.get();
+    loaded[slot(language)] = Some(texts);
+    LOADED.set(loaded);
+    texts
+}
+
+/// The texts of `language` if they have arrived, English otherwise.
+pub fn loaded(language: Language) -> &'static Texts {
+    LOADED.get()[slot(language)].unwrap_or(&ENGLISH)
 }
 
 texts! {
@@ -359,10 +413,11 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn every_text_has_four_non_empty_translations() {
-        for key in T::ALL {
-            for language in Language::ALL {
-                assert!(!key.text(language).is_empty(), "{key:?} in {language:?}");
+    async fn every_text_has_four_non_empty_translations() {
+        for language in Language::ALL {
+            let texts = texts(language).await;
+            for key in T::ALL {
+                assert!(!texts[*key as usize].is_empty(), "{key:?} in {language:?}");
             }
         }
     }

@@ -274,7 +274,12 @@ fn Header() -> impl IntoView {
 /// Mounts the portal on `<body>`; panics are reported on the browser console.
 pub fn mount() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(App);
+    // The first render is in the visitor's language: its words arrive before the app mounts.
+    // (Leptos's executor starts with the mount, so this task is wasm-bindgen's.)
+    wasm_bindgen_futures::spawn_local(async {
+        i18n::texts(session::initial_language()).await;
+        leptos::mount::mount_to_body(App);
+    });
 }
 
 #[cfg(test)]

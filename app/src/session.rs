@@ -2,7 +2,7 @@
 //! (or a link from an email opened in the same browser) keeps them.
 
 use crate::api::{self, ApiResult};
-use crate::i18n::{self, T};
+use crate::i18n::{self, T, Texts};
 use leptos::prelude::*;
 use std::cell::Cell;
 use upline_contract::{Language, Me, Permission, SetLanguageRequest};
@@ -50,6 +50,8 @@ pub fn remember_program(slug: &str) {
 pub struct Session {
     pub token: RwSignal<Option<String>>,
     pub language: RwSignal<Language>,
+    /// The words of `language` (a chunk of their own, see [`i18n::texts`]).
+    pub texts: RwSignal<&'static Texts>,
     /// `/v1/me` for the token; `None` while loading, `Some(None)` when logged out.
     pub me: LocalResource<ApiResult<Option<Me>>>,
 }
@@ -73,18 +75,23 @@ pub fn session() -> Session {
 
 /// A text in the current language (reactive where it is read).
 pub fn tr(key: T) -> &'static str {
-    key.text(session().language.get())
+    session().texts.get()[key as usize]
+}
+
+/// The language the portal starts in: the one chosen last on this browser, else the browser's.
+pub fn initial_language() -> Language {
+    stored(LANGUAGE_KEY)
+        .and_then(|code| Language::parse(&code))
+        .or_else(|| {
+            let tag = web_sys::window()?.navigator().language()?;
+            i18n::from_browser(&tag)
+        })
+        .unwrap_or_default()
 }
 
 impl Session {
     pub fn provide() -> Session {
-        let language = stored(LANGUAGE_KEY)
-            .and_then(|code| Language::parse(&code))
-            .or_else(|| {
-                let tag = web_sys::window()?.navigator().language()?;
-                i18n::from_browser(&tag)
-            })
-            .unwrap_or_default();
+        let language = initial_language();
         let token = RwSignal::new(stored_token());
         let me = LocalResource::new(move || {
             let token = token.get();
@@ -98,6 +105,7 @@ impl Session {
         let session = Session {
             token,
             language: RwSignal::new(language),
+            texts: RwSignal::new(i18n::loaded(language)),
             me,
         };
         // Replaced, not kept: each mount (a test mounts several) owns its own signals.
@@ -143,16 +151,16 @@ impl Session {
 
     /// Switches the portal's language; a logged-in user's emails follow it.
     pub fn set_language(self, language: Language) {
-        self.language.set(language);
-        if self.token.get_untracked().is_some() {
-            leptos::task::spawn_local(async move {
-                let _ = api::put::<serde_json::Value>(
-                    "/v1/me/language",
-                    &SetLanguageRequest { language },
-                )
-                .await;
-            });
-        }
+        leptos::task::spawn_local(async move {
+            let texts = i18n::texts(language).await;
+            self.texts.set(texts);
+            self.language.set(language);
+            if self.token.get_untracked().is_some() {
+                let _ =
+                    api::put_ignoring_answer("/v1/me/language", &SetLanguageRequest { language })
+                        .await;
+            }
+        });
     }
 }
 
