@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 use upline_contract::{
     Ack, CreateTenantRequest, CreateTenantResponse, EmailTokenRequest, ForgotPasswordRequest,
     InvitationPrefill, JoinRequest, LoginRequest, NewAccount, Partner, Program, PublicProgram,
-    RegisterRequest, RegisterResponse, SetPasswordRequest, Terms, TokenResponse,
+    RegisterRequest, SetPasswordRequest, Terms, TokenResponse,
 };
 
 /// In with a new session: this browser remembers the program, and the dashboard opens.
@@ -200,7 +200,9 @@ pub fn Register() -> impl IntoView {
             language: Some(session().language.get_untracked()),
         };
         spawn_local(async move {
-            match api::post::<RegisterResponse>("/v1/auth/register", &request).await {
+            // The answer also carries the new partner; the portal only needs the token (and
+            // leaves decoding a whole partner to the pages that show one).
+            match api::post::<TokenResponse>("/v1/auth/register", &request).await {
                 Ok(answer) => signed_in(&request.tenant, answer.token),
                 Err(e) => error.set(Some(e)),
             }
