@@ -25,6 +25,20 @@ pub fn parse_amount(text: &str, field: impl Into<String>) -> Result<Amount, ApiE
 }
 
 /// A date in the current language.
+/// Lower case as the browser writes it, in any script ("Łukasz", "Ольга"): Rust's own Unicode
+/// tables would weigh on every page that searches.
+pub fn lowercase(text: &str) -> String {
+    js_sys::JsString::from(text).to_lower_case().into()
+}
+
+/// Whether a partner's name, email or external id contains `needle` (already lower case).
+pub fn partner_matches(partner: &upline_contract::Partner, needle: &str) -> bool {
+    needle.is_empty()
+        || [&partner.name, &partner.email, &partner.external_id]
+            .into_iter()
+            .any(|field| lowercase(field).contains(needle))
+}
+
 pub fn date(rfc3339: &str) -> String {
     i18n::format_date(session().language.get(), rfc3339)
 }
@@ -173,6 +187,13 @@ mod tests {
             message: "must be 10 to 256 characters".into(),
             field: Some(field.into()),
         }
+    }
+
+    #[wasm_bindgen_test]
+    fn search_folds_case_in_every_script_the_portal_speaks() {
+        assert_eq!(lowercase("ŁUKASZ Żak"), "łukasz żak");
+        assert_eq!(lowercase("ОЛЬГА Їжак"), "ольга їжак");
+        assert_eq!(lowercase("Eva@Example.COM"), "eva@example.com");
     }
 
     #[wasm_bindgen_test]

@@ -407,7 +407,7 @@ pub fn StartProgram() -> impl IntoView {
     let pending = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Ok(code) = currency.get_untracked().trim().to_uppercase().parse() else {
+        let Ok(code) = currency.get_untracked().trim().to_ascii_uppercase().parse() else {
             return error.set(Some(ApiError::invalid(
                 "currency",
                 "is not an ISO 4217 currency code",

@@ -4,7 +4,8 @@
 use crate::api::{self, ApiError, ApiResult};
 use crate::charts::EarningsCharts;
 use crate::components::{
-    Empty, Field, FormError, Loading, StatusBadge, TextArea, date, loaded, money, parse_amount,
+    Empty, Field, FormError, Loading, StatusBadge, TextArea, date, loaded, lowercase, money,
+    parse_amount, partner_matches,
 };
 use crate::i18n::T;
 use crate::pages::auth::JoinProgram;
@@ -444,15 +445,10 @@ pub fn Referrals() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let filtered = move |all: &[Partner]| -> Vec<Partner> {
         let depth: Option<u32> = depth.get().parse().ok();
-        let needle = search.get().to_lowercase();
+        let needle = lowercase(&search.get());
         all.iter()
             .filter(|p| depth.is_none_or(|d| p.level == Some(d)))
-            .filter(|p| {
-                needle.is_empty()
-                    || p.name.to_lowercase().contains(&needle)
-                    || p.email.to_lowercase().contains(&needle)
-                    || p.external_id.to_lowercase().contains(&needle)
-            })
+            .filter(|p| partner_matches(p, &needle))
             .cloned()
             .collect()
     };

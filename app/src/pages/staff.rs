@@ -3,7 +3,10 @@
 //! [`crate::pages::program`].
 
 use crate::api::{self, ApiError};
-use crate::components::{Empty, Field, FormError, StatusBadge, date, loaded, money, parse_amount};
+use crate::components::{
+    Empty, Field, FormError, StatusBadge, date, loaded, lowercase, money, parse_amount,
+    partner_matches,
+};
 use crate::i18n::T;
 use crate::session::{session, tr};
 use leptos::prelude::*;
@@ -179,9 +182,9 @@ pub fn StaffPartners() -> impl IntoView {
             let all_for_rows = all.clone();
             let everyone: Vec<(String, String)> = all.iter().map(|p| (p.id.to_string(), p.name.clone())).collect();
             let rows = move || {
-                let needle = search.get().to_lowercase();
+                let needle = lowercase(&search.get());
                 all_for_rows.iter()
-                    .filter(|p| needle.is_empty() || p.name.to_lowercase().contains(&needle) || p.email.to_lowercase().contains(&needle) || p.external_id.to_lowercase().contains(&needle))
+                    .filter(|p| partner_matches(p, &needle))
                     .cloned()
                     .map(|p| {
                         let sponsor = p.sponsor_id.as_ref().map(|s| names.get(&s.to_string()).cloned().unwrap_or_else(|| s.to_string()));
