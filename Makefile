@@ -102,7 +102,10 @@ test: tools
 	app/build.sh dist
 	@echo "test: the portal's wasm-bindgen tests in headless Chromium"
 	cargo test -p upline-app --target wasm32-unknown-unknown
-	cargo build -p upline-local --bin upline-dynamodb-local
+	@echo "test: building every test and binary once (the same build nextest runs, so upline-dynamodb-local comes with it)"
+	cargo test --no-run --workspace --exclude upline-app
+	@# Only this run's screenshots (and failure pictures) are left to look at.
+	rm -rf $(TARGET_DIR)/screenshots
 	$(TARGET_DIR)/debug/upline-dynamodb-local -- cargo nextest run --workspace --exclude upline-app --no-fail-fast
 	cargo test --workspace --exclude upline-app --doc
 
@@ -131,9 +134,9 @@ faults: tools
 	UPLINE_FAULT_RUNS=$(RUNS) $(TARGET_DIR)/debug/upline-dynamodb-local -- \
 	  cargo nextest run -p upline-tests --test faults --no-capture
 
-# The SAM template is generated from the code; its freshness is a test, its lint is this.
+# The SAM template is generated from the code (`cargo run -p upline-sam`); that the committed one
+# is fresh is a test (infra/sam/tests/template.rs), its lint is this.
 lint-infra:
-	cargo run -q -p upline-sam -- --check
 	.venv/bin/python infra/lint.py
 
 LAMBDA_DIR := $(TARGET_DIR)/lambda/arm64

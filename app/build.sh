@@ -3,8 +3,8 @@
 #   cargo (wasm32, profile wasm-release) → wasm-split-cli (a chunk per `#[lazy]` function: each page)
 #   → wasm-bindgen --target web → wasm-opt -Oz on every module → terser on the JS → index.html.
 # Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli at the Cargo.lock version and
-# wasm-split-cli (`make tools` installs them); wasm-opt and terser from infra/local/node_modules
-# (optional, smaller output).
+# wasm-split-cli (`make tools` installs them); binaryen (wasm-opt) and terser from
+# infra/local/node_modules (optional, smaller output).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -37,16 +37,14 @@ echo "app: wasm-bindgen $want → $out/pkg/main.js"
 wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$out/pkg" --out-name main "$split/main.wasm"
 cp "$split/__wasm_split.js" "$split"/chunk_*.wasm "$split"/split_*.wasm "$out/pkg/"
 
-wasm_opt="$root/infra/local/node_modules/.bin/wasm-opt"
-if [[ -x "$wasm_opt" ]]; then
-  echo "app: wasm-opt -Oz on $(ls "$out"/pkg/*.wasm | wc -l) modules, two at a time"
+if [[ -f "$root/infra/local/node_modules/binaryen/index.js" ]] && command -v node > /dev/null; then
+  count="$(ls "$out"/pkg/*.wasm | wc -l)"
+  echo "app: wasm-opt -Oz (binaryen.js, app/wasm-opt.mjs) on $count modules, two processes"
   # Binaryen warns about the name subsection rustc writes for data segments; it is dropped anyway.
-  export wasm_opt
-  ls "$out"/pkg/*.wasm | xargs -P 2 -I{} sh -c \
-    '"$wasm_opt" -Oz --strip-debug --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int "$1" -o "$1.opt" 2>&1 \
-       | { grep -v "unknown name subsection" || true; } >&2 && mv "$1.opt" "$1"' _ {}
+  ls "$out"/pkg/*.wasm | xargs -P 2 -n $(((count + 1) / 2)) node app/wasm-opt.mjs 2>&1 \
+    | { grep -v "unknown name subsection" || true; } >&2
 else
-  echo "app: no wasm-opt in infra/local/node_modules (run \`make tools\`): the wasm stays unoptimised"
+  echo "app: no binaryen in infra/local/node_modules (run \`make tools\`): the wasm stays unoptimised"
 fi
 
 terser="$root/infra/local/node_modules/.bin/terser"
