@@ -119,9 +119,12 @@ async fn text_of(response: &Response) -> ApiResult<String> {
 }
 
 async fn json_of<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
-    let text = text_of(&response).await?;
+    decode(&text_of(&response).await?)
+}
+
+fn decode<T: DeserializeOwned>(text: &str) -> ApiResult<T> {
     // Where, not what: serde_json's messages would bring their formatting code into every page.
-    serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_str(text).map_err(|e| {
         ApiError::network(format!(
             "unexpected answer (line {}, column {})",
             e.line(),
@@ -148,15 +151,26 @@ pub async fn put<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> ApiR
     json_of(send("PUT", path, Some(json_body(body)?)).await?).await
 }
 
+/// A POST of an action without parameters (its body is `{}`).
+pub async fn post_action<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    let body = Some(("application/json", JsValue::from_str("{}")));
+    json_of(send("POST", path, body).await?).await
+}
+
 /// A PUT whose answer does not matter to the portal (only whether it succeeded).
 pub async fn put_ignoring_answer(path: &str, body: &impl Serialize) -> ApiResult<()> {
     send("PUT", path, Some(json_body(body)?)).await.map(drop)
 }
 
-/// A body that is not JSON (the terms PDF).
-pub async fn put_file<T: DeserializeOwned>(path: &str, file: &web_sys::File) -> ApiResult<T> {
+/// A body that is not JSON (the terms PDF); only whether it was taken matters.
+pub async fn put_file(path: &str, file: &web_sys::File) -> ApiResult<()> {
     let body = Some(("application/pdf", JsValue::from(file.clone())));
-    json_of(send("PUT", path, body).await?).await
+    send("PUT", path, body).await.map(drop)
+}
+
+/// Whether a GET succeeds, whatever it answers.
+pub async fn exists(path: &str) -> bool {
+    send("GET", path, None).await.is_ok()
 }
 
 pub async fn get_text(path: &str) -> ApiResult<String> {
@@ -185,10 +199,15 @@ pub fn query(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-/// Every item of a list, following `next_cursor` (at most `max_pages` pages of 100).
-pub async fn all_pages<T: DeserializeOwned>(path: &str, max_pages: usize) -> ApiResult<Vec<T>> {
+/// The JSON of every page of a list, following `next_cursor` (at most `max_pages` pages of 100).
+/// Not generic: each item type a page lists adds its decoder, not another copy of the paging.
+async fn page_texts(path: &str, max_pages: usize) -> ApiResult<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Cursor {
+        next_cursor: Option<String>,
+    }
     let separator = if path.contains('?') { '&' } else { '?' };
-    let mut items = Vec::new();
+    let mut pages = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..max_pages {
         let page_path = match &cursor {
@@ -198,12 +217,21 @@ pub async fn all_pages<T: DeserializeOwned>(path: &str, max_pages: usize) -> Api
             ),
             None => format!("{path}{separator}limit=100"),
         };
-        let page: upline_contract::Page<T> = get(&page_path).await?;
-        items.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
+        let text = get_text(&page_path).await?;
+        cursor = decode::<Cursor>(&text)?.next_cursor;
+        pages.push(text);
+        if cursor.is_none() {
+            break;
         }
+    }
+    Ok(pages)
+}
+
+/// Every item of a list, following `next_cursor` (at most `max_pages` pages of 100).
+pub async fn all_pages<T: DeserializeOwned>(path: &str, max_pages: usize) -> ApiResult<Vec<T>> {
+    let mut items = Vec::new();
+    for text in page_texts(path, max_pages).await? {
+        items.extend(decode::<upline_contract::Page<T>>(&text)?.items);
     }
     Ok(items)
 }

@@ -327,15 +327,11 @@ pub fn SetPassword() -> impl IntoView {
 pub fn EmailGate(email: String) -> impl IntoView {
     let sent = RwSignal::new(false);
     // Only the local cloud has an outbox; in the cloud this answers 404 and shows nothing.
-    let local = LocalResource::new(|| async {
-        api::get::<serde_json::Value>("/_local/outbox?limit=1")
-            .await
-            .is_ok()
-    });
+    let local = LocalResource::new(|| api::exists("/_local/outbox?limit=1"));
     let error = RwSignal::new(None::<ApiError>);
     let resend = move |_| {
         spawn_local(async move {
-            match api::post::<Ack>("/v1/auth/resend-confirmation", &serde_json::json!({})).await {
+            match api::post_action::<Ack>("/v1/auth/resend-confirmation").await {
                 Ok(_) => sent.set(true),
                 Err(e) => error.set(Some(e)),
             }

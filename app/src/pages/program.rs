@@ -471,7 +471,7 @@ fn TermsUpload(terms: Option<Terms>, on_uploaded: Callback<()>) -> impl IntoView
             return;
         };
         spawn_local(async move {
-            match api::put_file::<serde_json::Value>("/v1/program/terms", &chosen).await {
+            match api::put_file("/v1/program/terms", &chosen).await {
                 Ok(_) => on_uploaded.run(()),
                 Err(e) => error.set(Some(e)),
             }

@@ -308,7 +308,7 @@ fn QueueRow(payout: Payout, name: String, on_done: Callback<()>) -> impl IntoVie
         move |_| {
             let path = format!("/v1/payouts/{id}/pay");
             spawn_local(async move {
-                match api::post::<Payout>(&path, &serde_json::json!({})).await {
+                match api::post_action::<Payout>(&path).await {
                     Ok(_) => on_done.run(()),
                     Err(e) => error.set(Some(e)),
                 }
