@@ -2,7 +2,7 @@
 //! (or a link from an email opened in the same browser) keeps them.
 
 use crate::api::{self, ApiResult};
-use crate::i18n::{self, T, Texts};
+use crate::i18n::{self, T};
 use leptos::prelude::*;
 use std::cell::Cell;
 use upline_contract::{Language, Me, Permission, SetLanguageRequest};
@@ -49,9 +49,8 @@ pub fn remember_program(slug: &str) {
 #[derive(Clone, Copy)]
 pub struct Session {
     pub token: RwSignal<Option<String>>,
+    /// Set only once its texts have arrived (a chunk of their own, see [`i18n::texts`]).
     pub language: RwSignal<Language>,
-    /// The words of `language` (a chunk of their own, see [`i18n::texts`]).
-    pub texts: RwSignal<&'static Texts>,
     /// `/v1/me` for the token; `None` while loading, `Some(None)` when logged out.
     pub me: LocalResource<ApiResult<Option<Me>>>,
 }
@@ -75,7 +74,7 @@ pub fn session() -> Session {
 
 /// A text in the current language (reactive where it is read).
 pub fn tr(key: T) -> &'static str {
-    session().texts.get()[key as usize]
+    i18n::loaded(session().language.get())[key as usize]
 }
 
 /// The language the portal starts in: the one chosen last on this browser, else the browser's.
@@ -105,7 +104,6 @@ impl Session {
         let session = Session {
             token,
             language: RwSignal::new(language),
-            texts: RwSignal::new(i18n::loaded(language)),
             me,
         };
         // Replaced, not kept: each mount (a test mounts several) owns its own signals.
@@ -152,8 +150,7 @@ impl Session {
     /// Switches the portal's language; a logged-in user's emails follow it.
     pub fn set_language(self, language: Language) {
         leptos::task::spawn_local(async move {
-            let texts = i18n::texts(language).await;
-            self.texts.set(texts);
+            i18n::texts(language).await;
             self.language.set(language);
             if self.token.get_untracked().is_some() {
                 let _ =
