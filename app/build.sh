@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the portal into dist/ (or $1) without trunk:
 #   cargo (wasm32, profile wasm-release) → wasm-split-cli (a chunk per `#[lazy]` function: each page)
-#   → wasm-bindgen --target web → wasm-opt -Oz on every module → terser on the JS → index.html.
+#   → merge-chunks.py (wasm-split's ~200 chunks fused into fewer) → wasm-bindgen --target web
+#   → wasm-opt -Oz on every module → terser on the JS → index.html.
 # Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli at the Cargo.lock version and
-# wasm-split-cli (`make tools` installs them); binaryen (wasm-opt) and terser from
-# infra/local/node_modules (optional, smaller output).
+# wasm-split-cli (`make tools` installs them); node and binaryen from infra/local/node_modules
+# (wasm-merge for the chunks; wasm-opt), terser (optional, smaller JS).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -17,6 +18,10 @@ want="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; e
 have="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)"
 if [[ "$have" != "$want" ]]; then
   echo "app: wasm-bindgen-cli ${have:-missing}, Cargo.lock wants $want: run \`make tools\`" >&2
+  exit 1
+fi
+if ! command -v node > /dev/null || [[ ! -f "$root/infra/local/node_modules/binaryen/index.js" ]]; then
+  echo "app: node or binaryen (infra/local/node_modules) missing: run \`make tools\`" >&2
   exit 1
 fi
 if ! command -v wasm-split-cli > /dev/null; then
@@ -32,20 +37,18 @@ rm -rf "$split" "$out/pkg"
 mkdir -p "$split" "$out/pkg"
 echo "app: wasm-split-cli → the shell (main.wasm) and the pages' chunks"
 wasm-split-cli "$target_dir/wasm32-unknown-unknown/$profile/upline-app.wasm" "$split"
+echo "app: merge-chunks.py → fewer, larger chunks (binaryen's wasm-merge)"
+python3 app/merge-chunks.py "$split" "$split/groups" 2>&1 | { grep -v "unknown name subsection" || true; }
 # The chunks' loader (__wasm_split.js) imports the shell's glue as ./main.js.
 echo "app: wasm-bindgen $want → $out/pkg/main.js"
 wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$out/pkg" --out-name main "$split/main.wasm"
-cp "$split/__wasm_split.js" "$split"/chunk_*.wasm "$split"/split_*.wasm "$out/pkg/"
+cp "$split/groups/__wasm_split.js" "$split"/groups/group_*.wasm "$out/pkg/"
 
-if [[ -f "$root/infra/local/node_modules/binaryen/index.js" ]] && command -v node > /dev/null; then
-  count="$(ls "$out"/pkg/*.wasm | wc -l)"
-  echo "app: wasm-opt -Oz (binaryen.js, app/wasm-opt.mjs) on $count modules, two processes"
-  # Binaryen warns about the name subsection rustc writes for data segments; it is dropped anyway.
-  ls "$out"/pkg/*.wasm | xargs -P 2 -n $(((count + 1) / 2)) node app/wasm-opt.mjs 2>&1 \
-    | { grep -v "unknown name subsection" || true; } >&2
-else
-  echo "app: no binaryen in infra/local/node_modules (run \`make tools\`): the wasm stays unoptimised"
-fi
+count="$(ls "$out"/pkg/*.wasm | wc -l)"
+echo "app: wasm-opt -Oz (binaryen.js, app/wasm-opt.mjs) on $count modules, two processes"
+# Binaryen warns about the name subsection rustc writes for data segments; it is dropped anyway.
+ls "$out"/pkg/*.wasm | xargs -P 2 -n $(((count + 1) / 2)) node app/wasm-opt.mjs 2>&1 \
+  | { grep -v "unknown name subsection" || true; } >&2
 
 terser="$root/infra/local/node_modules/.bin/terser"
 if [[ -x "$terser" ]]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What a browser downloads for each page of the portal, gzipped: the shell (main_bg.wasm, its
 JS glue main.js, the chunk loader __wasm_split.js) plus the chunks the page's split point needs,
-as __wasm_split.js lists them. Usage: size.py DIST_DIR (`make size`)."""
+as __wasm_split.js lists them (app/merge-chunks.py writes it). Usage: size.py DIST_DIR (`make size`)."""
 
 import gzip
 import pathlib
@@ -31,17 +31,18 @@ print(
     + f" = {shell / 1024:.1f} KB gzipped"
 )
 
-# export const __wasm_split_load_<name>_<hash> = wrapAsyncCb(makeLoad(() => {
-#     const src = fetch(new URL("./<file>", import.meta.url)); ... }, [__chunk_1, __chunk_2]));
-# (terser drops the spaces and renames `src`.)
+# app/merge-chunks.py writes the loader as one `makeLoad` per chunk group and, per split point,
+#   export const __wasm_split_load_<name>_<hash> = wrapAsyncCb(makeLoad(() => async () => {}, [__group_1, …]));
+# (terser drops the spaces and may rename `src`.)
+group_file = dict(
+    re.findall(r'(__group_\d+)\s*=\s*makeLoad\(\(\)\s*=>\s*\{\s*(?:const|let|var) \w+\s*=\s*fetch\(new URL\("\./([^"]+)"', loader)
+)
 split_point = re.compile(
-    r'export const __wasm_split_load_(\w+?)_\d+\s*=\s*wrapAsyncCb\(makeLoad\(\(\)\s*=>\s*\{\s*'
-    r'const \w+\s*=\s*fetch\(new URL\("\./([^"]+)".*?\}\s*,\s*\[([^\]]*)\]',
-    re.S,
+    r'export const __wasm_split_load_(\w+?)_\d+\s*=\s*wrapAsyncCb\(makeLoad\(\(\)\s*=>\s*async\s*\(\)\s*=>\s*\{\s*\}\s*,\s*\[([^\]]*)\]'
 )
 splits = {
-    name: {own} | {d.strip().removeprefix("__") + ".wasm" for d in deps.split(",") if d.strip()}
-    for name, own, deps in split_point.findall(loader)
+    name: {group_file[d.strip()] for d in deps.split(",") if d.strip()}
+    for name, deps in split_point.findall(loader)
 }
 # Pages behind the login also load /v1/me's decoder (`fetch_me`) alongside their own chunks.
 PUBLIC = {"login", "start", "register", "confirm_email", "set_password", "forgot_password"}
