@@ -59,6 +59,7 @@ split_points = {
 
 PUBLIC = ("login", "start", "register", "confirm_email", "set_password", "forgot_password")
 LANDING = PUBLIC + ("dashboard",)
+LANGUAGES = ("polish", "russian", "ukrainian")
 
 
 def short(point: str) -> str:
@@ -74,9 +75,9 @@ for point, files in split_points.items():
     if page == "fetch_me":
         continue
     needs = set(files)
-    if page not in PUBLIC and page not in ("polish", "russian", "ukrainian") and me_point:
+    if page not in PUBLIC and page not in LANGUAGES and me_point:
         needs |= split_points[me_point]
-    weight = 4 if page in LANDING else 0.25 if page in ("polish", "russian", "ukrainian") else 1
+    weight = 4 if page in LANDING else 0.25 if page in LANGUAGES else 1
     visits.append((weight, needs))
 
 size = {f: len(gzip.compress((split_dir / f).read_bytes(), 9)) for p in split_points.values() for f in p}
@@ -139,7 +140,14 @@ subprocess.run(
 FEATURES = ["--enable-bulk-memory", "--enable-mutable-globals", "--enable-sign-ext",
             "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue"]
 groups.sort(key=lambda g: min(g))
-group_of = {}
+# A group holding a split point's own module is named after it, as wasm-split names that module
+# (split_<name>_<hash>.wasm): which pages a browser fetched stays readable.
+group_name = []
+group_of = {}  # chunk file -> index of its group
+for n, group in enumerate(groups):
+    own = sorted(re.sub(r"^split_|_\d+\.wasm$", "", f) for f in group if f.startswith("split_"))
+    group_name.append(f"group_{n}" + "".join(f"_{name}" for name in own) + ("_" if own else "") + ".wasm")
+    group_of.update((f, n) for f in group)
 
 
 def fuse(n: int) -> None:
@@ -157,14 +165,6 @@ def fuse(n: int) -> None:
         sys.exit(f"merge-chunks: wasm-merge failed on {name.name}:\n{result.stderr[-2000:]}")
 
 
-# A group holding a split point's own module is named after it, as wasm-split names that module
-# (split_<name>_<hash>.wasm): which pages a browser fetched stays readable.
-group_name = []
-for n, group in enumerate(groups):
-    own = sorted(re.sub(r"^split_|_\d+\.wasm$", "", f) for f in group if f.startswith("split_"))
-    group_name.append(f"group_{n}" + "".join(f"_{name}" for name in own) + ("_" if own else "") + ".wasm")
-    for f in group:
-        group_of[f] = group_name[n]
 with ThreadPoolExecutor(max_workers=2) as pool:
     list(pool.map(fuse, range(len(groups))))
 provider.unlink()
@@ -181,7 +181,7 @@ for n, group in enumerate(groups):
         "}, []);\n"
     )
 for point, files in sorted(split_points.items()):
-    needed = sorted({group_name.index(group_of[f]) for f in files})
+    needed = sorted({group_of[f] for f in files})
     deps = ", ".join(f"__group_{n}" for n in needed)
     # Every group is a dependency (fetched once however many pages need it); nothing of its own.
     parts.append(f"export const {point} = wrapAsyncCb(makeLoad(() => async () => {{}}, [{deps}]));\n")
