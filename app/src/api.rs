@@ -118,8 +118,10 @@ async fn text_of(response: &Response) -> ApiResult<String> {
         .unwrap_or_default())
 }
 
-async fn json_of<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
-    decode(&text_of(&response).await?)
+/// The answer's text. The typed calls below await only this and decode synchronously, so each
+/// answer type adds its decoder to the wasm, not another copy of the request's async state.
+async fn answer_text(method: &str, path: &str, body: Option<(&str, JsValue)>) -> ApiResult<String> {
+    text_of(&send(method, path, body).await?).await
 }
 
 fn decode<T: DeserializeOwned>(text: &str) -> ApiResult<T> {
@@ -140,21 +142,21 @@ fn json_body(body: &impl Serialize) -> ApiResult<(&'static str, JsValue)> {
 }
 
 pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
-    json_of(send("GET", path, None).await?).await
+    decode(&answer_text("GET", path, None).await?)
 }
 
 pub async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> ApiResult<T> {
-    json_of(send("POST", path, Some(json_body(body)?)).await?).await
+    decode(&answer_text("POST", path, Some(json_body(body)?)).await?)
 }
 
 pub async fn put<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> ApiResult<T> {
-    json_of(send("PUT", path, Some(json_body(body)?)).await?).await
+    decode(&answer_text("PUT", path, Some(json_body(body)?)).await?)
 }
 
 /// A POST of an action without parameters (its body is `{}`).
 pub async fn post_action<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
     let body = Some(("application/json", JsValue::from_str("{}")));
-    json_of(send("POST", path, body).await?).await
+    decode(&answer_text("POST", path, body).await?)
 }
 
 /// A PUT whose answer does not matter to the portal (only whether it succeeded).
@@ -174,7 +176,7 @@ pub async fn exists(path: &str) -> bool {
 }
 
 pub async fn get_text(path: &str) -> ApiResult<String> {
-    text_of(&send("GET", path, None).await?).await
+    answer_text("GET", path, None).await
 }
 
 /// An authenticated download as an object URL (the QR code as PNG or SVG).

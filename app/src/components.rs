@@ -2,8 +2,9 @@
 //! loading, empty and error states, and money and dates in the current language.
 
 use crate::api::ApiError;
+use crate::fetched::Fetched;
 use crate::i18n::{self, T};
-use crate::session::{session, tr};
+use crate::session::{session, text, tr};
 use leptos::prelude::*;
 use upline_contract::{Amount, Currency};
 
@@ -125,7 +126,7 @@ pub fn FormError(
 
 #[component]
 pub fn Loading() -> impl IntoView {
-    view! { <p class="loading" aria-busy="true" data-testid="loading">{move || tr(T::Loading)}</p> }
+    view! { <p class="loading" aria-busy="true" data-testid="loading">{text(T::Loading)}</p> }
 }
 
 #[component]
@@ -137,14 +138,14 @@ pub fn Empty(text: T) -> impl IntoView {
 pub fn ErrorBox(error: ApiError) -> impl IntoView {
     view! {
         <div class="form-error" role="alert" data-testid="load-error">
-            <strong>{move || tr(T::SomethingWrong)}</strong>": "{error.message}
+            <strong>{text(T::SomethingWrong)}</strong>": "{error.message}
         </div>
     }
 }
 
 /// Renders a loaded value, with the loading and error states around it.
-pub fn loaded<V: Clone + 'static, IV: IntoView + 'static>(
-    resource: LocalResource<Result<V, ApiError>>,
+pub fn loaded<V: Clone + Send + Sync + 'static, IV: IntoView + 'static>(
+    resource: Fetched<Result<V, ApiError>>,
     render: impl Fn(V) -> IV + Send + Sync + 'static,
 ) -> impl IntoView {
     move || match resource.get() {

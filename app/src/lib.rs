@@ -5,6 +5,7 @@
 pub mod api;
 pub mod charts;
 pub mod components;
+pub mod fetched;
 pub mod i18n;
 pub mod navigation;
 pub mod pages;
@@ -14,7 +15,7 @@ use crate::components::Loading;
 use crate::i18n::T;
 use crate::navigation::Page;
 use crate::pages::{auth, partner, program, staff};
-use crate::session::{Session, session, tr};
+use crate::session::{Session, session, text, tr};
 use leptos::prelude::*;
 use upline_contract::{Language, Permission};
 
@@ -90,8 +91,7 @@ async fn page_view(page: Page) -> AnyView {
         Page::StaffUsers => staff_users_page_view().await,
         Page::Deals => deal_lookup_page_view().await,
         Page::NotFound => {
-            view! { <p class="empty" data-testid="not-found">{move || tr(T::NotFound)}</p> }
-                .into_any()
+            view! { <p class="empty" data-testid="not-found">{text(T::NotFound)}</p> }.into_any()
         }
     }
 }
@@ -234,7 +234,7 @@ fn Header() -> impl IntoView {
                     <Show when=move || session.is_staff()>
                         <details class="staff-menu" prop:open=move || staff_open.get()
                             on:toggle=move |ev| staff_open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())>
-                            <summary data-testid="nav-staff">{move || tr(T::NavStaff)}</summary>
+                            <summary data-testid="nav-staff">{text(T::NavStaff)}</summary>
                             <div class="staff-links">
                                 <Show when=move || session.can(Permission::ViewAllPartners)>
                                     {link("/staff/partners", T::NavPartners, "nav-staff-partners")}
@@ -253,7 +253,7 @@ fn Header() -> impl IntoView {
                 </Show>
             </nav>
             <div class="header-tools">
-                <label class="sr-only" for="language">{move || tr(T::Language)}</label>
+                <label class="sr-only" for="language">{text(T::Language)}</label>
                 <select id="language" data-testid="language" on:change=move |ev| {
                     if let Some(language) = Language::parse(&event_target_value(&ev)) {
                         session.set_language(language);
@@ -264,7 +264,7 @@ fn Header() -> impl IntoView {
                     }).collect_view()}
                 </select>
                 <Show when=move || session.token.get().is_some()>
-                    <button type="button" class="link" on:click=log_out data-testid="log-out">{move || tr(T::LogOut)}</button>
+                    <button type="button" class="link" on:click=log_out data-testid="log-out">{text(T::LogOut)}</button>
                 </Show>
             </div>
         </header>

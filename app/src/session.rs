@@ -2,6 +2,7 @@
 //! (or a link from an email opened in the same browser) keeps them.
 
 use crate::api::{self, ApiResult};
+use crate::fetched::Fetched;
 use crate::i18n::{self, T};
 use leptos::prelude::*;
 use std::cell::Cell;
@@ -52,7 +53,7 @@ pub struct Session {
     /// Set only once its texts have arrived (a chunk of their own, see [`i18n::texts`]).
     pub language: RwSignal<Language>,
     /// `/v1/me` for the token; `None` while loading, `Some(None)` when logged out.
-    pub me: LocalResource<ApiResult<Option<Me>>>,
+    pub me: Fetched<ApiResult<Option<Me>>>,
 }
 
 thread_local! {
@@ -77,6 +78,12 @@ pub fn tr(key: T) -> &'static str {
     i18n::loaded(session().language.get())[key as usize]
 }
 
+/// A text that follows the language, for a view: one closure type for every key, so the code
+/// that renders and updates it is compiled once instead of once per text on the page.
+pub fn text(key: T) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    move || tr(key)
+}
+
 /// The language the portal starts in: the one chosen last on this browser, else the browser's.
 pub fn initial_language() -> Language {
     stored(LANGUAGE_KEY)
@@ -92,8 +99,9 @@ impl Session {
     pub fn provide() -> Session {
         let language = initial_language();
         let token = RwSignal::new(stored_token());
-        let me = LocalResource::new(move || {
-            let token = token.get();
+        // Fetched again whenever the token changes (log_in, log_out, session_expired).
+        let me = Fetched::new(move || {
+            let token = token.get_untracked();
             async move {
                 match token {
                     None => Ok(None),
@@ -121,11 +129,13 @@ impl Session {
     pub fn log_in(self, token: String) {
         store(TOKEN_KEY, Some(&token));
         self.token.set(Some(token));
+        self.me.refetch();
     }
 
     pub fn log_out(self) {
         store(TOKEN_KEY, None);
         self.token.set(None);
+        self.me.refetch();
     }
 
     /// Re-reads `/v1/me` (after confirming the email, joining, …).

@@ -3,15 +3,16 @@
 
 use crate::api::{self, ApiError};
 use crate::components::{Field, FormError, Loading};
+use crate::fetched::Fetched;
 use crate::i18n::T;
 use crate::navigation::{self, query};
-use crate::session::{self, session, tr};
+use crate::session::{self, session, text, tr};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use upline_contract::{
     Ack, CreateTenantRequest, CreateTenantResponse, EmailTokenRequest, ForgotPasswordRequest,
-    InvitationPrefill, JoinRequest, LoginRequest, NewAccount, Partner, Program, PublicProgram,
-    RegisterRequest, SetPasswordRequest, Terms, TokenResponse,
+    InvitationPrefill, JoinRequest, LoginRequest, NewAccount, Partner, ProgramBasics,
+    PublicProgram, RegisterRequest, SetPasswordRequest, Terms, TokenResponse,
 };
 
 /// In with a new session: this browser remembers the program, and the dashboard opens.
@@ -46,19 +47,19 @@ pub fn Login() -> impl IntoView {
     };
     view! {
         <section class="card narrow" data-testid="login-page">
-            <h1>{move || tr(T::LogInTitle)}</h1>
+            <h1>{text(T::LogInTitle)}</h1>
             <form on:submit=submit novalidate>
                 <Field label=T::Program name="tenant" value=program error=error required=true autocomplete="organization"/>
                 <Field label=T::Email name="email" value=email error=error kind="email" required=true autocomplete="email"/>
                 <Field label=T::Password name="password" value=password error=error kind="password" required=true autocomplete="current-password"/>
                 <FormError error=error fields=&["tenant", "email", "password"]/>
                 <button type="submit" class="primary" data-testid="login-submit" disabled=move || pending.get()>
-                    {move || tr(T::LogIn)}
+                    {text(T::LogIn)}
                 </button>
             </form>
-            <p><a href="/forgot-password" data-testid="forgot-link">{move || tr(T::ForgotPassword)}</a></p>
-            <p class="muted">{move || tr(T::NoAccount)}" "<a href="/register">{move || tr(T::Register)}</a></p>
-            <p class="muted"><a href="/start" data-testid="start-link">{move || tr(T::StartTitle)}</a></p>
+            <p><a href="/forgot-password" data-testid="forgot-link">{text(T::ForgotPassword)}</a></p>
+            <p class="muted">{text(T::NoAccount)}" "<a href="/register">{text(T::Register)}</a></p>
+            <p class="muted"><a href="/start" data-testid="start-link">{text(T::StartTitle)}</a></p>
         </section>
     }
 }
@@ -84,13 +85,13 @@ pub fn ForgotPassword() -> impl IntoView {
     };
     view! {
         <section class="card narrow">
-            <h1>{move || tr(T::ForgotPassword)}</h1>
-            <Show when=move || !sent.get() fallback=|| view! { <p class="success" role="status">{move || tr(T::LinkSent)}</p> }>
+            <h1>{text(T::ForgotPassword)}</h1>
+            <Show when=move || !sent.get() fallback=|| view! { <p class="success" role="status">{text(T::LinkSent)}</p> }>
                 <form on:submit=submit novalidate>
                     <Field label=T::Program name="tenant" value=program error=error required=true/>
                     <Field label=T::Email name="email" value=email error=error kind="email" required=true autocomplete="email"/>
                     <FormError error=error fields=&["tenant", "email"]/>
-                    <button type="submit" class="primary">{move || tr(T::SendLink)}</button>
+                    <button type="submit" class="primary">{text(T::SendLink)}</button>
                 </form>
             </Show>
         </section>
@@ -98,7 +99,7 @@ pub fn ForgotPassword() -> impl IntoView {
 }
 
 /// What the registration form knows before the person types anything.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 struct Prefill {
     slug: Option<String>,
     program_name: Option<String>,
@@ -107,6 +108,48 @@ struct Prefill {
     email: Option<String>,
     name: Option<String>,
     phone: Option<String>,
+}
+
+/// The invitation's details, or the program's (and the referrer's name) when the visitor came
+/// with a program and perhaps a referral code; nothing when neither is known.
+async fn load_prefill(
+    invitation: Option<String>,
+    program_hint: Option<String>,
+    referral: String,
+) -> Result<Prefill, ApiError> {
+    if let Some(token) = invitation {
+        let found: InvitationPrefill = api::get(&format!("/v1/invitations/{token}")).await?;
+        let full_name = format!("{} {}", found.first_name, found.last_name);
+        return Ok(Prefill {
+            slug: Some(found.tenant.slug),
+            program_name: Some(found.tenant.name),
+            inviter: Some(found.inviter_name),
+            terms: found.terms,
+            email: Some(found.email),
+            name: Some(full_name.trim().to_owned()),
+            phone: found.phone,
+        });
+    }
+    let Some(hint) = program_hint else {
+        return Ok(Prefill::default());
+    };
+    let path = format!(
+        "/v1/public/programs/{}?{}",
+        js_sys::encode_uri_component(&hint),
+        api::query(&[("ref", &referral)])
+    );
+    match api::get::<PublicProgram>(&path).await {
+        Ok(found) => Ok(Prefill {
+            slug: Some(found.tenant.slug),
+            program_name: Some(found.tenant.name),
+            inviter: found.referrer_name,
+            terms: found.terms,
+            ..Prefill::default()
+        }),
+        // An unknown program is typed in by hand.
+        Err(e) if e.status == 404 => Ok(Prefill::default()),
+        Err(e) => Err(e),
+    }
 }
 
 #[component]
@@ -125,61 +168,24 @@ pub fn Register() -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
 
-    let invitation_for_load = invitation.clone();
-    let prefill = LocalResource::new(move || {
-        let invitation = invitation_for_load.clone();
-        let program_hint = program_hint.clone();
-        let referral = referral.clone();
-        async move {
-            if let Some(token) = invitation {
-                let found: InvitationPrefill =
-                    api::get(&format!("/v1/invitations/{token}")).await?;
-                let full_name = format!("{} {}", found.first_name, found.last_name);
-                return Ok::<_, ApiError>(Prefill {
-                    slug: Some(found.tenant.slug),
-                    program_name: Some(found.tenant.name),
-                    inviter: Some(found.inviter_name),
-                    terms: found.terms,
-                    email: Some(found.email),
-                    name: Some(full_name.trim().to_owned()),
-                    phone: found.phone,
-                });
-            }
-            let Some(hint) = program_hint else {
-                return Ok(Prefill::default());
-            };
-            let path = format!(
-                "/v1/public/programs/{}?{}",
-                js_sys::encode_uri_component(&hint),
-                api::query(&[("ref", &referral)])
-            );
-            match api::get::<PublicProgram>(&path).await {
-                Ok(found) => Ok(Prefill {
-                    slug: Some(found.tenant.slug),
-                    program_name: Some(found.tenant.name),
-                    inviter: found.referrer_name,
-                    terms: found.terms,
-                    ..Prefill::default()
-                }),
-                // An unknown program is typed in by hand.
-                Err(e) if e.status == 404 => Ok(Prefill::default()),
-                Err(e) => Err(e),
-            }
-        }
-    });
-    Effect::new(move || {
-        if let Some(Ok(found)) = prefill.get() {
+    // The form's fields are filled as the prefill arrives, before the form shows.
+    let prefill = RwSignal::new(None::<Result<Prefill, ApiError>>);
+    let loading = load_prefill(invitation.clone(), program_hint, referral);
+    spawn_local(async move {
+        let found = loading.await;
+        if let Ok(found) = &found {
             program.set(found.slug.clone().unwrap_or_default());
-            if let Some(value) = found.email {
-                email.set(value);
-            }
-            if let Some(value) = found.name {
-                name.set(value);
-            }
-            if let Some(value) = found.phone {
-                phone.set(value);
+            for (field, value) in [
+                (email, &found.email),
+                (name, &found.name),
+                (phone, &found.phone),
+            ] {
+                if let Some(value) = value {
+                    field.set(value.clone());
+                }
             }
         }
+        prefill.set(Some(found));
     });
     let known = move || prefill.get().and_then(|p| p.ok()).unwrap_or_default();
     let from_invitation = invitation.is_some();
@@ -212,7 +218,7 @@ pub fn Register() -> impl IntoView {
 
     view! {
         <section class="card narrow" data-testid="register-page">
-            <h1>{move || tr(T::RegisterTitle)}</h1>
+            <h1>{text(T::RegisterTitle)}</h1>
             {move || {
                 let found = known();
                 found.program_name.map(|program_name| {
@@ -242,8 +248,8 @@ pub fn Register() -> impl IntoView {
                     {move || known().terms.map(|terms| view! {
                         <div class="field checkbox">
                             <input type="checkbox" id="accept-terms" data-testid="input-accept_terms" bind:checked=accept/>
-                            <label for="accept-terms">{move || tr(T::AcceptTerms)}</label>
-                            " · "<a href=terms.url target="_blank" rel="noopener" data-testid="terms-link">{move || tr(T::ReadTerms)}</a>
+                            <label for="accept-terms">{text(T::AcceptTerms)}</label>
+                            " · "<a href=terms.url target="_blank" rel="noopener" data-testid="terms-link">{text(T::ReadTerms)}</a>
                             <p class="field-error" role="alert" data-testid="error-accept_terms">
                                 {move || error.get().filter(|e| e.is_for("accept_terms")).map(|e| e.message)}
                             </p>
@@ -251,11 +257,11 @@ pub fn Register() -> impl IntoView {
                     })}
                     <FormError error=error fields=&["tenant", "name", "email", "phone", "password", "referral_code", "accept_terms"]/>
                     <button type="submit" class="primary" data-testid="register-submit" disabled=move || pending.get()>
-                        {move || tr(T::Register)}
+                        {text(T::Register)}
                     </button>
                 </form>
             </Show>
-            <p class="muted"><a href="/login">{move || tr(T::LogIn)}</a></p>
+            <p class="muted"><a href="/login">{text(T::LogIn)}</a></p>
         </section>
     }
 }
@@ -264,7 +270,7 @@ pub fn Register() -> impl IntoView {
 #[component]
 pub fn ConfirmEmail() -> impl IntoView {
     let token = query("token").unwrap_or_default();
-    let outcome = LocalResource::new(move || {
+    let outcome = Fetched::new(move || {
         let token = token.clone();
         async move { api::post::<Ack>("/v1/auth/confirm-email", &EmailTokenRequest { token }).await }
     });
@@ -275,12 +281,12 @@ pub fn ConfirmEmail() -> impl IntoView {
     });
     view! {
         <section class="card narrow" data-testid="confirm-page">
-            <h1>{move || tr(T::ConfirmTitle)}</h1>
+            <h1>{text(T::ConfirmTitle)}</h1>
             {move || match outcome.get() {
                 None => view! { <Loading/> }.into_any(),
                 Some(Ok(_)) => view! {
-                    <p class="success" role="status" data-testid="confirmed">{move || tr(T::Confirmed)}</p>
-                    <a class="button primary" href="/dashboard">{move || tr(T::Continue)}</a>
+                    <p class="success" role="status" data-testid="confirmed">{text(T::Confirmed)}</p>
+                    <a class="button primary" href="/dashboard">{text(T::Continue)}</a>
                 }.into_any(),
                 Some(Err(e)) => view! { <p class="form-error" role="alert" data-testid="form-error">{e.message}</p> }.into_any(),
             }}
@@ -312,11 +318,11 @@ pub fn SetPassword() -> impl IntoView {
     };
     view! {
         <section class="card narrow" data-testid="set-password-page">
-            <h1>{move || tr(T::SetPasswordTitle)}</h1>
+            <h1>{text(T::SetPasswordTitle)}</h1>
             <form on:submit=submit novalidate>
                 <Field label=T::NewPassword name="password" value=password error=error kind="password" required=true autocomplete="new-password"/>
                 <FormError error=error fields=&["password"]/>
-                <button type="submit" class="primary" data-testid="set-password-submit">{move || tr(T::Save)}</button>
+                <button type="submit" class="primary" data-testid="set-password-submit">{text(T::Save)}</button>
             </form>
         </section>
     }
@@ -327,7 +333,7 @@ pub fn SetPassword() -> impl IntoView {
 pub fn EmailGate(email: String) -> impl IntoView {
     let sent = RwSignal::new(false);
     // Only the local cloud has an outbox; in the cloud this answers 404 and shows nothing.
-    let local = LocalResource::new(|| api::exists("/_local/outbox?limit=1"));
+    let local = Fetched::new(|| api::exists("/_local/outbox?limit=1"));
     let error = RwSignal::new(None::<ApiError>);
     let resend = move |_| {
         spawn_local(async move {
@@ -339,14 +345,14 @@ pub fn EmailGate(email: String) -> impl IntoView {
     };
     view! {
         <section class="card narrow" data-testid="email-gate">
-            <h1>{move || tr(T::ConfirmGateTitle)}</h1>
-            <p>{move || tr(T::ConfirmGateBody)}</p>
+            <h1>{text(T::ConfirmGateTitle)}</h1>
+            <p>{text(T::ConfirmGateBody)}</p>
             <p><strong>{email}</strong></p>
-            <button type="button" on:click=resend data-testid="resend" disabled=move || sent.get()>{move || tr(T::Resend)}</button>
-            <Show when=move || sent.get()><p class="success" role="status">{move || tr(T::Resent)}</p></Show>
+            <button type="button" on:click=resend data-testid="resend" disabled=move || sent.get()>{text(T::Resend)}</button>
+            <Show when=move || sent.get()><p class="success" role="status">{text(T::Resent)}</p></Show>
             <FormError error=error fields=&[]/>
             <Show when=move || local.get().unwrap_or(false)>
-                <p class="muted" data-testid="local-outbox">{move || tr(T::LocalOutbox)}" "<a href="/_local/outbox" rel="external" target="_blank">"/_local/outbox"</a></p>
+                <p class="muted" data-testid="local-outbox">{text(T::LocalOutbox)}" "<a href="/_local/outbox" rel="external" target="_blank">"/_local/outbox"</a></p>
             </Show>
         </section>
     }
@@ -355,7 +361,7 @@ pub fn EmailGate(email: String) -> impl IntoView {
 /// A staff user (or owner) who is not a partner yet may join.
 #[component]
 pub fn JoinProgram() -> impl IntoView {
-    let program = LocalResource::new(|| api::get::<Program>("/v1/program"));
+    let program = Fetched::new(|| api::get::<ProgramBasics>("/v1/program"));
     let terms = move || program.get().and_then(|p| p.ok()).and_then(|p| p.terms);
     let accept = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
@@ -376,16 +382,16 @@ pub fn JoinProgram() -> impl IntoView {
     };
     view! {
         <section class="card" data-testid="join-program">
-            <h2>{move || tr(T::JoinTitle)}</h2>
+            <h2>{text(T::JoinTitle)}</h2>
             {move || terms().map(|terms| view! {
                 <div class="field checkbox">
                     <input type="checkbox" id="join-terms" bind:checked=accept/>
-                    <label for="join-terms">{move || tr(T::AcceptTerms)}</label>
-                    " · "<a href=terms.url target="_blank" rel="noopener">{move || tr(T::ReadTerms)}</a>
+                    <label for="join-terms">{text(T::AcceptTerms)}</label>
+                    " · "<a href=terms.url target="_blank" rel="noopener">{text(T::ReadTerms)}</a>
                 </div>
             })}
             <FormError error=error fields=&[]/>
-            <button type="button" class="primary" on:click=join data-testid="join-submit">{move || tr(T::Join)}</button>
+            <button type="button" class="primary" on:click=join data-testid="join-submit">{text(T::Join)}</button>
         </section>
     }
 }
@@ -430,17 +436,17 @@ pub fn StartProgram() -> impl IntoView {
     };
     view! {
         <section class="card narrow" data-testid="start-page">
-            <h1>{move || tr(T::StartTitle)}</h1>
+            <h1>{text(T::StartTitle)}</h1>
             <form on:submit=submit novalidate>
                 <Field label=T::ProgramName name="name" value=program_name error=error required=true autocomplete="organization"/>
                 <Field label=T::Program name="slug" value=slug error=error required=true/>
-                <p class="muted">{move || tr(T::StartHint)}</p>
+                <p class="muted">{text(T::StartHint)}</p>
                 <Field label=T::Currency name="currency" value=currency error=error required=true/>
                 <Field label=T::YourName name="owner.name" value=name error=error required=true autocomplete="name"/>
                 <Field label=T::Email name="owner.email" value=email error=error kind="email" required=true autocomplete="email"/>
                 <Field label=T::Password name="owner.password" value=password error=error kind="password" required=true autocomplete="new-password"/>
                 <FormError error=error fields=&["name", "slug", "currency", "owner.name", "owner.email", "owner.password"]/>
-                <button type="submit" class="primary" data-testid="start-submit" disabled=move || pending.get()>{move || tr(T::Start)}</button>
+                <button type="submit" class="primary" data-testid="start-submit" disabled=move || pending.get()>{text(T::Start)}</button>
             </form>
         </section>
     }

@@ -7,15 +7,16 @@ use crate::components::{
     Empty, Field, FormError, Loading, StatusBadge, TextArea, date, loaded, lowercase, money,
     parse_amount, partner_matches,
 };
+use crate::fetched::Fetched;
 use crate::i18n::T;
 use crate::pages::auth::JoinProgram;
-use crate::session::{session, tr};
+use crate::session::{session, text, tr};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::HashMap;
 use upline_contract::{
     Amount, CreateInvitationRequest, CreatePayoutRequest, Currency, EntryKind, InvitationCreated,
-    Lead, Partner, Payout, Permission, Program, Wallet, WalletEntry,
+    Lead, Partner, Payout, Permission, ProgramBasics, Wallet, WalletEntry,
 };
 
 /// The whole downline in tree order (each with its level below the caller).
@@ -106,10 +107,10 @@ pub fn EntriesTable(
         <div class="table-wrap">
             <table class="stacked" data-testid="entries">
                 <thead><tr>
-                    <th scope="col">{move || tr(T::Date)}</th>
-                    <th scope="col">{move || tr(T::Kind)}</th>
-                    <th scope="col">{move || tr(T::Source)}</th>
-                    <th scope="col" class="amount">{move || tr(T::Amount)}</th>
+                    <th scope="col">{text(T::Date)}</th>
+                    <th scope="col">{text(T::Kind)}</th>
+                    <th scope="col">{text(T::Source)}</th>
+                    <th scope="col" class="amount">{text(T::Amount)}</th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -176,24 +177,24 @@ fn ShareCard(partner: Partner) -> impl IntoView {
             });
         }
     };
-    let qr = LocalResource::new(|| api::get_text("/v1/partners/me/qr.svg"));
-    let svg_url = LocalResource::new(|| api::object_url("/v1/partners/me/qr.svg"));
-    let png_url = LocalResource::new(|| api::object_url("/v1/partners/me/qr.svg?format=png"));
+    let qr = Fetched::new(|| api::get_text("/v1/partners/me/qr.svg"));
+    let svg_url = Fetched::new(|| api::object_url("/v1/partners/me/qr.svg"));
+    let png_url = Fetched::new(|| api::object_url("/v1/partners/me/qr.svg?format=png"));
     let file = format!("referral-{}", partner.referral_code);
     let file_png = format!("{file}.png");
     let file_svg = format!("{file}.svg");
     view! {
         <section class="card share" data-testid="share-card">
-            <h2>{move || tr(T::YourLink)}</h2>
+            <h2>{text(T::YourLink)}</h2>
             <div class="link-row">
-                <input readonly value=link.clone() aria-label=move || tr(T::YourLink) data-testid="referral-link"/>
+                <input readonly value=link.clone() aria-label=text(T::YourLink) data-testid="referral-link"/>
                 <button type="button" class="primary" on:click=copy data-testid="copy-link" aria-live="polite">
                     <svg class="icon" aria-hidden="true" viewBox="0 0 24 24" width="16" height="16"><rect x="8" y="8" width="12" height="12" rx="2"/><path d="M4 16V6a2 2 0 0 1 2-2h10"/></svg>" "
                     {move || if copied.get() { tr(T::Copied) } else { tr(T::Copy) }}
                 </button>
             </div>
             <div class="qr-row">
-                <div class="qr" data-testid="qr-code" role="img" aria-label=move || tr(T::QrCode)>
+                <div class="qr" data-testid="qr-code" role="img" aria-label=text(T::QrCode)>
                     {move || match qr.get() {
                         None => view! { <Loading/> }.into_any(),
                         Some(Ok(svg)) => view! { <div inner_html=svg></div> }.into_any(),
@@ -201,11 +202,11 @@ fn ShareCard(partner: Partner) -> impl IntoView {
                     }}
                 </div>
                 <div class="qr-actions">
-                    <a class="button" download=file_png href=move || png_url.get().and_then(|u| u.ok()).unwrap_or_default() data-testid="qr-png">{move || tr(T::DownloadPng)}</a>
-                    <a class="button" download=file_svg href=move || svg_url.get().and_then(|u| u.ok()).unwrap_or_default() data-testid="qr-svg">{move || tr(T::DownloadSvg)}</a>
+                    <a class="button" download=file_png href=move || png_url.get().and_then(|u| u.ok()).unwrap_or_default() data-testid="qr-png">{text(T::DownloadPng)}</a>
+                    <a class="button" download=file_svg href=move || svg_url.get().and_then(|u| u.ok()).unwrap_or_default() data-testid="qr-svg">{text(T::DownloadSvg)}</a>
                 </div>
             </div>
-            <h3>{move || tr(T::Share)}</h3>
+            <h3>{text(T::Share)}</h3>
             <ul class="share-buttons">
                 {move || share_links(&link).into_iter().map(|(id, label, href)| view! {
                     <li><a class="button share-button" href=href target="_blank" rel="noopener" data-testid=format!("share-{id}")>{label}</a></li>
@@ -216,7 +217,7 @@ fn ShareCard(partner: Partner) -> impl IntoView {
 }
 
 /// What the payout button says: why it is disabled, if it is.
-fn payout_blocker(wallet: &Wallet, program: &Program, open: bool) -> Option<String> {
+fn payout_blocker(wallet: &Wallet, program: &ProgramBasics, open: bool) -> Option<String> {
     if open {
         return Some(tr(T::PayoutOpen).to_owned());
     }
@@ -237,7 +238,7 @@ fn payout_blocker(wallet: &Wallet, program: &Program, open: bool) -> Option<Stri
 #[component]
 fn BalanceCard(
     wallet: Wallet,
-    program: Program,
+    program: ProgramBasics,
     open: bool,
     on_requested: Callback<()>,
 ) -> impl IntoView {
@@ -264,11 +265,11 @@ fn BalanceCard(
     };
     view! {
         <section class="card balance" data-testid="balance-card">
-            <h2>{move || tr(T::Balance)}</h2>
+            <h2>{text(T::Balance)}</h2>
             <p class="big" data-testid="balance">{money(wallet.balance, wallet.currency)}</p>
             <Show when=move || !asking.get()>
                 <button type="button" class="primary" data-testid="request-payout" disabled=!can_request on:click=move |_| asking.set(true)>
-                    {move || tr(T::RequestPayout)}
+                    {text(T::RequestPayout)}
                 </button>
                 <p class="muted" data-testid="payout-blocker">{blocker.clone()}</p>
             </Show>
@@ -276,8 +277,8 @@ fn BalanceCard(
                 <form on:submit=submit novalidate data-testid="payout-form">
                     <Field label=T::Amount name="amount" value=amount error=error kind="text"/>
                     <FormError error=error fields=&["amount"]/>
-                    <button type="submit" class="primary" data-testid="payout-submit">{move || tr(T::RequestPayout)}</button>
-                    " "<button type="button" on:click=move |_| asking.set(false)>{move || tr(T::Cancel)}</button>
+                    <button type="submit" class="primary" data-testid="payout-submit">{text(T::RequestPayout)}</button>
+                    " "<button type="button" on:click=move |_| asking.set(false)>{text(T::Cancel)}</button>
                 </form>
             </Show>
         </section>
@@ -287,7 +288,7 @@ fn BalanceCard(
 #[derive(Clone)]
 struct DashboardData {
     wallet: Wallet,
-    program: Program,
+    program: ProgramBasics,
     open: bool,
     recent: Vec<WalletEntry>,
     all: Vec<WalletEntry>,
@@ -306,7 +307,7 @@ async fn own_payouts(query: &str) -> ApiResult<Vec<Payout>> {
 
 async fn dashboard_data() -> ApiResult<DashboardData> {
     let wallet: Wallet = api::get("/v1/wallet").await?;
-    let program: Program = api::get("/v1/program").await?;
+    let program: ProgramBasics = api::get("/v1/program").await?;
     let open = own_payouts("?status=requested").await?;
     let all: Vec<WalletEntry> = api::all_pages("/v1/wallet/entries", 10).await?;
     let names = names_of(&downline().await?);
@@ -327,7 +328,7 @@ pub fn Dashboard() -> impl IntoView {
         let me = session.current()?;
         Some(match me.partner {
             None if me.user.permissions.contains(&Permission::Participate) => view! {
-                <h1>{move || tr(T::NavDashboard)}</h1>
+                <h1>{text(T::NavDashboard)}</h1>
                 <JoinProgram/>
             }
             .into_any(),
@@ -361,9 +362,9 @@ pub fn Dashboard() -> impl IntoView {
                     })
                     .collect_view();
                 view! {
-                    <h1>{move || tr(T::NavDashboard)}</h1>
+                    <h1>{text(T::NavDashboard)}</h1>
                     <section class="card" data-testid="staff-home">
-                        <h2>{move || tr(T::NavStaff)}</h2>
+                        <h2>{text(T::NavStaff)}</h2>
                         <ul class="share-buttons">{links}</ul>
                     </section>
                 }
@@ -376,19 +377,19 @@ pub fn Dashboard() -> impl IntoView {
 
 #[component]
 fn PartnerDashboard(partner: Partner) -> impl IntoView {
-    let data = LocalResource::new(dashboard_data);
+    let data = Fetched::new(dashboard_data);
     let refresh = Callback::new(move |_| data.refetch());
     view! {
-        <h1 data-testid="dashboard">{move || tr(T::NavDashboard)}</h1>
+        <h1 data-testid="dashboard">{text(T::NavDashboard)}</h1>
         <div class="grid">
             <ShareCard partner=partner/>
             {loaded(data, move |d: DashboardData| view! {
                 <div class="stack">
                     <BalanceCard wallet=d.wallet.clone() program=d.program.clone() open=d.open on_requested=refresh/>
                     <section class="card">
-                        <h2>{move || tr(T::RecentEntries)}</h2>
+                        <h2>{text(T::RecentEntries)}</h2>
                         <EntriesTable entries=d.recent.clone() currency=d.wallet.currency names=d.names.clone()/>
-                        <a href="/commissions">{move || tr(T::SeeAll)}" →"</a>
+                        <a href="/commissions">{text(T::SeeAll)}" →"</a>
                     </section>
                 </div>
                 <section class="card wide">
@@ -404,18 +405,18 @@ const HISTORY_PAGE: usize = 25;
 
 #[component]
 pub fn Commissions() -> impl IntoView {
-    let wallet = LocalResource::new(|| api::get::<Wallet>("/v1/wallet"));
-    let names = LocalResource::new(|| async { downline().await.map(|d| names_of(&d)) });
+    let wallet = Fetched::new(|| api::get::<Wallet>("/v1/wallet"));
+    let names = Fetched::new(|| async { downline().await.map(|d| names_of(&d)) });
     // One download serves the table and the charts; the table shows it a page at a time.
-    let entries = LocalResource::new(|| api::all_pages::<WalletEntry>("/v1/wallet/entries", 50));
+    let entries = Fetched::new(|| api::all_pages::<WalletEntry>("/v1/wallet/entries", 50));
     let shown = RwSignal::new(HISTORY_PAGE);
     view! {
-        <h1 data-testid="commissions-page">{move || tr(T::NavCommissions)}</h1>
+        <h1 data-testid="commissions-page">{text(T::NavCommissions)}</h1>
         {loaded(wallet, move |w: Wallet| {
             let currency = w.currency;
             view! {
                 <section class="card">
-                    <p>{move || tr(T::Balance)}": "<strong data-testid="balance">{money(w.balance, currency)}</strong></p>
+                    <p>{text(T::Balance)}": "<strong data-testid="balance">{money(w.balance, currency)}</strong></p>
                     {move || {
                         let all = entries.get().and_then(|e| e.ok()).unwrap_or_default();
                         let names = names.get().and_then(|n| n.ok()).unwrap_or_default();
@@ -424,7 +425,7 @@ pub fn Commissions() -> impl IntoView {
                         view! {
                             <EntriesTable entries=page currency=currency names=names/>
                             <Show when=move || more>
-                                <button type="button" on:click=move |_| shown.update(|n| *n += HISTORY_PAGE) data-testid="load-more">{move || tr(T::LoadMore)}</button>
+                                <button type="button" on:click=move |_| shown.update(|n| *n += HISTORY_PAGE) data-testid="load-more">{text(T::LoadMore)}</button>
                             </Show>
                         }
                     }}
@@ -439,7 +440,7 @@ pub fn Commissions() -> impl IntoView {
 
 #[component]
 pub fn Referrals() -> impl IntoView {
-    let partners = LocalResource::new(downline);
+    let partners = Fetched::new(downline);
     let tree = RwSignal::new(true);
     let depth = RwSignal::new(String::new());
     let search = RwSignal::new(String::new());
@@ -453,7 +454,7 @@ pub fn Referrals() -> impl IntoView {
             .collect()
     };
     view! {
-        <h1 data-testid="referrals-page">{move || tr(T::NavReferrals)}</h1>
+        <h1 data-testid="referrals-page">{text(T::NavReferrals)}</h1>
         {loaded(partners, move |all: Vec<Partner>| {
             let direct = all.iter().filter(|p| p.level == Some(1)).count();
             let total = all.len();
@@ -461,22 +462,22 @@ pub fn Referrals() -> impl IntoView {
             let all_for_view = all.clone();
             view! {
                 <div class="stats">
-                    <div class="stat"><span>{move || tr(T::DirectReferrals)}</span><strong data-testid="direct-count">{direct}</strong></div>
-                    <div class="stat"><span>{move || tr(T::WholeDownline)}</span><strong data-testid="downline-count">{total}</strong></div>
+                    <div class="stat"><span>{text(T::DirectReferrals)}</span><strong data-testid="direct-count">{direct}</strong></div>
+                    <div class="stat"><span>{text(T::WholeDownline)}</span><strong data-testid="downline-count">{total}</strong></div>
                 </div>
                 <section class="card">
                     <div class="toolbar">
                         <div class="segmented" role="group">
-                            <button type="button" aria-pressed=move || tree.get().to_string() on:click=move |_| tree.set(true) data-testid="view-tree">{move || tr(T::Tree)}</button>
-                            <button type="button" aria-pressed=move || (!tree.get()).to_string() on:click=move |_| tree.set(false) data-testid="view-table">{move || tr(T::Table)}</button>
+                            <button type="button" aria-pressed=move || tree.get().to_string() on:click=move |_| tree.set(true) data-testid="view-tree">{text(T::Tree)}</button>
+                            <button type="button" aria-pressed=move || (!tree.get()).to_string() on:click=move |_| tree.set(false) data-testid="view-table">{text(T::Table)}</button>
                         </div>
-                        <label>{move || tr(T::Depth)}" "
+                        <label>{text(T::Depth)}" "
                             <select on:change=move |ev| depth.set(event_target_value(&ev)) data-testid="depth-filter">
-                                <option value="">{move || tr(T::AllLevels)}</option>
+                                <option value="">{text(T::AllLevels)}</option>
                                 {(1..=max_level).map(|l| view! { <option value=l.to_string()>{l}</option> }).collect_view()}
                             </select>
                         </label>
-                        <label class="search">{move || tr(T::Search)}" "
+                        <label class="search">{text(T::Search)}" "
                             <input type="search" bind:value=search data-testid="search"/>
                         </label>
                     </div>
@@ -503,11 +504,11 @@ pub fn Referrals() -> impl IntoView {
                             view! {
                                 <div class="table-wrap"><table class="stacked" data-testid="referrals-table">
                                     <thead><tr>
-                                        <th scope="col">{move || tr(T::Name)}</th>
-                                        <th scope="col">{move || tr(T::Email)}</th>
-                                        <th scope="col">{move || tr(T::Level)}</th>
-                                        <th scope="col">{move || tr(T::ExternalId)}</th>
-                                        <th scope="col">{move || tr(T::Joined)}</th>
+                                        <th scope="col">{text(T::Name)}</th>
+                                        <th scope="col">{text(T::Email)}</th>
+                                        <th scope="col">{text(T::Level)}</th>
+                                        <th scope="col">{text(T::ExternalId)}</th>
+                                        <th scope="col">{text(T::Joined)}</th>
                                     </tr></thead>
                                     <tbody>
                                         {rows.into_iter().map(|p| view! {
@@ -531,7 +532,7 @@ pub fn Referrals() -> impl IntoView {
 /// The leads the partner brought in, and which of them became clients.
 #[component]
 fn LeadsCard() -> impl IntoView {
-    let leads = LocalResource::new(|| {
+    let leads = Fetched::new(|| {
         let me = session()
             .current()
             .and_then(|m| m.partner)
@@ -547,7 +548,7 @@ fn LeadsCard() -> impl IntoView {
     });
     view! {
         <section class="card" data-testid="leads">
-            <h2>{move || tr(T::Leads)}</h2>
+            <h2>{text(T::Leads)}</h2>
             {loaded(leads, |items: Vec<Lead>| {
                 if items.is_empty() {
                     return view! { <Empty text=T::NoLeads/> }.into_any();
@@ -555,10 +556,10 @@ fn LeadsCard() -> impl IntoView {
                 view! {
                     <div class="table-wrap"><table class="stacked">
                         <thead><tr>
-                            <th scope="col">{move || tr(T::Name)}</th>
-                            <th scope="col">{move || tr(T::Source)}</th>
-                            <th scope="col">{move || tr(T::Date)}</th>
-                            <th scope="col">{move || tr(T::Status)}</th>
+                            <th scope="col">{text(T::Name)}</th>
+                            <th scope="col">{text(T::Source)}</th>
+                            <th scope="col">{text(T::Date)}</th>
+                            <th scope="col">{text(T::Status)}</th>
                         </tr></thead>
                         <tbody>
                             {items.into_iter().map(|lead| {
@@ -625,7 +626,7 @@ pub fn Invite() -> impl IntoView {
         });
     };
     view! {
-        <h1 data-testid="invite-page">{move || tr(T::InviteTitle)}</h1>
+        <h1 data-testid="invite-page">{text(T::InviteTitle)}</h1>
         <section class="card narrow">
             <form on:submit=submit novalidate>
                 <div class="row">
@@ -639,14 +640,14 @@ pub fn Invite() -> impl IntoView {
                 <Show when=move || session().can(Permission::InviteLevelZero)>
                     <div class="field checkbox">
                         <input type="checkbox" id="level-zero" bind:checked=level_zero data-testid="input-level_zero"/>
-                        <label for="level-zero">{move || tr(T::LevelZero)}</label>
+                        <label for="level-zero">{text(T::LevelZero)}</label>
                     </div>
                 </Show>
                 <FormError error=error fields=&["first_name", "last_name", "email", "phone", "subject", "body"]/>
-                <button type="submit" class="primary" data-testid="invite-submit" disabled=move || pending.get()>{move || tr(T::SendInvitation)}</button>
+                <button type="submit" class="primary" data-testid="invite-submit" disabled=move || pending.get()>{text(T::SendInvitation)}</button>
             </form>
             {move || sent.get().map(|created| view! {
-                <p class="success" role="status" data-testid="invitation-sent">{move || tr(T::InvitationSent)}" "{date(&created.expires_at)}"."</p>
+                <p class="success" role="status" data-testid="invitation-sent">{text(T::InvitationSent)}" "{date(&created.expires_at)}"."</p>
             })}
         </section>
     }
@@ -654,9 +655,9 @@ pub fn Invite() -> impl IntoView {
 
 #[component]
 pub fn Payouts() -> impl IntoView {
-    let payouts = LocalResource::new(|| own_payouts(""));
+    let payouts = Fetched::new(|| own_payouts(""));
     view! {
-        <h1 data-testid="payouts-page">{move || tr(T::NavPayouts)}</h1>
+        <h1 data-testid="payouts-page">{text(T::NavPayouts)}</h1>
         <section class="card">
             {loaded(payouts, |items: Vec<Payout>| {
                 if items.is_empty() {
@@ -665,10 +666,10 @@ pub fn Payouts() -> impl IntoView {
                 view! {
                     <div class="table-wrap"><table class="stacked" data-testid="payouts">
                         <thead><tr>
-                            <th scope="col">{move || tr(T::Date)}</th>
-                            <th scope="col" class="amount">{move || tr(T::Amount)}</th>
-                            <th scope="col">{move || tr(T::Status)}</th>
-                            <th scope="col">{move || tr(T::Reason)}</th>
+                            <th scope="col">{text(T::Date)}</th>
+                            <th scope="col" class="amount">{text(T::Amount)}</th>
+                            <th scope="col">{text(T::Status)}</th>
+                            <th scope="col">{text(T::Reason)}</th>
                         </tr></thead>
                         <tbody>
                             {items.into_iter().map(|p| view! {

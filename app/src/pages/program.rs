@@ -4,8 +4,9 @@
 
 use crate::api::{self, ApiError};
 use crate::components::{Field, FormError, date, loaded, money, parse_amount};
+use crate::fetched::Fetched;
 use crate::i18n::T;
-use crate::session::tr;
+use crate::session::text;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rust_decimal::Decimal;
@@ -192,9 +193,9 @@ pub fn simulate(
 
 #[component]
 pub fn ProgramSettings() -> impl IntoView {
-    let program = LocalResource::new(|| api::get::<Program>("/v1/program"));
+    let program = Fetched::new(|| api::get::<Program>("/v1/program"));
     view! {
-        <h1 data-testid="program-page">{move || tr(T::NavProgram)}</h1>
+        <h1 data-testid="program-page">{text(T::NavProgram)}</h1>
         {loaded(program, move |p: Program| view! { <ProgramForm program=p on_saved=Callback::new(move |_| program.refetch())/> })}
     }
 }
@@ -293,24 +294,24 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
                 <Field label=T::ExternalIdTemplate name="external_id_template" value=template error=error/>
                 <div class="field checkbox">
                     <input type="checkbox" id="open-signup" bind:checked=open_signup data-testid="input-open_signup"/>
-                    <label for="open-signup">{move || tr(T::OpenSignup)}</label>
+                    <label for="open-signup">{text(T::OpenSignup)}</label>
                 </div>
                 <Field label=T::ReversalStatuses name="reversal_statuses" value=reversals error=error/>
                 <div class="field">
-                    <label for="widget-origins">{move || tr(T::WidgetOrigins)}</label>
+                    <label for="widget-origins">{text(T::WidgetOrigins)}</label>
                     <textarea id="widget-origins" rows="2" bind:value=origins data-testid="input-widget_origins"></textarea>
                 </div>
-                <h2>{move || tr(T::Rules)}</h2>
+                <h2>{text(T::Rules)}</h2>
                 <For each=move || rules.get() key=|r| r.id let:rule>
                     <RuleEditor rule=rule on_remove=Callback::new(move |_| rules.update(|r| r.retain(|x| x.id != rule.id)))/>
                 </For>
-                <button type="button" on:click=add_rule data-testid="add-rule">"+ "{move || tr(T::AddRule)}</button>
+                <button type="button" on:click=add_rule data-testid="add-rule">"+ "{text(T::AddRule)}</button>
                 <p class="field-error" role="alert" data-testid="plan-error">
                     {move || checked_plan.get().err().map(|e| format!("{}: {}", e.field.unwrap_or_default(), e.message))}
                 </p>
                 <FormError error=error fields=&["currency", "min_payout", "external_id_template", "reversal_statuses"]/>
-                <button type="submit" class="primary" data-testid="save-program">{move || tr(T::Save)}</button>
-                <Show when=move || saved.get()><span class="success" role="status" data-testid="saved">" "{move || tr(T::Saved)}</span></Show>
+                <button type="submit" class="primary" data-testid="save-program">{text(T::Save)}</button>
+                <Show when=move || saved.get()><span class="success" role="status" data-testid="saved">" "{text(T::Saved)}</span></Show>
             </form>
             <div class="stack">
                 <Simulator plan=checked_plan reversals=reversals currency=Signal::derive(currency)/>
@@ -333,44 +334,44 @@ fn RuleEditor(rule: RuleDraft, on_remove: Callback<()>) -> impl IntoView {
     let status_id = format!("rule-{}-status", rule.id);
     view! {
         <fieldset class="rule" data-testid="rule">
-            <legend>{move || tr(T::On)}</legend>
+            <legend>{text(T::On)}</legend>
             <div class="row">
-                <select aria-label=move || tr(T::On) on:change=move |ev| rule.on.set(event_target_value(&ev)) data-testid="rule-on">
-                    <option value="deal_status" selected=move || rule.on.get() == "deal_status">{move || tr(T::DealEnters)}</option>
-                    <option value="lead_created" selected=move || rule.on.get() == "lead_created">{move || tr(T::LeadCreated)}</option>
-                    <option value="client_registered" selected=move || rule.on.get() == "client_registered">{move || tr(T::ClientRegistered)}</option>
+                <select aria-label=text(T::On) on:change=move |ev| rule.on.set(event_target_value(&ev)) data-testid="rule-on">
+                    <option value="deal_status" selected=move || rule.on.get() == "deal_status">{text(T::DealEnters)}</option>
+                    <option value="lead_created" selected=move || rule.on.get() == "lead_created">{text(T::LeadCreated)}</option>
+                    <option value="client_registered" selected=move || rule.on.get() == "client_registered">{text(T::ClientRegistered)}</option>
                 </select>
                 <Show when=move || rule.on.get() == "deal_status">
-                    <label class="sr-only" for=status_id.clone()>{move || tr(T::Status)}</label>
+                    <label class="sr-only" for=status_id.clone()>{text(T::Status)}</label>
                     <input id=status_id.clone() bind:value=rule.status data-testid="rule-status" size="10"/>
                 </Show>
             </div>
             <ol class="levels">
                 <For each=move || rule.levels.get() key=|l| l.id let:level>
                     <li data-testid="level">
-                        <span class="level">{move || tr(T::Level)}</span>" "
-                        <select aria-label=move || tr(T::Kind) on:change=move |ev| level.kind.set(event_target_value(&ev)) data-testid="level-kind">
+                        <span class="level">{text(T::Level)}</span>" "
+                        <select aria-label=text(T::Kind) on:change=move |ev| level.kind.set(event_target_value(&ev)) data-testid="level-kind">
                             <option value="percent" selected=move || level.kind.get() == "percent">"%"</option>
-                            <option value="fixed" selected=move || level.kind.get() == "fixed">{move || tr(T::Fixed)}</option>
+                            <option value="fixed" selected=move || level.kind.get() == "fixed">{text(T::Fixed)}</option>
                         </select>
-                        <input aria-label=move || tr(T::Amount) bind:value=level.value size="8" data-testid="level-value"/>
-                        <button type="button" class="link" aria-label=move || tr(T::Remove) on:click=move |_| rule.levels.update(|l| l.retain(|x| x.id != level.id))>"×"</button>
+                        <input aria-label=text(T::Amount) bind:value=level.value size="8" data-testid="level-value"/>
+                        <button type="button" class="link" aria-label=text(T::Remove) on:click=move |_| rule.levels.update(|l| l.retain(|x| x.id != level.id))>"×"</button>
                     </li>
                 </For>
             </ol>
-            <button type="button" on:click=add_level data-testid="add-level">"+ "{move || tr(T::AddLevel)}</button>
+            <button type="button" on:click=add_level data-testid="add-level">"+ "{text(T::AddLevel)}</button>
             <details open=move || !rule.tiers.get().is_empty()>
-                <summary>{move || tr(T::Tiers)}</summary>
+                <summary>{text(T::Tiers)}</summary>
                 <For each=move || rule.tiers.get() key=|t| t.id let:tier>
                     <div class="row tier">
-                        <label>{move || tr(T::TierFrom)}" "<input bind:value=tier.from size="8"/></label>
+                        <label>{text(T::TierFrom)}" "<input bind:value=tier.from size="8"/></label>
                         <label>"% "<input bind:value=tier.percent size="6"/></label>
-                        <button type="button" class="link" aria-label=move || tr(T::Remove) on:click=move |_| rule.tiers.update(|t| t.retain(|x| x.id != tier.id))>"×"</button>
+                        <button type="button" class="link" aria-label=text(T::Remove) on:click=move |_| rule.tiers.update(|t| t.retain(|x| x.id != tier.id))>"×"</button>
                     </div>
                 </For>
-                <button type="button" on:click=add_tier>"+ "{move || tr(T::AddTier)}</button>
+                <button type="button" on:click=add_tier>"+ "{text(T::AddTier)}</button>
             </details>
-            <button type="button" class="link danger" on:click=move |_| on_remove.run(())>{move || tr(T::RemoveRule)}</button>
+            <button type="button" class="link danger" on:click=move |_| on_remove.run(())>{text(T::RemoveRule)}</button>
         </fieldset>
     }
 }
@@ -415,8 +416,8 @@ fn Simulator(
     };
     view! {
         <section class="card simulator" data-testid="simulator">
-            <h2>{move || tr(T::Simulator)}</h2>
-            <p class="muted">{move || tr(T::SimulatorHint)}</p>
+            <h2>{text(T::Simulator)}</h2>
+            <p class="muted">{text(T::SimulatorHint)}</p>
             <div class="row">
                 <Field label=T::ChainLength name="sim_chain" value=chain error=error/>
                 <Field label=T::DealAmount name="sim_amount" value=amount error=error/>
@@ -427,16 +428,16 @@ fn Simulator(
             </div>
             {move || match result() {
                 Err(message) => view! { <p class="form-error" role="alert">{message}</p> }.into_any(),
-                Ok(credits) if credits.is_empty() => view! { <p class="empty" data-testid="sim-empty">{move || tr(T::NothingEarned)}</p> }.into_any(),
+                Ok(credits) if credits.is_empty() => view! { <p class="empty" data-testid="sim-empty">{text(T::NothingEarned)}</p> }.into_any(),
                 Ok(credits) => {
                     let total: Decimal = credits.iter().map(|c| c.amount).sum();
                     let currency = currency.get();
                     view! {
                         <table data-testid="sim-result">
                             <thead><tr>
-                                <th scope="col">{move || tr(T::Level)}</th>
-                                <th scope="col">{move || tr(T::Rule)}</th>
-                                <th scope="col" class="amount">{move || tr(T::Amount)}</th>
+                                <th scope="col">{text(T::Level)}</th>
+                                <th scope="col">{text(T::Rule)}</th>
+                                <th scope="col" class="amount">{text(T::Amount)}</th>
                             </tr></thead>
                             <tbody>
                                 {credits.into_iter().map(|c| view! {
@@ -447,7 +448,7 @@ fn Simulator(
                                 }).collect_view()}
                             </tbody>
                             <tfoot><tr>
-                                <th scope="row" colspan="2">{move || tr(T::Total)}</th>
+                                <th scope="row" colspan="2">{text(T::Total)}</th>
                                 <td class="amount" data-testid="sim-total">{money(Amount(total), currency)}</td>
                             </tr></tfoot>
                         </table>
@@ -479,16 +480,16 @@ fn TermsUpload(terms: Option<Terms>, on_uploaded: Callback<()>) -> impl IntoView
     };
     view! {
         <section class="card" data-testid="terms">
-            <h2>{move || tr(T::Terms)}</h2>
+            <h2>{text(T::Terms)}</h2>
             {match terms {
                 Some(terms) => view! {
-                    <p>{move || tr(T::CurrentTerms)}": "<a href=terms.url target="_blank" rel="noopener">{terms.version}</a>" · "{date(&terms.uploaded_at)}</p>
+                    <p>{text(T::CurrentTerms)}": "<a href=terms.url target="_blank" rel="noopener">{terms.version}</a>" · "{date(&terms.uploaded_at)}</p>
                 }.into_any(),
-                None => view! { <p class="muted">{move || tr(T::NoTerms)}</p> }.into_any(),
+                None => view! { <p class="muted">{text(T::NoTerms)}</p> }.into_any(),
             }}
-            <label class="sr-only" for="terms-file">{move || tr(T::UploadTerms)}</label>
+            <label class="sr-only" for="terms-file">{text(T::UploadTerms)}</label>
             <input id="terms-file" type="file" accept="application/pdf" on:change=pick data-testid="terms-file"/>
-            <button type="button" on:click=upload disabled=move || file.with(|f| f.is_none()) data-testid="terms-upload">{move || tr(T::UploadTerms)}</button>
+            <button type="button" on:click=upload disabled=move || file.with(|f| f.is_none()) data-testid="terms-upload">{text(T::UploadTerms)}</button>
             <FormError error=error fields=&[]/>
         </section>
     }

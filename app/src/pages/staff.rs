@@ -7,8 +7,9 @@ use crate::components::{
     Empty, Field, FormError, StatusBadge, date, loaded, lowercase, money, parse_amount,
     partner_matches,
 };
+use crate::fetched::Fetched;
 use crate::i18n::T;
-use crate::session::{session, tr};
+use crate::session::{session, text};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::HashMap;
@@ -21,7 +22,7 @@ use upline_contract::{
 fn WalletCell(partner: Partner) -> impl IntoView {
     let id = partner.id.to_string();
     let path = format!("/v1/partners/{id}/wallet");
-    let wallet = LocalResource::new(move || {
+    let wallet = Fetched::new(move || {
         let path = path.clone();
         async move { api::get::<Wallet>(&path).await }
     });
@@ -63,16 +64,16 @@ fn WalletCell(partner: Partner) -> impl IntoView {
         </td>
         <td>
             <Show when=move || manage && !adjusting.get()>
-                <button type="button" on:click=move |_| adjusting.set(true) data-testid="adjust">{move || tr(T::Adjust)}</button>
+                <button type="button" on:click=move |_| adjusting.set(true) data-testid="adjust">{text(T::Adjust)}</button>
             </Show>
             <Show when=move || adjusting.get()>
                 <form class="inline" on:submit=submit.clone() novalidate data-testid="adjust-form">
                     <Field label=T::Amount name="amount" value=amount error=error/>
                     <Field label=T::Reason name="reason" value=reason error=error/>
-                    <p class="muted">{move || tr(T::AdjustHint)}</p>
+                    <p class="muted">{text(T::AdjustHint)}</p>
                     <FormError error=error fields=&["amount", "reason"]/>
-                    <button type="submit" class="primary" data-testid="adjust-submit">{move || tr(T::Save)}</button>
-                    " "<button type="button" on:click=move |_| adjusting.set(false)>{move || tr(T::Cancel)}</button>
+                    <button type="submit" class="primary" data-testid="adjust-submit">{text(T::Save)}</button>
+                    " "<button type="button" on:click=move |_| adjusting.set(false)>{text(T::Cancel)}</button>
                 </form>
             </Show>
         </td>
@@ -123,21 +124,21 @@ fn SponsorCell(
         <td>
             {current}
             <Show when=move || can_move && !editing.get()>
-                " "<button type="button" class="link" on:click=move |_| editing.set(true) data-testid="change-sponsor">{move || tr(T::Change)}</button>
+                " "<button type="button" class="link" on:click=move |_| editing.set(true) data-testid="change-sponsor">{text(T::Change)}</button>
             </Show>
             <Show when=move || editing.get()>
                 <div class="inline">
-                    <label class="sr-only" for=format!("sponsor-{}", partner.id)>{move || tr(T::Sponsor)}</label>
+                    <label class="sr-only" for=format!("sponsor-{}", partner.id)>{text(T::Sponsor)}</label>
                     <select id=format!("sponsor-{}", partner.id) on:change=move |ev| chosen.set(event_target_value(&ev)) data-testid="sponsor-select">
-                        <option value="">{move || tr(T::None_)}</option>
+                        <option value="">{text(T::None_)}</option>
                         {others.iter().map(|(value, name)| {
                             let value = value.clone();
                             let selected = chosen.get_untracked() == value;
                             view! { <option value=value selected=selected>{name.clone()}</option> }
                         }).collect_view()}
                     </select>
-                    " "<button type="button" class="primary" on:click=save.clone() data-testid="sponsor-save">{move || tr(T::Save)}</button>
-                    " "<button type="button" on:click=move |_| editing.set(false)>{move || tr(T::Cancel)}</button>
+                    " "<button type="button" class="primary" on:click=save.clone() data-testid="sponsor-save">{text(T::Save)}</button>
+                    " "<button type="button" on:click=move |_| editing.set(false)>{text(T::Cancel)}</button>
                     <FormError error=error fields=&[]/>
                 </div>
             </Show>
@@ -147,7 +148,7 @@ fn SponsorCell(
 
 #[component]
 pub fn StaffPartners() -> impl IntoView {
-    let partners = LocalResource::new(|| api::all_pages::<Partner>("/v1/partners?scope=all", 20));
+    let partners = Fetched::new(|| api::all_pages::<Partner>("/v1/partners?scope=all", 20));
     let search = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
@@ -176,7 +177,7 @@ pub fn StaffPartners() -> impl IntoView {
         });
     };
     view! {
-        <h1 data-testid="staff-partners-page">{move || tr(T::NavPartners)}</h1>
+        <h1 data-testid="staff-partners-page">{text(T::NavPartners)}</h1>
         {loaded(partners, move |all: Vec<Partner>| {
             let names: HashMap<String, String> = all.iter().map(|p| (p.id.to_string(), p.name.clone())).collect();
             let all_for_rows = all.clone();
@@ -204,16 +205,16 @@ pub fn StaffPartners() -> impl IntoView {
             view! {
                 <section class="card">
                     <div class="toolbar">
-                        <label class="search">{move || tr(T::Search)}" "<input type="search" bind:value=search data-testid="search"/></label>
+                        <label class="search">{text(T::Search)}" "<input type="search" bind:value=search data-testid="search"/></label>
                     </div>
                     <div class="table-wrap"><table class="stacked" data-testid="partners-table">
                         <thead><tr>
-                            <th scope="col">{move || tr(T::Name)}</th>
-                            <th scope="col">{move || tr(T::Email)}</th>
-                            <th scope="col">{move || tr(T::ExternalId)}</th>
-                            <th scope="col">{move || tr(T::Sponsor)}</th>
-                            <th scope="col">{move || tr(T::Depth)}</th>
-                            <th scope="col" class="amount">{move || tr(T::Wallet)}</th>
+                            <th scope="col">{text(T::Name)}</th>
+                            <th scope="col">{text(T::Email)}</th>
+                            <th scope="col">{text(T::ExternalId)}</th>
+                            <th scope="col">{text(T::Sponsor)}</th>
+                            <th scope="col">{text(T::Depth)}</th>
+                            <th scope="col" class="amount">{text(T::Wallet)}</th>
                             <th scope="col"></th>
                         </tr></thead>
                         <tbody>{rows}</tbody>
@@ -221,19 +222,19 @@ pub fn StaffPartners() -> impl IntoView {
                 </section>
                 <Show when=move || session().can(Permission::ConfigureProgram)>
                     <section class="card narrow">
-                        <h2>{move || tr(T::AddPartner)}</h2>
+                        <h2>{text(T::AddPartner)}</h2>
                         <form on:submit=add novalidate>
                             <Field label=T::Name name="name" value=name error=error/>
                             <Field label=T::Email name="email" value=email error=error kind="email"/>
                             <div class="field">
-                                <label for="new-sponsor">{move || tr(T::Sponsor)}</label>
+                                <label for="new-sponsor">{text(T::Sponsor)}</label>
                                 <select id="new-sponsor" on:change=move |ev| sponsor.set(event_target_value(&ev))>
-                                    <option value="">{move || tr(T::None_)}</option>
+                                    <option value="">{text(T::None_)}</option>
                                     {all.iter().map(|p| view! { <option value=p.id.to_string()>{p.name.clone()}</option> }).collect_view()}
                                 </select>
                             </div>
                             <FormError error=error fields=&["name", "email"]/>
-                            <button type="submit" class="primary">{move || tr(T::AddPartner)}</button>
+                            <button type="submit" class="primary">{text(T::AddPartner)}</button>
                         </form>
                     </section>
                 </Show>
@@ -245,8 +246,8 @@ pub fn StaffPartners() -> impl IntoView {
 #[component]
 pub fn StaffPayouts() -> impl IntoView {
     let only_open = RwSignal::new(true);
-    let queue = LocalResource::new(move || {
-        let path = if only_open.get() {
+    let queue = Fetched::new(move || {
+        let path = if only_open.get_untracked() {
             "/v1/payouts?status=requested"
         } else {
             "/v1/payouts"
@@ -254,7 +255,7 @@ pub fn StaffPayouts() -> impl IntoView {
         api::all_pages::<Payout>(path, 20)
     });
     // Read once: paying or rejecting refreshes the queue, not every partner's name.
-    let names = LocalResource::new(|| async {
+    let names = Fetched::new(|| async {
         let partners: Vec<Partner> = api::all_pages("/v1/partners?scope=all", 20)
             .await
             .unwrap_or_default();
@@ -264,10 +265,13 @@ pub fn StaffPayouts() -> impl IntoView {
             .collect::<HashMap<String, String>>()
     });
     view! {
-        <h1 data-testid="staff-payouts-page">{move || tr(T::NavPayoutRequests)}</h1>
+        <h1 data-testid="staff-payouts-page">{text(T::NavPayoutRequests)}</h1>
         <section class="card">
             <label class="checkbox">
-                <input type="checkbox" bind:checked=only_open data-testid="only-open"/>" "{move || tr(T::OnlyOpen)}
+                <input type="checkbox" prop:checked=only_open data-testid="only-open" on:change=move |ev| {
+                    only_open.set(event_target_checked(&ev));
+                    queue.refetch();
+                }/>" "{text(T::OnlyOpen)}
             </label>
             {loaded(queue, move |payouts: Vec<Payout>| {
                 if payouts.is_empty() {
@@ -276,10 +280,10 @@ pub fn StaffPayouts() -> impl IntoView {
                 view! {
                     <div class="table-wrap"><table class="stacked" data-testid="payout-queue">
                         <thead><tr>
-                            <th scope="col">{move || tr(T::Date)}</th>
-                            <th scope="col">{move || tr(T::Partner)}</th>
-                            <th scope="col" class="amount">{move || tr(T::Amount)}</th>
-                            <th scope="col">{move || tr(T::Status)}</th>
+                            <th scope="col">{text(T::Date)}</th>
+                            <th scope="col">{text(T::Partner)}</th>
+                            <th scope="col" class="amount">{text(T::Amount)}</th>
+                            <th scope="col">{text(T::Status)}</th>
                             <th scope="col"></th>
                         </tr></thead>
                         <tbody>
@@ -336,14 +340,14 @@ fn QueueRow(payout: Payout, name: String, on_done: Callback<()>) -> impl IntoVie
             <td><StatusBadge status=payout.status.clone()/>" "{payout.reason.clone()}</td>
             <td>
                 <Show when=move || open && !rejecting.get()>
-                    <button type="button" class="primary" on:click=pay.clone() data-testid="pay">{move || tr(T::Pay)}</button>
-                    " "<button type="button" class="danger" on:click=move |_| rejecting.set(true) data-testid="reject">{move || tr(T::Reject)}</button>
+                    <button type="button" class="primary" on:click=pay.clone() data-testid="pay">{text(T::Pay)}</button>
+                    " "<button type="button" class="danger" on:click=move |_| rejecting.set(true) data-testid="reject">{text(T::Reject)}</button>
                 </Show>
                 <Show when=move || rejecting.get()>
                     <form class="inline" on:submit=reject.clone() novalidate>
                         <Field label=T::Reason name="reason" value=reason error=error/>
-                        <button type="submit" class="danger" data-testid="reject-submit">{move || tr(T::Reject)}</button>
-                        " "<button type="button" on:click=move |_| rejecting.set(false)>{move || tr(T::Cancel)}</button>
+                        <button type="submit" class="danger" data-testid="reject-submit">{text(T::Reject)}</button>
+                        " "<button type="button" on:click=move |_| rejecting.set(false)>{text(T::Cancel)}</button>
                     </form>
                 </Show>
                 <FormError error=error fields=&["reason"]/>
@@ -354,7 +358,7 @@ fn QueueRow(payout: Payout, name: String, on_done: Callback<()>) -> impl IntoVie
 
 #[component]
 pub fn StaffUsers() -> impl IntoView {
-    let users = LocalResource::new(|| api::all_pages::<User>("/v1/users", 20));
+    let users = Fetched::new(|| api::all_pages::<User>("/v1/users", 20));
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -388,7 +392,7 @@ pub fn StaffUsers() -> impl IntoView {
         });
     };
     view! {
-        <h1 data-testid="staff-users-page">{move || tr(T::NavUsers)}</h1>
+        <h1 data-testid="staff-users-page">{text(T::NavUsers)}</h1>
         {loaded(users, move |all: Vec<User>| {
             let names: HashMap<String, String> = all.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
             let options = all.clone();
@@ -396,10 +400,10 @@ pub fn StaffUsers() -> impl IntoView {
                 <section class="card">
                     <div class="table-wrap"><table class="stacked" data-testid="users-table">
                         <thead><tr>
-                            <th scope="col">{move || tr(T::Name)}</th>
-                            <th scope="col">{move || tr(T::Email)}</th>
-                            <th scope="col">{move || tr(T::Permissions)}</th>
-                            <th scope="col">{move || tr(T::Supervisor)}</th>
+                            <th scope="col">{text(T::Name)}</th>
+                            <th scope="col">{text(T::Email)}</th>
+                            <th scope="col">{text(T::Permissions)}</th>
+                            <th scope="col">{text(T::Supervisor)}</th>
                         </tr></thead>
                         <tbody>
                             {all.into_iter().map(|u| {
@@ -411,13 +415,13 @@ pub fn StaffUsers() -> impl IntoView {
                     </table></div>
                 </section>
                 <section class="card narrow">
-                    <h2>{move || tr(T::AddUser)}</h2>
+                    <h2>{text(T::AddUser)}</h2>
                     <form on:submit=add novalidate>
                         <Field label=T::Name name="name" value=name error=error/>
                         <Field label=T::Email name="email" value=email error=error kind="email"/>
                         <Field label=T::Password name="password" value=password error=error kind="password" autocomplete="new-password"/>
                         <fieldset>
-                            <legend>{move || tr(T::Permissions)}</legend>
+                            <legend>{text(T::Permissions)}</legend>
                             {Permission::ALL.into_iter().map(|permission| {
                                 let id = format!("perm-{}", permission.as_str());
                                 view! {
@@ -431,14 +435,14 @@ pub fn StaffUsers() -> impl IntoView {
                             }).collect_view()}
                         </fieldset>
                         <div class="field">
-                            <label for="new-supervisor">{move || tr(T::Supervisor)}</label>
+                            <label for="new-supervisor">{text(T::Supervisor)}</label>
                             <select id="new-supervisor" on:change=move |ev| supervisor.set(event_target_value(&ev))>
-                                <option value="">{move || tr(T::None_)}</option>
+                                <option value="">{text(T::None_)}</option>
                                 {options.iter().map(|u| view! { <option value=u.id.to_string()>{u.name.clone()}</option> }).collect_view()}
                             </select>
                         </div>
                         <FormError error=error fields=&["name", "email", "password"]/>
-                        <button type="submit" class="primary" data-testid="add-user">{move || tr(T::AddUser)}</button>
+                        <button type="submit" class="primary" data-testid="add-user">{text(T::AddUser)}</button>
                     </form>
                 </section>
             }
@@ -484,12 +488,12 @@ pub fn DealLookup() -> impl IntoView {
         });
     };
     view! {
-        <h1 data-testid="deals-page">{move || tr(T::DealLookup)}</h1>
+        <h1 data-testid="deals-page">{text(T::DealLookup)}</h1>
         <section class="card narrow">
             <form on:submit=find novalidate class="row">
                 <Field label=T::Deal name="external_id" value=external_id error=error/>
                 <Field label=T::DealStatus name="status" value=status error=error/>
-                <button type="submit" class="primary" data-testid="find-deal">{move || tr(T::Find)}</button>
+                <button type="submit" class="primary" data-testid="find-deal">{text(T::Find)}</button>
             </form>
             <FormError error=error fields=&["external_id", "status"]/>
         </section>
@@ -498,15 +502,15 @@ pub fn DealLookup() -> impl IntoView {
             view! {
                 <section class="card" data-testid="deal">
                     <h2>{deal.external_id.clone()}" · "{money(deal.amount, currency)}" · "<code>{deal.status.clone()}</code></h2>
-                    <h3>{move || tr(T::History)}</h3>
+                    <h3>{text(T::History)}</h3>
                     <ol>
                         {deal.history.iter().map(|h| view! {
                             <li>{date(&h.at)}": "{h.from.clone().unwrap_or_default()}" → "<code>{h.to.clone()}</code>" ("{money(h.amount, currency)}")"</li>
                         }).collect_view()}
                     </ol>
-                    <h3>{move || tr(T::Earned)}</h3>
+                    <h3>{text(T::Earned)}</h3>
                     <CommissionTable items=deal.commissions.clone() currency=currency testid="deal-commissions"/>
-                    <h3>{move || tr(T::Preview)}" — "{move || tr(T::PreviewIf)}" "<code>{move || status.get()}</code></h3>
+                    <h3>{text(T::Preview)}" — "{text(T::PreviewIf)}" "<code>{move || status.get()}</code></h3>
                     {move || preview.get().map(|p| view! { <CommissionTable items=p.items currency=currency testid="preview"/> })}
                 </section>
             }
@@ -526,10 +530,10 @@ fn CommissionTable(
     view! {
         <table data-testid=testid>
             <thead><tr>
-                <th scope="col">{move || tr(T::Level)}</th>
-                <th scope="col">{move || tr(T::Partner)}</th>
-                <th scope="col">{move || tr(T::Rule)}</th>
-                <th scope="col" class="amount">{move || tr(T::Amount)}</th>
+                <th scope="col">{text(T::Level)}</th>
+                <th scope="col">{text(T::Partner)}</th>
+                <th scope="col">{text(T::Rule)}</th>
+                <th scope="col" class="amount">{text(T::Amount)}</th>
             </tr></thead>
             <tbody>
                 {items.into_iter().map(|c| view! {

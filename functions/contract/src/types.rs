@@ -330,6 +330,17 @@ pub struct Program {
     pub terms: Option<Terms>,
 }
 
+/// What a partner's pages read of `GET /v1/program`: the payout minimum and the terms to accept.
+/// The answer is a whole [`Program`]; decoding only this leaves the plan, whose decoder a
+/// partner's download would otherwise carry, unread.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ProgramBasics {
+    pub currency: Currency,
+    pub min_payout: Amount,
+    #[serde(default)]
+    pub terms: Option<Terms>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Terms {
@@ -894,4 +905,37 @@ pub struct PublicProgram {
     pub open_signup: bool,
     /// The name of the partner whose referral code was given; `None` if no such code.
     pub referrer_name: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_programs_answer_reads_as_its_basics() {
+        let program = Program {
+            currency: "PLN".parse().unwrap(),
+            min_payout: "50.00".parse().unwrap(),
+            open_signup: true,
+            external_id_template: "P-{seq:05}".into(),
+            plan: Plan { rules: Vec::new() },
+            reversal_statuses: vec!["refunded".into()],
+            widget_origins: Vec::new(),
+            terms: Some(Terms {
+                version: "v2".into(),
+                url: "https://example.com/terms.pdf".into(),
+                uploaded_at: "2026-12-01T10:00:00Z".into(),
+            }),
+        };
+        let basics: ProgramBasics =
+            serde_json::from_str(&serde_json::to_string(&program).unwrap()).unwrap();
+        assert_eq!(
+            basics,
+            ProgramBasics {
+                currency: program.currency,
+                min_payout: program.min_payout,
+                terms: program.terms,
+            }
+        );
+    }
 }
