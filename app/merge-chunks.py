@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
 """Fuses wasm-split's chunks into fewer modules. Usage: merge-chunks.py SPLIT_DIR OUT_DIR.
 
-wasm-split-cli cuts the portal into one module per set of pages that share code: ~200 modules,
-half of them under 300 bytes gzipped, and a page such as the dashboard needs 124 of them. Each
-pays its own module header, imports and gzip stream, so a page's chunks weigh about a third more
-apart than together. This groups them greedily: two groups merge when the bytes the pages that
-need both save outweigh the bytes the pages that need only one start to carry, weighting the
-pages people land on first. Each group becomes one module (binaryen's wasm-merge), and the loader
-(__wasm_split.js) is rewritten so a page fetches its groups in parallel, each once.
+wasm-split-cli cuts the portal into one module per set of pages that share code: ~190 modules,
+half of them under 300 bytes gzipped, and a page such as the dashboard needs over 100 of them.
+Each pays its own module header, imports and gzip stream, so a page's chunks weigh about a third
+more apart than together. A page visitors reach before logging in gets all of its chunks fused
+into one module of its own. The others share modules, grouped greedily: two groups merge when
+the bytes the pages that need both save outweigh the bytes the pages that need only one start to
+carry, weighting the dashboard most. Each group becomes one module (binaryen's wasm-merge), and
+the loader (__wasm_split.js) is rewritten so a page fetches its groups in parallel, each once.
 
 Every chunk imports the same memory, table and stack pointer from `__wasm_split` and only writes
-table slots and read-only data, so fusing them needs only those imports shared: a tiny module
-named `__wasm_split` re-exports them from `__wasm_split_outer`, which the loader aliases."""
+table slots and read-only data (its .data and .bss segments are empty): fusing them needs only
+those imports shared (a tiny module named `__wasm_split` re-exports them from
+`__wasm_split_outer`, which the loader aliases), and a chunk in two modules may load twice."""
 
 import gzip
 import pathlib
@@ -58,7 +60,6 @@ split_points = {
 }
 
 PUBLIC = ("login", "start", "register", "confirm_email", "set_password", "forgot_password")
-LANDING = PUBLIC + ("dashboard",)
 LANGUAGES = ("polish", "russian", "ukrainian")
 
 
@@ -66,18 +67,25 @@ def short(point: str) -> str:
     return re.sub(r"^__wasm_split_load_|_\d+$", "", point).removesuffix("_page_view")
 
 
-# What a first visit to each page downloads (pages behind the login also decode /v1/me), and how
-# much its bytes count: pages visitors land on from links and emails most.
+# A page a visitor reaches before logging in (from a referral link, an invitation, an email) is
+# fetched as one module of exactly the code it runs: it is the first impression and the budget's
+# page. Code it shares with other pages is also in their modules, so moving on from it may fetch
+# some twice; loading a chunk's functions again only rewrites their table slots with the same
+# code.
+bundled = {point: frozenset(files) for point, files in split_points.items() if short(point) in PUBLIC}
+
+# The other pages share modules. What a first visit to each downloads (pages behind the login
+# also decode /v1/me), and how much its bytes count: the dashboard, where partners land, most.
 me_point = next((p for p in split_points if short(p) == "fetch_me"), None)
 visits = []
 for point, files in split_points.items():
     page = short(point)
-    if page == "fetch_me":
+    if page == "fetch_me" or point in bundled:
         continue
     needs = set(files)
-    if page not in PUBLIC and page not in LANGUAGES and me_point:
+    if page not in LANGUAGES and me_point:
         needs |= split_points[me_point]
-    weight = 4 if page in LANDING else 0.25 if page in LANGUAGES else 1
+    weight = 4 if page == "dashboard" else 0.25 if page in LANGUAGES else 1
     visits.append((weight, needs))
 
 size = {f: len(gzip.compress((split_dir / f).read_bytes(), 9)) for p in split_points.values() for f in p}
@@ -86,7 +94,8 @@ size = {f: len(gzip.compress((split_dir / f).read_bytes(), 9)) for p in split_po
 # smaller than wasm-split's own cut; more starts adding code to pages that do not run it.)
 SAVED_PER_MERGE = 900
 
-groups = [frozenset([f]) for f in sorted(size)]
+shared = sorted({f for point, files in split_points.items() if point not in bundled for f in files})
+groups = [frozenset([f]) for f in shared]
 group_size = {g: size[next(iter(g))] for g in groups}
 
 
@@ -117,6 +126,9 @@ while True:
     merged = a | b
     group_size[merged] = group_size[a] + group_size[b] - SAVED_PER_MERGE
     groups = [g for g in groups if g not in (a, b)] + [merged]
+groups.sort(key=lambda g: min(g))
+shared_groups = len(groups)
+groups += sorted(bundled.values(), key=min)
 
 out_dir.mkdir(parents=True, exist_ok=True)
 provider = out_dir / "__wasm_split_provider.wasm"
@@ -139,15 +151,15 @@ subprocess.run(
 )
 FEATURES = ["--enable-bulk-memory", "--enable-mutable-globals", "--enable-sign-ext",
             "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue"]
-groups.sort(key=lambda g: min(g))
 # A group holding a split point's own module is named after it, as wasm-split names that module
 # (split_<name>_<hash>.wasm): which pages a browser fetched stays readable.
 group_name = []
-group_of = {}  # chunk file -> index of its group
+group_of = {}  # chunk file -> index of its shared group
 for n, group in enumerate(groups):
     own = sorted(re.sub(r"^split_|_\d+\.wasm$", "", f) for f in group if f.startswith("split_"))
     group_name.append(f"group_{n}" + "".join(f"_{name}" for name in own) + ("_" if own else "") + ".wasm")
-    group_of.update((f, n) for f in group)
+    if n < shared_groups:
+        group_of.update((f, n) for f in group)
 
 
 def fuse(n: int) -> None:
@@ -181,7 +193,10 @@ for n, group in enumerate(groups):
         "}, []);\n"
     )
 for point, files in sorted(split_points.items()):
-    needed = sorted({group_of[f] for f in files})
+    if point in bundled:
+        needed = [groups.index(bundled[point])]
+    else:
+        needed = sorted({group_of[f] for f in files})
     deps = ", ".join(f"__group_{n}" for n in needed)
     # Every group is a dependency (fetched once however many pages need it); nothing of its own.
     parts.append(f"export const {point} = wrapAsyncCb(makeLoad(() => async () => {{}}, [{deps}]));\n")
