@@ -7,6 +7,8 @@ SHELL := bash
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3; exit }' Cargo.lock)
 # The portal's page chunks: the CLI that matches the wasm_split_helpers Leptos links.
 WASM_SPLIT_VERSION := 0.2.4
+# The portal's release build only: std rebuilt with panics that abort on the spot (app/build.sh).
+export UPLINE_WASM_NIGHTLY := nightly-2026-05-20
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 UPLINE_PORT ?= 8080
 export UPLINE_PORT
@@ -14,7 +16,7 @@ export UPLINE_PORT
 .PHONY: help tools app size dev test bench load load-accounts faults lint-infra package coldstart
 
 help:
-	@echo "make tools  install what is missing (wasm32 target, DynamoDB Local + wasm-opt, wasm-bindgen-cli $(WASM_BINDGEN_VERSION), wasm-split-cli, java, chromium, nextest)"
+	@echo "make tools  install what is missing (wasm32 target, $(UPLINE_WASM_NIGHTLY) + rust-src, DynamoDB Local + wasm-opt, wasm-bindgen-cli $(WASM_BINDGEN_VERSION), wasm-split-cli, java, chromium, nextest)"
 	@echo "make app    build the portal into dist/"
 	@echo "make size   what a browser downloads for each first page (wasm + JS, gzipped) against the 150 KB budget"
 	@echo "make dev    run the local cloud on http://127.0.0.1:$(UPLINE_PORT) (data in .upline/)"
@@ -44,6 +46,12 @@ tools:
 	else \
 	  echo "tools: installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (found: $$(wasm-bindgen --version 2>/dev/null || echo none); takes ~2.5 min)"; \
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
+	fi
+	@if rustup component list --installed --toolchain $(UPLINE_WASM_NIGHTLY) 2>/dev/null | grep -q '^rust-src'; then \
+	  echo "tools: $(UPLINE_WASM_NIGHTLY) with rust-src present (the portal's release build)"; \
+	else \
+	  echo "tools: installing $(UPLINE_WASM_NIGHTLY) with rust-src (rustup; the portal's release build rebuilds std with it)"; \
+	  rustup toolchain install $(UPLINE_WASM_NIGHTLY) --profile minimal --component rust-src; \
 	fi
 	@if command -v wasm-split-cli > /dev/null && cargo install --list | grep -qx 'wasm_split_cli_support v$(WASM_SPLIT_VERSION):'; then \
 	  echo "tools: wasm-split-cli $(WASM_SPLIT_VERSION) present"; \

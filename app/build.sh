@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the portal into dist/ (or $1) without trunk:
-#   cargo (wasm32, profile wasm-release) → wasm-split-cli (a chunk per `#[lazy]` function: each page)
+#   cargo +nightly (wasm32, profile wasm-release, std rebuilt) → wasm-split-cli (a chunk per `#[lazy]` function: each page)
 #   → merge-chunks.py (wasm-split's ~200 chunks fused into fewer) → wasm-bindgen --target web
 #   → wasm-opt -Oz on every module → terser on the JS → index.html.
-# Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli at the Cargo.lock version and
+# Needs: a pinned nightly with rust-src ($UPLINE_WASM_NIGHTLY), wasm-bindgen-cli at the Cargo.lock version and
 # wasm-split-cli (`make tools` installs them); node and binaryen from infra/local/node_modules
 # (wasm-merge for the chunks; wasm-opt), terser (optional, smaller JS).
 set -euo pipefail
@@ -24,13 +24,24 @@ if ! command -v node > /dev/null || [[ ! -f "$root/infra/local/node_modules/bina
   echo "app: node or binaryen (infra/local/node_modules) missing: run \`make tools\`" >&2
   exit 1
 fi
+nightly="${UPLINE_WASM_NIGHTLY:-nightly-2026-05-20}"
+if ! rustup component list --installed --toolchain "$nightly" 2>/dev/null | grep -q '^rust-src'; then
+  echo "app: $nightly with rust-src missing: run \`make tools\`" >&2
+  exit 1
+fi
 if ! command -v wasm-split-cli > /dev/null; then
   echo "app: wasm-split-cli missing: run \`make tools\`" >&2
   exit 1
 fi
 
-echo "app: cargo build -p upline-app --target wasm32-unknown-unknown --profile $profile"
-cargo build -p upline-app --bin upline-app --target wasm32-unknown-unknown --profile "$profile"
+# Only this build is on nightly (everything else, the portal's lint and tests included, is
+# stable): std is rebuilt so that a panic aborts on the spot, and neither panic messages and
+# locations nor Debug formatting are compiled in — about 17 KB gzipped off every page (see
+# BENCHMARKS.md). The flags add to .cargo/config.toml's.
+echo "app: cargo +$nightly build -p upline-app --target wasm32-unknown-unknown --profile $profile (std rebuilt, panics abort)"
+cargo "+$nightly" build -Zbuild-std=std,panic_abort \
+  --config 'target.wasm32-unknown-unknown.rustflags = ["-Zunstable-options", "-Cpanic=immediate-abort", "-Zlocation-detail=none", "-Zfmt-debug=none"]' \
+  -p upline-app --bin upline-app --target wasm32-unknown-unknown --profile "$profile"
 
 split="$target_dir/wasm-split"
 rm -rf "$split" "$out/pkg"

@@ -271,8 +271,10 @@ fn Header() -> impl IntoView {
     }
 }
 
-/// Mounts the portal on `<body>`; panics are reported on the browser console.
+/// Mounts the portal on `<body>`. In debug builds (the component tests) a panic's message goes to
+/// the browser console; the release build aborts on a panic without one (app/build.sh).
 pub fn mount() {
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     // The first render is in the visitor's language: its words arrive before the app mounts.
     // (Leptos's executor starts with the mount, so this task is wasm-bindgen's.)
