@@ -7,7 +7,7 @@ Each pays its own module header, imports and gzip stream, so a page's chunks wei
 more apart than together. A page visitors reach before logging in gets all of its chunks fused
 into one module of its own. The others share modules, grouped greedily: two groups merge when
 the bytes the pages that need both save outweigh the bytes the pages that need only one start to
-carry, weighting the dashboard most. Each group becomes one module (binaryen's wasm-merge), and
+carry, weighting partners' pages over staff views. Each group becomes one module (binaryen's wasm-merge), and
 the loader (__wasm_split.js) is rewritten so a page fetches its groups in parallel, each once.
 
 Every chunk imports the same memory, table and stack pointer from `__wasm_split` and only writes
@@ -60,6 +60,7 @@ split_points = {
 }
 
 PUBLIC = ("login", "start", "register", "confirm_email", "set_password", "forgot_password")
+PARTNER = ("referrals", "commissions", "invite", "payouts")
 LANGUAGES = ("polish", "russian", "ukrainian")
 
 
@@ -75,7 +76,8 @@ def short(point: str) -> str:
 bundled = {point: frozenset(files) for point, files in split_points.items() if short(point) in PUBLIC}
 
 # The other pages share modules. What a first visit to each downloads (pages behind the login
-# also decode /v1/me), and how much its bytes count: the dashboard, where partners land, most.
+# also decode /v1/me), and how much its bytes count: a partner's page twice a staff view, the
+# dashboard, where partners land, twice that.
 me_point = next((p for p in split_points if short(p) == "fetch_me"), None)
 visits = []
 for point, files in split_points.items():
@@ -85,7 +87,7 @@ for point, files in split_points.items():
     needs = set(files)
     if page not in LANGUAGES and me_point:
         needs |= split_points[me_point]
-    weight = 4 if page == "dashboard" else 0.25 if page in LANGUAGES else 1
+    weight = 4 if page == "dashboard" else 2 if page in PARTNER else 0.25 if page in LANGUAGES else 1
     visits.append((weight, needs))
 
 size = {f: len(gzip.compress((split_dir / f).read_bytes(), 9)) for p in split_points.values() for f in p}
