@@ -7,8 +7,9 @@ Each pays its own module header, imports and gzip stream, so a page's chunks wei
 more apart than together. A page visitors reach before logging in gets all of its chunks fused
 into one module of its own. The others share modules, grouped greedily: two groups merge when
 the bytes the pages that need both save outweigh the bytes the pages that need only one start to
-carry, weighting partners' pages over staff views. Each group becomes one module (binaryen's wasm-merge), and
-the loader (__wasm_split.js) is rewritten so a page fetches its groups in parallel, each once.
+carry, weighting partners' pages over staff views. Each group becomes one module (binaryen's
+wasm-merge), and the loader (__wasm_split.js) is rewritten so a page fetches its groups in
+parallel, each once.
 
 Every chunk imports the same memory, table and stack pointer from `__wasm_split` and only writes
 table slots and read-only data (its .data and .bss segments are empty): fusing them needs only
