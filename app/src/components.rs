@@ -253,20 +253,27 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn a_bar_chart_draws_one_bar_per_value_with_its_amount_as_tooltip() {
+    fn a_bar_chart_draws_one_bar_per_value_with_its_amount_as_tooltip_and_labels_stay_text() {
         let container = fresh_container();
         let _mounted = leptos::mount::mount_to(container.clone(), move || {
             Session::provide();
             let bars = vec![
                 ("L1".to_owned(), "30.00".parse().unwrap()),
                 ("L2".to_owned(), "60.00".parse().unwrap()),
+                ("<b>L3</b> & co".to_owned(), "15.00".parse().unwrap()),
             ];
             view! { <crate::charts::BarChart title=T::EarningsPerLevel bars=bars currency="EUR".parse().unwrap() testid="chart"/> }
         });
         let bars = container.query_selector_all("rect").unwrap();
-        assert_eq!(bars.length(), 2);
+        assert_eq!(bars.length(), 3);
         let tallest: web_sys::Element = bars.item(1).unwrap().unchecked_into();
         assert_eq!(tallest.get_attribute("height").as_deref(), Some("120"));
         assert_eq!(tallest.text_content().as_deref(), Some("L2: €60.00"));
+        let odd: web_sys::Element = bars.item(2).unwrap().unchecked_into();
+        assert_eq!(
+            odd.text_content().as_deref(),
+            Some("<b>L3</b> & co: €15.00")
+        );
+        assert!(container.query_selector("b").unwrap().is_none());
     }
 }
