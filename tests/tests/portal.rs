@@ -338,6 +338,32 @@ async fn whole_flow(app: &TestApp, browser: &Browser) -> Result<()> {
         .await?;
     let (_, me) = app.get("/v1/me", &eva_session(app, &tenant).await).await;
     assert_eq!(me["user"]["language"], "pl", "her emails follow: {me}");
+
+    // A deal of a partner below her pays her the second level; her dashboard names him.
+    let (status, piotr) = app
+        .post(
+            "/v1/partners",
+            Some(&tenant.token),
+            json!({"email": "piotr@example.com", "name": "Piotr Kowal", "sponsor_id": eva}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{piotr}");
+    let (status, body) = app
+        .put(
+            "/v1/deals/d-3",
+            &tenant.token,
+            json!({"amount": "300.00", "status": "won", "partner_id": piotr["id"]}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    browser.goto("/dashboard").await?;
+    let recent = browser
+        .wait_for_text("entries", "Piotr Kowal", true)
+        .await?;
+    assert!(
+        recent.contains("15,00"),
+        "the second level's share: {recent}"
+    );
     Ok(())
 }
 

@@ -310,15 +310,33 @@ async fn dashboard_data() -> ApiResult<DashboardData> {
     let program: ProgramBasics = api::get("/v1/program").await?;
     let open = own_payouts("?status=requested").await?;
     let all: Vec<WalletEntry> = api::all_pages("/v1/wallet/entries", 10).await?;
-    let names = names_of(&downline().await?);
+    let recent: Vec<WalletEntry> = all.iter().take(5).cloned().collect();
+    let names = names_for(&recent).await;
     Ok(DashboardData {
         wallet,
         program,
         open: !open.is_empty(),
-        recent: all.iter().take(5).cloned().collect(),
+        recent,
         all,
         names,
     })
+}
+
+/// Names of the partners a few entries came from, one `GET /v1/partners/{id}` each, rather than
+/// the whole downline, which for a large structure is dozens of pages before the dashboard could
+/// show. A name that cannot be read leaves the entry showing the partner's id.
+async fn names_for(entries: &[WalletEntry]) -> HashMap<String, String> {
+    let me = session().current().and_then(|m| m.partner).map(|p| p.id);
+    let mut names = HashMap::new();
+    for id in entries.iter().filter_map(|e| e.from_partner_id.as_ref()) {
+        if Some(id) == me.as_ref() || names.contains_key(id.as_str()) {
+            continue;
+        }
+        if let Ok(partner) = api::get::<Partner>(&format!("/v1/partners/{id}")).await {
+            names.insert(id.to_string(), partner.name);
+        }
+    }
+    names
 }
 
 #[component]
