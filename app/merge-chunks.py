@@ -11,10 +11,11 @@ carry, weighting partners' pages over staff views. Each group becomes one module
 wasm-merge), and the loader (__wasm_split.js) is rewritten so a page fetches its groups in
 parallel, each once.
 
-Every chunk imports the same memory, table and stack pointer from `__wasm_split` and only writes
-table slots and read-only data (its .data and .bss segments are empty): fusing them needs only
-those imports shared (a tiny module named `__wasm_split` re-exports them from
-`__wasm_split_outer`, which the loader aliases), and a chunk in two modules may load twice."""
+Every chunk imports the same memory, table and stack pointer from `__wasm_split`: fusing them
+needs only those imports shared (a tiny module named `__wasm_split` re-exports them from
+`__wasm_split_outer`, which the loader aliases). Nearly every chunk writes only table slots and
+read-only data, so one in two modules may load twice; the few that also initialise writable
+statics are checked never to be in two."""
 
 import gzip
 import pathlib
@@ -133,6 +134,65 @@ groups.sort(key=lambda g: min(g))
 shared_groups = len(groups)
 groups += sorted(bundled.values(), key=min)
 
+
+def leb128(data: bytes, at: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, at
+
+
+def writable_bytes(path: pathlib.Path) -> int:
+    """Bytes a module writes into statics that change at run time (its .data, .bss and .tdata
+    segments, named in its name section): loading such a module a second time would reset them."""
+    data = path.read_bytes()
+    lengths, names, at = [], {}, 8
+    while at < len(data):
+        section, at = data[at], at + 1
+        size, at = leb128(data, at)
+        body, at = data[at : at + size], at + size
+        if section == 11:  # data: flags, the offset expression of an active segment, the bytes
+            count, i = leb128(body, 0)
+            for _ in range(count):
+                flags, i = leb128(body, i)
+                if flags == 2:
+                    _, i = leb128(body, i)
+                if flags in (0, 2):
+                    i = body.index(0x0B, i) + 1
+                length, i = leb128(body, i)
+                lengths.append(length)
+                i += length
+        elif section == 0 and body[1 : 1 + body[0]] == b"name":
+            i = 1 + body[0]
+            while i < len(body):
+                kind, i = body[i], i + 1
+                size, i = leb128(body, i)
+                end = i + size
+                if kind == 9:  # data segment names
+                    count, i = leb128(body, i)
+                    for _ in range(count):
+                        index, i = leb128(body, i)
+                        length, i = leb128(body, i)
+                        names[index] = body[i : i + length].decode()
+                        i += length
+                i = end
+    return sum(n for k, n in enumerate(lengths) if names.get(k, ".data").startswith((".data", ".bss", ".tdata")))
+
+
+# A chunk in a page's own module and in another module may be instantiated twice: that is only
+# harmless while it writes code and read-only data alone.
+in_groups = {}
+for group in groups:
+    for f in group:
+        in_groups[f] = in_groups.get(f, 0) + 1
+twice = sorted(f for f, count in in_groups.items() if count > 1 and writable_bytes(split_dir / f))
+if twice:
+    sys.exit(f"merge-chunks: {', '.join(twice)} would be loaded twice but hold writable statics")
+
 out_dir.mkdir(parents=True, exist_ok=True)
 provider = out_dir / "__wasm_split_provider.wasm"
 # The re-exported memory and table must declare the sizes the chunks import them at.
@@ -159,7 +219,7 @@ FEATURES = ["--enable-bulk-memory", "--enable-mutable-globals", "--enable-sign-e
 group_name = []
 group_of = {}  # chunk file -> index of its shared group
 for n, group in enumerate(groups):
-    own = sorted(re.sub(r"^split_|_\d+\.wasm$", "", f) for f in group if f.startswith("split_"))
+    own = sorted(re.sub(r"^split_|(_\d+)?\.wasm$", "", f) for f in group if f.startswith("split_"))
     group_name.append(f"group_{n}" + "".join(f"_{name}" for name in own) + ("_" if own else "") + ".wasm")
     if n < shared_groups:
         group_of.update((f, n) for f in group)

@@ -32,13 +32,13 @@ print(
 )
 
 # app/merge-chunks.py writes the loader as one `makeLoad` per chunk group and, per split point,
-#   export const __wasm_split_load_<name>_<hash> = wrapAsyncCb(makeLoad(() => async () => {}, [__group_1, …]));
+#   export const __wasm_split_load_<name>[_<hash>] = wrapAsyncCb(makeLoad(() => async () => {}, [__group_1, …]));
 # (terser drops the spaces and may rename `src`.)
 group_file = dict(
     re.findall(r'(__group_\d+)\s*=\s*makeLoad\(\(\)\s*=>\s*\{\s*(?:const|let|var) \w+\s*=\s*fetch\(new URL\("\./([^"]+)"', loader)
 )
 split_point = re.compile(
-    r'export const __wasm_split_load_(\w+?)_\d+\s*=\s*wrapAsyncCb\(makeLoad\(\(\)\s*=>\s*async\s*\(\)\s*=>\s*\{\s*\}\s*,\s*\[([^\]]*)\]'
+    r'export const __wasm_split_load_(\w+?)(?:_\d+)?\s*=\s*wrapAsyncCb\(makeLoad\(\(\)\s*=>\s*async\s*\(\)\s*=>\s*\{\s*\}\s*,\s*\[([^\]]*)\]'
 )
 splits = {
     name: {group_file[d.strip()] for d in deps.split(",") if d.strip()}
@@ -67,7 +67,7 @@ if languages:
     print("size: + the texts in " + ", ".join(f"{name.capitalize()} {size / 1024:.1f}" for name, size in languages) + " KB for a visitor in that language")
 # Code a page fetches only once it has shown (the earnings charts below its tables): what it adds
 # to what the page has already loaded.
-LATER = {"earnings_charts_view": ("the earnings charts", ("commissions", "dashboard"))}
+LATER = {"earnings_charts": ("the earnings charts", ("commissions", "dashboard"))}
 for name, (what, users) in LATER.items():
     if name in splits:
         added = []

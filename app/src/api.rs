@@ -61,11 +61,20 @@ fn js_error(value: JsValue) -> ApiError {
     )
 }
 
+/// A chunk of the portal's code that could not be fetched (offline, a lost deploy), for a part of
+/// a page that loads it on its own.
+impl From<leptos::wasm_split::SplitLoaderError> for ApiError {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        ApiError::network("this part of the page could not be loaded")
+    }
+}
+
 async fn send(method: &str, path: &str, body: Option<(&str, JsValue)>) -> ApiResult<Response> {
     let init = RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(js_error)?;
-    if let Some(token) = crate::session::stored_token() {
+    let sent_with = crate::session::stored_token();
+    if let Some(token) = &sent_with {
         headers
             .set("authorization", &format!("Bearer {token}"))
             .map_err(js_error)?;
@@ -90,7 +99,9 @@ async fn send(method: &str, path: &str, body: Option<(&str, JsValue)>) -> ApiRes
     let status = response.status();
     let text = text_of(&response).await.unwrap_or_default();
     let error = serde_json::from_str::<ErrorBody>(&text).map(|b| b.error);
-    if status == 401 && crate::session::stored_token().is_some() {
+    // Only the session this request carried has ended: a 401 arriving after someone logged in
+    // again must not log the new session out.
+    if status == 401 && sent_with.is_some() && crate::session::stored_token() == sent_with {
         crate::session::session_expired();
     }
     Err(match error {

@@ -1,6 +1,8 @@
 //! Earnings charts as plain SVG: the series are pure functions of the wallet's entries, and bar
 //! heights are computed in exact decimals (no floats anywhere near money).
 
+use crate::api::ApiError;
+use crate::components::ErrorBox;
 use crate::i18n::{self, T};
 use crate::session::{session, text, tr};
 use leptos::prelude::*;
@@ -138,14 +140,28 @@ pub fn BarChart(
 
 /// The two earnings charts of a wallet. They sit below the page's tables and their code is a
 /// chunk of its own, fetched once the page around them has shown: the commission history and the
-/// dashboard download without it first. (The component tests load one unsplit module.)
+/// dashboard download without it first. A chunk that cannot be fetched is said so in place (the
+/// page around it keeps working), where a page's own would stop the portal.
 #[component]
 pub fn EarningsCharts(entries: Vec<WalletEntry>, currency: Currency) -> impl IntoView {
-    Suspend::new(async move { earnings_charts_view(entries, currency).await })
+    Suspend::new(async move {
+        // The component tests load one unsplit module: there the charts are an ordinary call.
+        #[cfg(not(test))]
+        let charts = earnings_charts_view(entries, currency).await;
+        #[cfg(test)]
+        let charts = earnings_charts_view(entries, currency);
+        charts.unwrap_or_else(|error| view! { <ErrorBox error=error/> }.into_any())
+    })
 }
 
-#[cfg_attr(not(test), lazy)]
-async fn earnings_charts_view(entries: Vec<WalletEntry>, currency: Currency) -> AnyView {
+#[cfg_attr(
+    not(test),
+    leptos::wasm_split::wasm_split(earnings_charts, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn earnings_charts_view(
+    entries: Vec<WalletEntry>,
+    currency: Currency,
+) -> Result<AnyView, ApiError> {
     let language = session().language.get_untracked();
     let by_month: Vec<(String, Decimal)> = earnings_by_month(&entries, 12)
         .into_iter()
@@ -155,13 +171,13 @@ async fn earnings_charts_view(entries: Vec<WalletEntry>, currency: Currency) -> 
         .into_iter()
         .map(|(level, value)| (format!("L{level}"), value))
         .collect();
-    view! {
+    Ok(view! {
         <div class="charts">
             <BarChart title=T::EarningsOverTime bars=by_month currency=currency testid="chart-months"/>
             <BarChart title=T::EarningsPerLevel bars=by_level currency=currency testid="chart-levels"/>
         </div>
     }
-    .into_any()
+    .into_any())
 }
 
 #[cfg(test)]

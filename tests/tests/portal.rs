@@ -490,9 +490,10 @@ async fn owner_token(app: &TestApp) -> String {
     body["token"].as_str().unwrap().to_owned()
 }
 
-/// A copy of the built portal without the chunk that is a page's own code (`…_<page>_page_view_…`),
-/// as a browser meets it offline or when a deploy has removed the build it was running.
-fn portal_without_page(page: &str) -> std::path::PathBuf {
+/// A copy of the built portal without the modules whose names hold `marker` (a page's own code is
+/// `…_<page>_page_view_…`), as a browser meets them offline or when a deploy has removed the build
+/// it was running.
+fn portal_without(marker: &str) -> std::path::PathBuf {
     fn copy(from: &std::path::Path, to: &std::path::Path, leave_out: &str) {
         std::fs::create_dir_all(to).unwrap();
         for entry in std::fs::read_dir(from).unwrap() {
@@ -506,21 +507,17 @@ fn portal_without_page(page: &str) -> std::path::PathBuf {
         }
     }
     let dir = std::env::temp_dir().join(format!(
-        "upline-portal-without-{page}-{}",
+        "upline-portal-without{marker}{}",
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&dir);
-    copy(
-        &upline_tests::browser::portal_dir(),
-        &dir,
-        &format!("_{page}_page_view_"),
-    );
+    copy(&upline_tests::browser::portal_dir(), &dir, marker);
     dir
 }
 
 #[tokio::test]
 async fn a_page_whose_code_cannot_be_fetched_says_so_and_offers_a_reload() {
-    let dist = portal_without_page("forgot_password");
+    let dist = portal_without("_forgot_password_page_view_");
     let app = TestApp::spawn_with_portal_in(dist.clone()).await;
     let browser = Browser::start(&app.base).await.expect("Chromium starts");
     let outcome = async {
@@ -530,6 +527,39 @@ async fn a_page_whose_code_cannot_be_fetched_says_so_and_offers_a_reload() {
         assert!(banner.contains("could not be loaded"), "{banner}");
         browser.find("reload").await?;
         browser.screenshot("page-not-loaded", DESKTOP).await?;
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    browser.close().await;
+    let _ = std::fs::remove_dir_all(&dist);
+    outcome.unwrap();
+}
+
+#[tokio::test]
+async fn charts_whose_code_cannot_be_fetched_say_so_and_the_dashboard_keeps_working() {
+    let dist = portal_without("_earnings_charts_");
+    let app = TestApp::spawn_with_portal_in(dist.clone()).await;
+    let browser = Browser::start(&app.base).await.expect("Chromium starts");
+    let outcome = async {
+        let tenant = program_with_owner_as_partner(&app).await;
+        log_in(
+            &browser,
+            &tenant.slug,
+            &format!("owner@{}.example", tenant.slug),
+        )
+        .await?;
+        let complaint = browser.wait_for_any_text("load-error").await?;
+        assert!(complaint.contains("could not be loaded"), "{complaint}");
+        // The rest of the dashboard is there, and the portal still answers.
+        browser.find("balance").await?;
+        browser.find("payout-blocker").await?;
+        browser.click("nav-payouts").await?;
+        browser.find("payouts-page").await?;
+        assert_eq!(
+            browser.stopped_cause().await?,
+            None,
+            "the portal did not stop"
+        );
         Ok::<_, anyhow::Error>(())
     }
     .await;

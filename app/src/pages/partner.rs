@@ -322,9 +322,10 @@ async fn dashboard_data() -> ApiResult<DashboardData> {
     })
 }
 
-/// Names of the partners a few entries came from, one `GET /v1/partners/{id}` each, rather than
-/// the whole downline, which for a large structure is dozens of pages before the dashboard could
-/// show. A name that cannot be read leaves the entry showing the partner's id.
+/// Names of the partners a few entries came from, one `GET /v1/partners/{id}` each (each asked
+/// once), rather than the whole downline, which for a large structure is dozens of pages before
+/// the dashboard could show. A name that cannot be read is the partner's id, as the entry would
+/// show it anyway.
 async fn names_for(entries: &[WalletEntry]) -> HashMap<String, String> {
     let me = session().current().and_then(|m| m.partner).map(|p| p.id);
     let mut names = HashMap::new();
@@ -332,9 +333,11 @@ async fn names_for(entries: &[WalletEntry]) -> HashMap<String, String> {
         if Some(id) == me.as_ref() || names.contains_key(id.as_str()) {
             continue;
         }
-        if let Ok(partner) = api::get::<Partner>(&format!("/v1/partners/{id}")).await {
-            names.insert(id.to_string(), partner.name);
-        }
+        let name = match api::get::<Partner>(&format!("/v1/partners/{id}")).await {
+            Ok(partner) => partner.name,
+            Err(_) => id.to_string(),
+        };
+        names.insert(id.to_string(), name);
     }
     names
 }
