@@ -208,6 +208,9 @@ async fn whole_flow(app: &TestApp, browser: &Browser) -> Result<()> {
     both_widths(browser, "staff-payouts").await?;
     browser.click("pay").await?;
     browser.find("empty").await?;
+    // Unticking "open only" fetches the whole queue again: the paid request is in it.
+    browser.click("only-open").await?;
+    browser.wait_for_text("queue-row", "Paid", false).await?;
     let (_, paid) = app.get("/v1/payouts?status=paid", &tenant.token).await;
     assert_eq!(paid["items"].as_array().unwrap().len(), 1, "{paid}");
 
