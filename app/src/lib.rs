@@ -175,11 +175,19 @@ fn Private(children: ChildrenFn) -> impl IntoView {
             // The answer for the token before this one, while the new one loads.
             Some(Ok(None)) => view! { <Loading/> }.into_any(),
             Some(Ok(Some(me))) if !me.user.email_confirmed => {
-                view! { <auth::EmailGate email=me.user.email/> }.into_any()
+                let email = me.user.email;
+                Suspend::new(async move { email_gate_view(email).await }).into_any()
             }
             Some(Ok(Some(_))) => children().into_any(),
         }
     }
+}
+
+/// The unconfirmed-email gate, shown to an account once: a chunk of its own, not part of every
+/// page behind the login. (The component tests load one unsplit module.)
+#[cfg_attr(not(test), lazy)]
+async fn email_gate_view(email: String) -> AnyView {
+    view! { <auth::EmailGate email=email/> }.into_any()
 }
 
 /// A staff view: shown only with the permission (the API checks it again).

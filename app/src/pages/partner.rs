@@ -348,52 +348,58 @@ pub fn Dashboard() -> impl IntoView {
     move || {
         let me = session.current()?;
         Some(match me.partner {
-            None if me.user.permissions.contains(&Permission::Participate) => view! {
-                <h1>{text(T::NavDashboard)}</h1>
-                <JoinProgram/>
-            }
-            .into_any(),
-            // Staff who may not join: where their work is.
-            None => {
-                let places = [
-                    (
-                        Permission::ViewAllPartners,
-                        "/staff/partners",
-                        T::NavPartners,
-                    ),
-                    (
-                        Permission::ManageBalances,
-                        "/staff/payouts",
-                        T::NavPayoutRequests,
-                    ),
-                    (
-                        Permission::ConfigureProgram,
-                        "/staff/program",
-                        T::NavProgram,
-                    ),
-                    (Permission::ViewAllPartners, "/staff/deals", T::NavDeals),
-                ];
-                let links = places
-                    .into_iter()
-                    .filter(|(permission, _, _)| me.user.permissions.contains(permission))
-                    .map(|(_, href, text)| {
-                        view! {
-                            <li><a class="button" href=href>{move || tr(text)}</a></li>
-                        }
-                    })
-                    .collect_view();
-                view! {
-                    <h1>{text(T::NavDashboard)}</h1>
-                    <section class="card" data-testid="staff-home">
-                        <h2>{text(T::NavStaff)}</h2>
-                        <ul class="share-buttons">{links}</ul>
-                    </section>
-                }
-                .into_any()
-            }
             Some(partner) => view! { <PartnerDashboard partner=partner/> }.into_any(),
+            None => {
+                let permissions = me.user.permissions;
+                Suspend::new(async move { staff_home_view(permissions).await }).into_any()
+            }
         })
     }
+}
+
+/// The dashboard of someone on the staff who is not a partner: joining the program if they may,
+/// else where their work is. A chunk of its own: partners never download it. (The component
+/// tests load one unsplit module.)
+#[cfg_attr(not(test), lazy)]
+async fn staff_home_view(permissions: Vec<Permission>) -> AnyView {
+    if permissions.contains(&Permission::Participate) {
+        return view! {
+            <h1>{text(T::NavDashboard)}</h1>
+            <JoinProgram/>
+        }
+        .into_any();
+    }
+    let places = [
+        (
+            Permission::ViewAllPartners,
+            "/staff/partners",
+            T::NavPartners,
+        ),
+        (
+            Permission::ManageBalances,
+            "/staff/payouts",
+            T::NavPayoutRequests,
+        ),
+        (
+            Permission::ConfigureProgram,
+            "/staff/program",
+            T::NavProgram,
+        ),
+        (Permission::ViewAllPartners, "/staff/deals", T::NavDeals),
+    ];
+    let links = places
+        .into_iter()
+        .filter(|(permission, _, _)| permissions.contains(permission))
+        .map(|(_, href, label)| view! { <li><a class="button" href=href>{text(label)}</a></li> })
+        .collect_view();
+    view! {
+        <h1>{text(T::NavDashboard)}</h1>
+        <section class="card" data-testid="staff-home">
+            <h2>{text(T::NavStaff)}</h2>
+            <ul class="share-buttons">{links}</ul>
+        </section>
+    }
+    .into_any()
 }
 
 #[component]
