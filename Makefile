@@ -7,8 +7,8 @@ SHELL := bash
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3; exit }' Cargo.lock)
 # The portal's page chunks: the CLI that matches the wasm_split_helpers Leptos links.
 WASM_SPLIT_VERSION := 0.2.4
-# The portal's release build only: std rebuilt with panics that abort on the spot (app/build.sh).
-export UPLINE_WASM_NIGHTLY := nightly-2026-05-20
+# The portal's release build only (app/build.sh): std rebuilt with panics that abort on the spot.
+UPLINE_WASM_NIGHTLY := $(shell cat app/wasm-toolchain)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 UPLINE_PORT ?= 8080
 export UPLINE_PORT

@@ -3,7 +3,7 @@
 #   cargo +nightly (wasm32, profile wasm-release, std rebuilt) → wasm-split-cli (a chunk per `#[lazy]` function: each page)
 #   → merge-chunks.py (wasm-split's ~200 chunks fused into fewer) → wasm-bindgen --target web
 #   → wasm-opt -Oz on every module → terser on the JS → index.html.
-# Needs: a pinned nightly with rust-src ($UPLINE_WASM_NIGHTLY), wasm-bindgen-cli at the Cargo.lock version and
+# Needs: the nightly named in app/wasm-toolchain with rust-src, wasm-bindgen-cli at the Cargo.lock version and
 # wasm-split-cli (`make tools` installs them); node and binaryen from infra/local/node_modules
 # (wasm-merge for the chunks; wasm-opt), terser (optional, smaller JS).
 set -euo pipefail
@@ -24,7 +24,8 @@ if ! command -v node > /dev/null || [[ ! -f "$root/infra/local/node_modules/bina
   echo "app: node or binaryen (infra/local/node_modules) missing: run \`make tools\`" >&2
   exit 1
 fi
-nightly="${UPLINE_WASM_NIGHTLY:-nightly-2026-05-20}"
+# The pinned toolchain of the release build (app/wasm-toolchain; `make tools` installs it).
+nightly="$(cat "$root/app/wasm-toolchain")"
 if ! rustup component list --installed --toolchain "$nightly" 2>/dev/null | grep -q '^rust-src'; then
   echo "app: $nightly with rust-src missing: run \`make tools\`" >&2
   exit 1

@@ -34,6 +34,8 @@ impl<T: Clone + Send + Sync + 'static> Fetched<T> {
         Self::start(fetch)
     }
 
+    // Generic over the answer only, not over each call site's closure: the part compiled once
+    // per type.
     fn start(fetch: Fetch<T>) -> Self {
         let answer = RwSignal::new(None);
         let latest = Rc::new(Cell::new(0_u32));
