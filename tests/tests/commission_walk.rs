@@ -377,6 +377,13 @@ async fn a_crm_pushes_deals_with_an_api_key_and_partners_hear_of_their_commissio
         })
         .collect();
     emails.sort();
+    // A deal's commission email says which deal and what it was worth.
+    assert!(
+        sent.iter().all(|m| m["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("from deal crm-7 worth 200.00 EUR"))),
+        "{sent:?}"
+    );
     assert_eq!(
         emails,
         [

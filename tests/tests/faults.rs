@@ -43,8 +43,8 @@ use upline_local::dynamodb_local;
 use upline_store::Store;
 use upline_store::deals::{DealRecord, TransitionRecord};
 use upline_store::partners::PartnerRecord;
+use upline_store::payouts::PayoutRecord;
 use upline_store::tenants::TenantRecord;
-use upline_store::wallets::EntryRecord;
 use upline_stream::StreamHandler;
 
 const STATUSES: [&str; 5] = ["new", "won", "refunded", "won", "lost"];
@@ -543,22 +543,65 @@ async fn assert_walk_entries(store: &Store, scenario: &Scenario, seed: u64) {
     }
 }
 
-/// One payout debit as the API makes it, retried through faults like a client retrying a 5xx.
+/// One payout as the API makes it — the request (with the partner's one-open-request marker),
+/// then paying it (closed and debited in one transaction) — each step retried through the faults
+/// like a client retrying a 5xx. A request refused because another is open is given up.
 async fn pay_out(store: &Store, tenant: &TenantId, partner: &PartnerId, amount: Decimal, id: &str) {
-    let at = upline_store::Timestamp::now();
-    let entry = EntryRecord {
-        kind: EntryKind::Payout,
+    let payout = PayoutRecord {
+        tenant_id: tenant.clone(),
+        partner_id: partner.clone(),
+        id: id.to_owned(),
+        amount,
+        currency: "EUR".to_owned(),
+        status: "requested".to_owned(),
+        created_at: upline_store::Timestamp::now().rfc3339,
+        decided_at: None,
         reason: None,
-        ..EntryRecord::adjustment(partner, -amount, "payout", &at, id)
     };
+    let mut requested = false;
     for _ in 0..50 {
         let mut tx = store.tx();
-        tx.add_entry(tenant, &entry, "EUR", true).unwrap();
+        tx.request_payout(&payout).unwrap();
+        match store.commit(tx).await {
+            Ok(()) => requested = true,
+            // Refused: another request is open, or an ambiguous retry of our own that landed.
+            Err(upline_store::TxError::Refused(_)) => {
+                requested = retried_read(|| store.payout(tenant, partner, id))
+                    .await
+                    .is_some();
+            }
+            Err(upline_store::TxError::Store(_)) => {
+                tokio::task::yield_now().await;
+                continue;
+            }
+        }
+        break;
+    }
+    if !requested {
+        return;
+    }
+    for _ in 0..50 {
+        let mut tx = store.tx();
+        tx.pay_payout(&payout, &upline_store::Timestamp::now())
+            .unwrap();
         match store.commit(tx).await {
             Ok(()) | Err(upline_store::TxError::Refused(_)) => return,
             Err(upline_store::TxError::Store(_)) => tokio::task::yield_now().await,
         }
     }
+}
+
+/// A read through the faults, retried until it answers.
+async fn retried_read<T, F: std::future::Future<Output = Result<T, upline_store::StoreError>>>(
+    read: impl Fn() -> F,
+) -> T {
+    for _ in 0..50 {
+        if let Ok(value) = read().await {
+            return value;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("a read failed 50 times");
 }
 
 /// Runs seeds `first..first + count` against one table; returns how many passed.
@@ -663,6 +706,18 @@ async fn run_seeds(endpoint: String, first: u64, count: u64, injected: Arc<Injec
                 payouts <= 1,
                 "seed {seed}: two payouts of 60 % both went through"
             );
+            // Each debit is a paid request, and at most one request is left open.
+            let (requests, _) = clean
+                .partner_payouts(&scenario.tenant, &partner.id, 10, None)
+                .await
+                .unwrap();
+            let count = |status: &str| requests.iter().filter(|p| p.status == status).count();
+            assert_eq!(
+                count("paid"),
+                payouts,
+                "seed {seed}: debits and paid requests"
+            );
+            assert!(count("requested") <= 1, "seed {seed}: two requests open");
         }
     }
     count

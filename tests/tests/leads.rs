@@ -183,7 +183,8 @@ async fn a_lead_created_rule_pays_a_fixed_amount_through_every_level() {
 }
 
 #[tokio::test]
-async fn a_registered_client_pays_the_client_registered_rule_once() {
+async fn a_registered_client_pays_the_client_registered_rule_once_at_every_level_and_the_email_names_the_client()
+ {
     let app = TestApp::spawn().await;
     let tenant = app.create_tenant("leads-client").await;
     let (status, body) = app
@@ -191,14 +192,14 @@ async fn a_registered_client_pays_the_client_registered_rule_once() {
             "/v1/program",
             &tenant.token,
             json!({"plan": {"rules": [
-                {"on": {"event": "client_registered"}, "levels": [{"fixed": "25.00"}, {"fixed": "5.00"}]}
+                {"on": {"event": "client_registered"}, "levels": [{"fixed": "25.00"}, {"fixed": "5.00"}, {"fixed": "1.00"}]}
             ]}}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let chain = app.create_chain(&tenant, &["Up", "Down"]).await;
+    let chain = app.create_chain(&tenant, &["Top", "Up", "Down"]).await;
     let (_, down) = app
-        .get(&format!("/v1/partners/{}", chain[1]), &tenant.token)
+        .get(&format!("/v1/partners/{}", chain[2]), &tenant.token)
         .await;
     let (_, lead) = app
         .post(
@@ -207,7 +208,8 @@ async fn a_registered_client_pays_the_client_registered_rule_once() {
             json!({"referral_code": down["referral_code"], "name": "Clara"}),
         )
         .await;
-    let path = format!("/v1/leads/{}/registered", lead["id"].as_str().unwrap());
+    let lead_id = lead["id"].as_str().unwrap();
+    let path = format!("/v1/leads/{lead_id}/registered");
     let (status, registered) = app.post(&path, Some(&tenant.token), json!({})).await;
     assert_eq!(status, StatusCode::OK, "{registered}");
     assert!(registered["registered_at"].is_string());
@@ -226,14 +228,55 @@ async fn a_registered_client_pays_the_client_registered_rule_once() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     app.expect_balances(
         &tenant,
-        &[(&chain[1], "25.00"), (&chain[0], "5.00")],
+        &[
+            (&chain[2], "25.00"),
+            (&chain[1], "5.00"),
+            (&chain[0], "1.00"),
+        ],
         Duration::from_secs(3),
     )
     .await;
+    // Each level's entry names the client's lead, the rule, its level and whom it came through.
+    for (partner, level) in [(&chain[2], 1), (&chain[1], 2), (&chain[0], 3)] {
+        let (_, entries) = app
+            .get(
+                &format!("/v1/partners/{partner}/wallet/entries"),
+                &tenant.token,
+            )
+            .await;
+        let items = entries["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{entries}");
+        assert_eq!(
+            (
+                items[0]["deal_id"].as_str(),
+                items[0]["rule"].as_str(),
+                items[0]["level"].as_u64(),
+                items[0]["from_partner_id"].as_str()
+            ),
+            (
+                Some(lead_id),
+                Some("event:client_registered"),
+                Some(level),
+                Some(chain[2].as_str())
+            )
+        );
+    }
+    // The commission email says for whom: the referred client, by name.
+    app.settle().await;
+    let mail = app.cloud.outbox().messages_to("up@partners.example");
+    let credited = mail
+        .iter()
+        .find(|m| m.subject == "You earned 5.00 EUR")
+        .expect("the commission email");
+    assert!(
+        credited.body.contains("for your referred client Clara"),
+        "{}",
+        credited.body
+    );
     // Exactly once: nothing more arrives.
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(
-        app.balance(&tenant, &chain[1]).await,
+        app.balance(&tenant, &chain[2]).await,
         upline_tests::dec("25.00")
     );
     app.assert_wallets_match_entries(&tenant, &chain).await;

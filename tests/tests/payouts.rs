@@ -301,3 +301,84 @@ async fn a_refund_after_a_payout_leaves_the_partner_owing_and_new_commissions_pa
     assert_eq!(kinds, ["accrual", "reversal", "payout", "accrual"]);
     app.assert_wallets_match_entries(&tenant, &[id]).await;
 }
+
+/// Every item of a list, following `next_cursor` with `limit` items a page.
+async fn every_page(app: &TestApp, path: &str, token: &str, limit: u32) -> Vec<Value> {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..50 {
+        let mut url = format!("{path}{separator}limit={limit}");
+        if let Some(cursor) = &cursor {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        let (status, page) = app.get(&url, token).await;
+        assert_eq!(status, StatusCode::OK, "{url}: {page}");
+        items.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return items,
+        }
+    }
+    panic!("{path} never ended");
+}
+
+#[tokio::test]
+async fn the_history_pages_past_payouts_and_a_filtered_queue_comes_in_full_pages() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("payout-pages").await;
+    let (partner, _) = partner_with_balance(&app, &tenant, "Pia", "100.00").await;
+    // Rejected, paid, paid, rejected, and one still open: oldest first.
+    for decision in ["reject", "pay", "pay", "reject", ""] {
+        let (status, payout) = app
+            .post("/v1/payouts", Some(&partner), json!({"amount": "10.00"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{payout}");
+        if !decision.is_empty() {
+            let (status, body) = app
+                .post(
+                    &format!("/v1/payouts/{}/{decision}", payout["id"].as_str().unwrap()),
+                    Some(&tenant.token),
+                    json!({"reason": "not this month"}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    }
+
+    // The history, one entry a page, goes past each payout entry to the first credit.
+    let entries = every_page(&app, "/v1/wallet/entries", &partner, 1).await;
+    let kinds: Vec<&str> = entries
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["payout", "payout", "adjustment"]);
+    let (_, whole) = app.get("/v1/wallet/entries", &partner).await;
+    assert_eq!(whole["items"].as_array().unwrap(), &entries);
+
+    // A status filter fills each page: two paid requests come in one page of two, and the one
+    // open request in a page of one, though rejected ones lie between.
+    let (_, paid) = app
+        .get("/v1/payouts?status=paid&limit=2", &tenant.token)
+        .await;
+    let statuses: Vec<&str> = paid["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["paid", "paid"], "{paid}");
+    let (_, open) = app
+        .get("/v1/payouts?status=requested&limit=1", &tenant.token)
+        .await;
+    assert_eq!(open["items"].as_array().unwrap().len(), 1, "{open}");
+    assert_eq!(open["items"][0]["status"], "requested");
+    for (path, token) in [
+        ("/v1/payouts?status=rejected", tenant.token.as_str()),
+        ("/v1/payouts?status=rejected", partner.as_str()),
+    ] {
+        let rejected = every_page(&app, path, token, 1).await;
+        assert_eq!(rejected.len(), 2, "{path}");
+        assert!(rejected.iter().all(|p| p["status"] == "rejected"));
+    }
+}

@@ -20,7 +20,7 @@ pub const NAMES: [&str; 7] = [
 
 /// The variables a template may use; each template gets all of them (empty when they do not
 /// apply), so a tenant's text never fails on a name from another template.
-pub const VARIABLES: [&str; 12] = [
+pub const VARIABLES: [&str; 14] = [
     "name",
     "program_name",
     "link",
@@ -30,6 +30,8 @@ pub const VARIABLES: [&str; 12] = [
     "currency",
     "reward",
     "deal_id",
+    "deal_amount",
+    "referred_contact",
     "level",
     "from_partner",
     "reason",
@@ -55,19 +57,19 @@ pub fn default_text(name: &str, language: Language) -> Option<(&'static str, &'s
     let text = match (name, language) {
         ("commission_credited", En) => (
             "You earned {{ reward }}",
-            "Hi {{ name }},\n\n{{ reward }} from deal {{ deal_id }} (level {{ level }}{% if from_partner %}, through {{ from_partner }}{% endif %}) was credited to your wallet.\n",
+            "Hi {{ name }},\n\n{{ reward }} {% if referred_contact %}for your referred client {{ referred_contact }}{% else %}from deal {{ deal_id }}{% if deal_amount %} worth {{ deal_amount }}{% endif %}{% endif %} (level {{ level }}{% if from_partner %}, through {{ from_partner }}{% endif %}) was credited to your wallet.\n",
         ),
         ("commission_credited", Pl) => (
             "Nowa prowizja: {{ reward }}",
-            "Cześć {{ name }},\n\nna Twój portfel wpłynęło {{ reward }} z transakcji {{ deal_id }} (poziom {{ level }}{% if from_partner %}, przez {{ from_partner }}{% endif %}).\n",
+            "Cześć {{ name }},\n\nna Twój portfel wpłynęło {{ reward }} {% if referred_contact %}za poleconego klienta {{ referred_contact }}{% else %}z transakcji {{ deal_id }}{% if deal_amount %} o wartości {{ deal_amount }}{% endif %}{% endif %} (poziom {{ level }}{% if from_partner %}, przez {{ from_partner }}{% endif %}).\n",
         ),
         ("commission_credited", Ru) => (
             "Новая комиссия: {{ reward }}",
-            "Здравствуйте, {{ name }}!\n\nНа ваш кошелёк зачислено {{ reward }} за сделку {{ deal_id }} (уровень {{ level }}{% if from_partner %}, через {{ from_partner }}{% endif %}).\n",
+            "Здравствуйте, {{ name }}!\n\nНа ваш кошелёк зачислено {{ reward }} {% if referred_contact %}за приведённого клиента {{ referred_contact }}{% else %}за сделку {{ deal_id }}{% if deal_amount %} на сумму {{ deal_amount }}{% endif %}{% endif %} (уровень {{ level }}{% if from_partner %}, через {{ from_partner }}{% endif %}).\n",
         ),
         ("commission_credited", Uk) => (
             "Нова комісія: {{ reward }}",
-            "Вітаємо, {{ name }}!\n\nНа ваш гаманець зараховано {{ reward }} за угоду {{ deal_id }} (рівень {{ level }}{% if from_partner %}, через {{ from_partner }}{% endif %}).\n",
+            "Вітаємо, {{ name }}!\n\nНа ваш гаманець зараховано {{ reward }} {% if referred_contact %}за залученого клієнта {{ referred_contact }}{% else %}за угоду {{ deal_id }}{% if deal_amount %} на суму {{ deal_amount }}{% endif %}{% endif %} (рівень {{ level }}{% if from_partner %}, через {{ from_partner }}{% endif %}).\n",
         ),
         ("payout_paid", En) => (
             "Your payout of {{ reward }} was paid",

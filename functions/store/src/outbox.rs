@@ -34,6 +34,8 @@ pub struct OutboxRecord {
     pub amount: Option<Decimal>,
     pub currency: Option<String>,
     pub deal_id: Option<String>,
+    /// The amount of the deal a commission came from (none for a lead's or client's event).
+    pub deal_amount: Option<Decimal>,
     /// A commission's level and the downline partner the deal came through.
     pub level: Option<u64>,
     pub from_partner_id: Option<PartnerId>,
@@ -67,6 +69,7 @@ pub fn outbox_from(view: &View) -> Result<OutboxRecord, StoreError> {
         amount: view.opt_decimal("amount")?,
         currency: view.opt_s("currency")?.map(str::to_owned),
         deal_id: view.opt_s("deal_id")?.map(str::to_owned),
+        deal_amount: view.opt_decimal("deal_amount")?,
         level: view.opt_u64("level")?,
         from_partner_id: view.opt_s("from_partner_id")?.map(PartnerId::from),
         language: view.opt_s("language")?.map(str::to_owned),
@@ -102,6 +105,7 @@ impl OutboxRecord {
             amount: None,
             currency: None,
             deal_id: None,
+            deal_amount: None,
             level: None,
             from_partner_id: None,
             language: None,
@@ -159,6 +163,10 @@ impl OutboxRecord {
             .s("created_at", &self.created_at);
         let item = match self.amount {
             Some(amount) => item.n("amount", amount),
+            None => item,
+        };
+        let item = match self.deal_amount {
+            Some(amount) => item.n("deal_amount", amount),
             None => item,
         };
         match self.level {

@@ -5,10 +5,11 @@
 
 use crate::item::{ItemBuilder, View, key_item, s};
 use crate::ops::{Tx, put_new};
+use crate::wallets::EntryRecord;
 use crate::{Store, StoreError, keys};
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use rust_decimal::Decimal;
-use upline_contract::{PartnerId, TenantId};
+use upline_contract::{EntryKind, PartnerId, TenantId};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PayoutRecord {
@@ -112,6 +113,23 @@ impl Tx {
             TransactWriteItem::builder().delete(delete).build(),
         );
         Ok(())
+    }
+
+    /// Pays an open request: it closes as `paid` and the balance drops by its amount in the same
+    /// transaction, never below zero (`balance`); `payout_state` when it is not open any more,
+    /// so a retried pay never debits twice.
+    pub fn pay_payout(
+        &mut self,
+        payout: &PayoutRecord,
+        at: &crate::Timestamp,
+    ) -> Result<(), StoreError> {
+        let entry = EntryRecord {
+            kind: EntryKind::Payout,
+            reason: Some(format!("payout {}", payout.id)),
+            ..EntryRecord::adjustment(&payout.partner_id, -payout.amount, "", at, &payout.id)
+        };
+        self.decide_payout(payout, "paid", &at.rfc3339, None)?;
+        self.add_entry(&payout.tenant_id, &entry, &payout.currency, true)
     }
 }
 

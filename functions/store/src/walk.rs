@@ -149,6 +149,8 @@ impl Store {
                     amount: Some(credit.amount),
                     currency: Some(t.currency.code().to_owned()),
                     deal_id: Some(t.deal_id.clone()),
+                    // An event (a lead, a client) has no deal amount of its own.
+                    deal_amount: t.event.is_none().then_some(t.amount),
                     level: Some(u64::from(credit.level)),
                     from_partner_id: Some(t.partner_id.clone()),
                     ..crate::outbox::OutboxRecord::to_partner(

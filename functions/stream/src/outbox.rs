@@ -3,6 +3,7 @@
 //! the sweeper's next try (see `upline_store::delivery`), and the stream moves on.
 
 use crate::RecordError;
+use rust_decimal::Decimal;
 use std::future::Future;
 use std::pin::Pin;
 use time::OffsetDateTime;
@@ -247,22 +248,37 @@ async fn variables(
         vars.set("reason", reason);
     }
     let currency = notification.currency.clone().unwrap_or_default();
+    // DynamoDB returns numbers normalised ("20.00" as "20"); write them as the currency does.
+    let in_currency = |amount: Decimal| match currency.parse::<upline_contract::Currency>() {
+        Ok(c) => c.normalize(amount).to_string(),
+        Err(_) => amount.to_string(),
+    };
     if let Some(amount) = notification.amount {
-        // DynamoDB returns numbers normalised ("20.00" as "20"); write them as the currency does.
-        let amount = match currency.parse::<upline_contract::Currency>() {
-            Ok(c) => c.normalize(amount).to_string(),
-            Err(_) => amount.to_string(),
-        };
+        let amount = in_currency(amount);
         vars.set(
             "reward",
             templates::format_money(&amount, &currency, language),
         );
         vars.set("amount", amount);
     }
-    vars.set("currency", currency);
+    if let Some(amount) = notification.deal_amount {
+        vars.set(
+            "deal_amount",
+            templates::format_money(&in_currency(amount), &currency, language),
+        );
+    }
     if let Some(deal) = &notification.deal_id {
         vars.set("deal_id", deal);
+        // A lead's or client's commission names the person referred (the lead's id is the
+        // "deal"; it lives with the partner who brought it in).
+        if let Some(from) = &notification.from_partner_id
+            && deal.starts_with("ld_")
+            && let Some(lead) = store.lead(tenant, from, deal).await?
+        {
+            vars.set("referred_contact", lead.name);
+        }
     }
+    vars.set("currency", currency);
     if let Some(level) = notification.level {
         vars.set("level", level.to_string());
     }

@@ -12,14 +12,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use upline_contract::{
-    Amount, CreatePayoutRequest, Currency, EntryKind, PartnerId, Payout, PayoutPage, Permission,
+    Amount, CreatePayoutRequest, Currency, PartnerId, Payout, PayoutPage, Permission,
     RejectPayoutRequest, TenantId,
 };
 use upline_domain::{plan, validate};
 use upline_store::outbox::OutboxRecord;
 use upline_store::payouts::PayoutRecord;
-use upline_store::wallets::EntryRecord;
-use upline_store::{Timestamp, Tx, TxError, keys};
+use upline_store::{Timestamp, Tx, TxError};
 
 fn payout_view(payout: PayoutRecord, currency: Currency) -> Payout {
     Payout {
@@ -137,31 +136,56 @@ pub async fn list(
     let tenant = caller.tenant_id().clone();
     let currency = tenant_currency(&state, &tenant).await?;
     let limit = params.list.limit()?;
-    let after = params.list.decoded_cursor()?;
-    let (payouts, next) = if caller.has(Permission::ManageBalances) {
-        state
-            .store
-            .all_payouts(&tenant, limit, after.as_deref())
-            .await?
+    let mut after = params.list.decoded_cursor()?;
+    // Staff work through every partner's requests; a partner sees their own.
+    let own = if caller.has(Permission::ManageBalances) {
+        None
     } else {
-        let partner = caller
-            .user()
-            .and_then(|u| u.partner_id.clone())
-            .ok_or_else(|| ApiError::forbidden(Permission::ManageBalances))?;
-        state
-            .store
-            .partner_payouts(&tenant, &partner, limit, after.as_deref())
-            .await?
+        Some(
+            caller
+                .user()
+                .and_then(|u| u.partner_id.clone())
+                .ok_or_else(|| ApiError::forbidden(Permission::ManageBalances))?,
+        )
     };
+    // With a status, read on until the page is full (or the list ends) so the queue of open
+    // requests is not handed out in short or empty pages; a bounded number of reads per call.
+    let mut items = Vec::new();
+    for _ in 0..STATUS_FILTER_READS {
+        let want = limit - i32::try_from(items.len()).unwrap_or(limit);
+        let (payouts, next) = match &own {
+            None => {
+                state
+                    .store
+                    .all_payouts(&tenant, want, after.as_deref())
+                    .await?
+            }
+            Some(partner) => {
+                state
+                    .store
+                    .partner_payouts(&tenant, partner, want, after.as_deref())
+                    .await?
+            }
+        };
+        items.extend(
+            payouts
+                .into_iter()
+                .filter(|p| status.is_none_or(|s| p.status == s))
+                .map(|p| payout_view(p, currency)),
+        );
+        after = next;
+        if after.is_none() || items.len() >= usize::try_from(limit).unwrap_or(0) {
+            break;
+        }
+    }
     Ok(Json(PayoutPage {
-        items: payouts
-            .into_iter()
-            .filter(|p| status.is_none_or(|s| p.status == s))
-            .map(|p| payout_view(p, currency))
-            .collect(),
-        next_cursor: next.as_deref().map(encode_cursor),
+        items,
+        next_cursor: after.as_deref().map(encode_cursor),
     }))
 }
+
+/// How many store pages one filtered `GET /v1/payouts` reads at most before answering.
+const STATUS_FILTER_READS: usize = 10;
 
 async fn open_payout(
     state: &AppState,
@@ -218,22 +242,10 @@ pub async fn pay(
     caller: Caller,
     PathParam(id): PathParam,
 ) -> ApiResult<Json<Payout>> {
-    let (tenant, payout, currency) = open_payout(&state, &caller, &id).await?;
+    let (_, payout, currency) = open_payout(&state, &caller, &id).await?;
     let now = Timestamp::now();
-    let entry = EntryRecord {
-        kind: EntryKind::Payout,
-        reason: Some(format!("payout {}", payout.id)),
-        ..EntryRecord::adjustment(
-            &payout.partner_id,
-            -payout.amount,
-            "",
-            &now,
-            &keys::payout(&tenant, &payout.partner_id, &payout.id).sk,
-        )
-    };
     let mut tx = state.store.tx();
-    tx.decide_payout(&payout, "paid", &now.rfc3339, None)?;
-    tx.add_entry(&tenant, &entry, currency.code(), true)?;
+    tx.pay_payout(&payout, &now)?;
     notify(&mut tx, &payout, "payout_paid", None)?;
     match state.store.commit(tx).await {
         Ok(()) => {}

@@ -1,6 +1,6 @@
 //! Wallets: a partner's own (`/v1/wallet`) and any partner's, for `manage_balances`.
 
-use super::new_id;
+use super::{encode_cursor, new_id};
 use super::{entry_view, tenant_currency};
 use crate::AppState;
 use crate::auth::Caller;
@@ -54,9 +54,10 @@ async fn entries(
     params: ListParams,
 ) -> ApiResult<Json<WalletEntryPage>> {
     let limit = params.limit()?;
-    let (entries, next_cursor) = state
+    let after = params.decoded_cursor()?;
+    let (entries, next) = state
         .store
-        .entries(tenant, &partner, params.cursor()?, limit)
+        .entries(tenant, &partner, after.as_deref(), limit)
         .await?;
     let currency = tenant_currency(state, tenant).await?;
     Ok(Json(WalletEntryPage {
@@ -64,7 +65,7 @@ async fn entries(
             .into_iter()
             .map(|e| entry_view(e, currency))
             .collect(),
-        next_cursor,
+        next_cursor: next.as_deref().map(encode_cursor),
     }))
 }
 
