@@ -65,9 +65,14 @@ for page, count, chunks in sorted(pages, key=lambda p: p[2]):
 languages = [(name, sum(gzipped(f) for f in splits[name])) for name in ("polish", "russian", "ukrainian") if name in splits]
 if languages:
     print("size: + the texts in " + ", ".join(f"{name.capitalize()} {size / 1024:.1f}" for name, size in languages) + " KB for a visitor in that language")
-# Code a page fetches only once it has shown (the earnings charts below its tables): what it adds
-# to what the page has already loaded.
-LATER = {"earnings_charts": ("the earnings charts", ("commissions", "dashboard"))}
+# Code a page fetches only once it has shown (the dashboard's QR and latest entries, its payout
+# form when asked for, the earnings charts below the tables): what it adds to what the page has already loaded.
+LATER = {
+    "share_extras": ("the QR code and share buttons", ("dashboard",)),
+    "recent_activity": ("the latest entries", ("dashboard",)),
+    "payout_form": ("the payout request form, when asked for", ("dashboard",)),
+    "earnings_charts": ("the earnings charts", ("commissions", "dashboard")),
+}
 for name, (what, users) in LATER.items():
     if name in splits:
         added = []

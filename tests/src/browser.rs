@@ -223,6 +223,28 @@ impl Browser {
         }
     }
 
+    /// Waits until exactly `count` elements `data-testid=id` are on the page.
+    pub async fn wait_for_count(&self, id: &str, count: usize) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            let seen = self
+                .client
+                .find_all(Locator::Css(&Self::testid(id)))
+                .await?
+                .len();
+            if seen == count {
+                return Ok(());
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                bail!(
+                    "{seen} [data-testid={id}], not {count}, on {}",
+                    self.url().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until the element has some text, and returns it.
     pub async fn wait_for_any_text(&self, id: &str) -> Result<String> {
         let started = Instant::now();

@@ -493,34 +493,35 @@ async fn owner_token(app: &TestApp) -> String {
     body["token"].as_str().unwrap().to_owned()
 }
 
-/// A copy of the built portal without the modules whose names hold `marker` (a page's own code is
-/// `…_<page>_page_view_…`), as a browser meets them offline or when a deploy has removed the build
-/// it was running.
-fn portal_without(marker: &str) -> std::path::PathBuf {
-    fn copy(from: &std::path::Path, to: &std::path::Path, leave_out: &str) {
+/// A copy of the built portal without the modules whose names hold one of `markers` (a page's own
+/// code is `…_<page>_page_view_…`), as a browser meets them offline or when a deploy has removed
+/// the build it was running.
+fn portal_without(markers: &[&str]) -> std::path::PathBuf {
+    fn copy(from: &std::path::Path, to: &std::path::Path, leave_out: &[&str]) {
         std::fs::create_dir_all(to).unwrap();
         for entry in std::fs::read_dir(from).unwrap() {
             let entry = entry.unwrap();
             let name = entry.file_name().to_string_lossy().into_owned();
             if entry.file_type().unwrap().is_dir() {
                 copy(&entry.path(), &to.join(&name), leave_out);
-            } else if !name.contains(leave_out) {
+            } else if !leave_out.iter().any(|marker| name.contains(marker)) {
                 std::fs::copy(entry.path(), to.join(&name)).unwrap();
             }
         }
     }
     let dir = std::env::temp_dir().join(format!(
-        "upline-portal-without{marker}{}",
+        "upline-portal-without{}{}",
+        markers.concat(),
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&dir);
-    copy(&upline_tests::browser::portal_dir(), &dir, marker);
+    copy(&upline_tests::browser::portal_dir(), &dir, markers);
     dir
 }
 
 #[tokio::test]
 async fn a_page_whose_code_cannot_be_fetched_says_so_and_offers_a_reload() {
-    let dist = portal_without("_forgot_password_page_view_");
+    let dist = portal_without(&["_forgot_password_page_view_"]);
     let app = TestApp::spawn_with_portal_in(dist.clone()).await;
     let browser = Browser::start(&app.base).await.expect("Chromium starts");
     let outcome = async {
@@ -540,7 +541,19 @@ async fn a_page_whose_code_cannot_be_fetched_says_so_and_offers_a_reload() {
 
 #[tokio::test]
 async fn charts_whose_code_cannot_be_fetched_say_so_and_the_dashboard_keeps_working() {
-    let dist = portal_without("_earnings_charts_");
+    dashboard_without(&["_earnings_charts_"], 1).await;
+}
+
+#[tokio::test]
+async fn a_dashboard_without_its_qr_and_latest_entries_code_says_so_and_keeps_working() {
+    dashboard_without(&["_share_extras_", "_recent_activity_"], 2).await;
+}
+
+/// A partner logs in to a portal missing the modules of `markers` (parts of the dashboard fetched
+/// after it shows): each missing part says so in its place (`complaints` of them), and the
+/// balance, the link, the payout button and the rest of the portal keep working.
+async fn dashboard_without(markers: &[&str], complaints: usize) {
+    let dist = portal_without(markers);
     let app = TestApp::spawn_with_portal_in(dist.clone()).await;
     let browser = Browser::start(&app.base).await.expect("Chromium starts");
     let outcome = async {
@@ -553,8 +566,10 @@ async fn charts_whose_code_cannot_be_fetched_say_so_and_the_dashboard_keeps_work
         .await?;
         let complaint = browser.wait_for_any_text("load-error").await?;
         assert!(complaint.contains("could not be loaded"), "{complaint}");
+        browser.wait_for_count("load-error", complaints).await?;
         // The rest of the dashboard is there, and the portal still answers.
         browser.find("balance").await?;
+        browser.find("referral-link").await?;
         browser.find("payout-blocker").await?;
         browser.click("nav-payouts").await?;
         browser.find("payouts-page").await?;

@@ -4,8 +4,8 @@
 use crate::api::{self, ApiError, ApiResult};
 use crate::charts::EarningsCharts;
 use crate::components::{
-    Empty, Field, FormError, Loading, StatusBadge, TextArea, date, loaded, lowercase, money,
-    parse_amount, partner_matches,
+    Empty, ErrorBox, Field, FormError, Loading, StatusBadge, TextArea, date, loaded, lowercase,
+    money, parse_amount, partner_matches,
 };
 use crate::fetched::Fetched;
 use crate::i18n::T;
@@ -177,12 +177,7 @@ fn ShareCard(partner: Partner) -> impl IntoView {
             });
         }
     };
-    let qr = Fetched::new(|| api::get_text("/v1/partners/me/qr.svg"));
-    let svg_url = Fetched::new(|| api::object_url("/v1/partners/me/qr.svg"));
-    let png_url = Fetched::new(|| api::object_url("/v1/partners/me/qr.svg?format=png"));
-    let file = format!("referral-{}", partner.referral_code);
-    let file_png = format!("{file}.png");
-    let file_svg = format!("{file}.svg");
+    let code = partner.referral_code.clone();
     view! {
         <section class="card share" data-testid="share-card">
             <h2>{text(T::YourLink)}</h2>
@@ -193,27 +188,54 @@ fn ShareCard(partner: Partner) -> impl IntoView {
                     {move || if copied.get() { tr(T::Copied) } else { tr(T::Copy) }}
                 </button>
             </div>
-            <div class="qr-row">
-                <div class="qr" data-testid="qr-code" role="img" aria-label=text(T::QrCode)>
-                    {move || match qr.get() {
-                        None => view! { <Loading/> }.into_any(),
-                        Some(Ok(svg)) => view! { <div inner_html=svg></div> }.into_any(),
-                        Some(Err(e)) => view! { <p class="form-error">{e.message}</p> }.into_any(),
-                    }}
-                </div>
-                <div class="qr-actions">
-                    <a class="button" download=file_png href=move || png_url.get().and_then(|u| u.ok()).unwrap_or_default() data-testid="qr-png">{text(T::DownloadPng)}</a>
-                    <a class="button" download=file_svg href=move || svg_url.get().and_then(|u| u.ok()).unwrap_or_default() data-testid="qr-svg">{text(T::DownloadSvg)}</a>
-                </div>
-            </div>
-            <h3>{text(T::Share)}</h3>
-            <ul class="share-buttons">
-                {move || share_links(&link).into_iter().map(|(id, label, href)| view! {
-                    <li><a class="button share-button" href=href target="_blank" rel="noopener" data-testid=format!("share-{id}")>{label}</a></li>
-                }).collect_view()}
-            </ul>
+            {Suspend::new(async move {
+                // The component tests load one unsplit module: there it is an ordinary call.
+                #[cfg(not(test))]
+                let extras = share_extras_view(link, code).await;
+                #[cfg(test)]
+                let extras = share_extras_view(link, code);
+                extras.unwrap_or_else(|error| view! { <ErrorBox error=error/> }.into_any())
+            })}
         </section>
     }
+}
+
+/// The QR code, its downloads and the share buttons: a chunk fetched once the dashboard has
+/// shown the link, so a partner sees their balance and link first. A chunk that cannot be
+/// fetched is said so in place; the copy button above keeps working.
+#[cfg_attr(
+    not(test),
+    leptos::wasm_split::wasm_split(share_extras, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn share_extras_view(link: String, code: String) -> Result<AnyView, ApiError> {
+    let qr = Fetched::new(|| api::get_text("/v1/partners/me/qr.svg"));
+    let svg_url = Fetched::new(|| api::object_url("/v1/partners/me/qr.svg"));
+    let png_url = Fetched::new(|| api::object_url("/v1/partners/me/qr.svg?format=png"));
+    let file = format!("referral-{code}");
+    let file_png = format!("{file}.png");
+    let file_svg = format!("{file}.svg");
+    Ok(view! {
+        <div class="qr-row">
+            <div class="qr" data-testid="qr-code" role="img" aria-label=text(T::QrCode)>
+                {move || match qr.get() {
+                    None => view! { <Loading/> }.into_any(),
+                    Some(Ok(svg)) => view! { <div inner_html=svg></div> }.into_any(),
+                    Some(Err(e)) => view! { <p class="form-error">{e.message}</p> }.into_any(),
+                }}
+            </div>
+            <div class="qr-actions">
+                <a class="button" download=file_png href=move || png_url.get().and_then(|u| u.ok()).unwrap_or_default() data-testid="qr-png">{text(T::DownloadPng)}</a>
+                <a class="button" download=file_svg href=move || svg_url.get().and_then(|u| u.ok()).unwrap_or_default() data-testid="qr-svg">{text(T::DownloadSvg)}</a>
+            </div>
+        </div>
+        <h3>{text(T::Share)}</h3>
+        <ul class="share-buttons">
+            {move || share_links(&link).into_iter().map(|(id, label, href)| view! {
+                <li><a class="button share-button" href=href target="_blank" rel="noopener" data-testid=format!("share-{id}")>{label}</a></li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any())
 }
 
 /// What the payout button says: why it is disabled, if it is.
@@ -245,7 +267,43 @@ fn BalanceCard(
     let blocker = payout_blocker(&wallet, &program, open);
     let can_request = blocker.is_none();
     let asking = RwSignal::new(false);
-    let amount = RwSignal::new(wallet.balance.to_string());
+    let balance = wallet.balance;
+    view! {
+        <section class="card balance" data-testid="balance-card">
+            <h2>{text(T::Balance)}</h2>
+            <p class="big" data-testid="balance">{money(wallet.balance, wallet.currency)}</p>
+            <Show when=move || !asking.get()>
+                <button type="button" class="primary" data-testid="request-payout" disabled=!can_request on:click=move |_| asking.set(true)>
+                    {text(T::RequestPayout)}
+                </button>
+                <p class="muted" data-testid="payout-blocker">{blocker.clone()}</p>
+            </Show>
+            <Show when=move || asking.get()>
+                {Suspend::new(async move {
+                    // The component tests load one unsplit module: there it is an ordinary call.
+                    #[cfg(not(test))]
+                    let form = payout_form_view(balance, asking, on_requested).await;
+                    #[cfg(test)]
+                    let form = payout_form_view(balance, asking, on_requested);
+                    form.unwrap_or_else(|error| view! { <ErrorBox error=error/> }.into_any())
+                })}
+            </Show>
+        </section>
+    }
+}
+
+/// The payout request form, a chunk fetched when the partner asks for it (most visits only look
+/// at the balance). `asking` closes it; `on_requested` runs once a request is accepted.
+#[cfg_attr(
+    not(test),
+    leptos::wasm_split::wasm_split(payout_form, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn payout_form_view(
+    balance: Amount,
+    asking: RwSignal<bool>,
+    on_requested: Callback<()>,
+) -> Result<AnyView, ApiError> {
+    let amount = RwSignal::new(balance.to_string());
     let error = RwSignal::new(None::<ApiError>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -263,26 +321,15 @@ fn BalanceCard(
             }
         });
     };
-    view! {
-        <section class="card balance" data-testid="balance-card">
-            <h2>{text(T::Balance)}</h2>
-            <p class="big" data-testid="balance">{money(wallet.balance, wallet.currency)}</p>
-            <Show when=move || !asking.get()>
-                <button type="button" class="primary" data-testid="request-payout" disabled=!can_request on:click=move |_| asking.set(true)>
-                    {text(T::RequestPayout)}
-                </button>
-                <p class="muted" data-testid="payout-blocker">{blocker.clone()}</p>
-            </Show>
-            <Show when=move || asking.get()>
-                <form on:submit=submit novalidate data-testid="payout-form">
-                    <Field label=T::Amount name="amount" value=amount error=error kind="text"/>
-                    <FormError error=error fields=&["amount"]/>
-                    <button type="submit" class="primary" data-testid="payout-submit">{text(T::RequestPayout)}</button>
-                    " "<button type="button" on:click=move |_| asking.set(false)>{text(T::Cancel)}</button>
-                </form>
-            </Show>
-        </section>
+    Ok(view! {
+        <form on:submit=submit novalidate data-testid="payout-form">
+            <Field label=T::Amount name="amount" value=amount error=error kind="text"/>
+            <FormError error=error fields=&["amount"]/>
+            <button type="submit" class="primary" data-testid="payout-submit">{text(T::RequestPayout)}</button>
+            " "<button type="button" on:click=move |_| asking.set(false)>{text(T::Cancel)}</button>
+        </form>
     }
+    .into_any())
 }
 
 #[derive(Clone)]
@@ -290,9 +337,6 @@ struct DashboardData {
     wallet: Wallet,
     program: ProgramBasics,
     open: bool,
-    recent: Vec<WalletEntry>,
-    all: Vec<WalletEntry>,
-    names: HashMap<String, String>,
 }
 
 /// The caller's own payouts: staff with `manage_balances` are shown everyone's by the API.
@@ -305,20 +349,17 @@ async fn own_payouts(query: &str) -> ApiResult<Vec<Payout>> {
         .collect())
 }
 
+/// What the balance card needs, asked at once rather than one after another.
 async fn dashboard_data() -> ApiResult<DashboardData> {
-    let wallet: Wallet = api::get("/v1/wallet").await?;
-    let program: ProgramBasics = api::get("/v1/program").await?;
-    let open = own_payouts("?status=requested").await?;
-    let all: Vec<WalletEntry> = api::all_pages("/v1/wallet/entries", 10).await?;
-    let recent: Vec<WalletEntry> = all.iter().take(5).cloned().collect();
-    let names = names_for(&recent).await;
+    let (wallet, program, open) = futures::join!(
+        api::get::<Wallet>("/v1/wallet"),
+        api::get::<ProgramBasics>("/v1/program"),
+        own_payouts("?status=requested"),
+    );
     Ok(DashboardData {
-        wallet,
-        program,
-        open: !open.is_empty(),
-        recent,
-        all,
-        names,
+        wallet: wallet?,
+        program: program?,
+        open: !open?.is_empty(),
     })
 }
 
@@ -348,7 +389,9 @@ pub fn Dashboard() -> impl IntoView {
     move || {
         let me = session.current()?;
         Some(match me.partner {
-            Some(partner) => view! { <PartnerDashboard partner=partner/> }.into_any(),
+            Some(partner) => {
+                view! { <PartnerDashboard partner=partner currency=me.tenant.currency/> }.into_any()
+            }
             None => {
                 let permissions = me.user.permissions;
                 Suspend::new(async move { staff_home_view(permissions).await }).into_any()
@@ -403,28 +446,55 @@ async fn staff_home_view(permissions: Vec<Permission>) -> AnyView {
 }
 
 #[component]
-fn PartnerDashboard(partner: Partner) -> impl IntoView {
+fn PartnerDashboard(partner: Partner, currency: Currency) -> impl IntoView {
     let data = Fetched::new(dashboard_data);
     let refresh = Callback::new(move |_| data.refetch());
     view! {
         <h1 data-testid="dashboard">{text(T::NavDashboard)}</h1>
-        <div class="grid">
+        <div class="grid dashboard">
             <ShareCard partner=partner/>
             {loaded(data, move |d: DashboardData| view! {
-                <div class="stack">
-                    <BalanceCard wallet=d.wallet.clone() program=d.program.clone() open=d.open on_requested=refresh/>
-                    <section class="card">
-                        <h2>{text(T::RecentEntries)}</h2>
-                        <EntriesTable entries=d.recent.clone() currency=d.wallet.currency names=d.names.clone()/>
-                        <a href="/commissions">{text(T::SeeAll)}" →"</a>
-                    </section>
-                </div>
-                <section class="card wide">
-                    <EarningsCharts entries=d.all.clone() currency=d.wallet.currency/>
-                </section>
+                <BalanceCard wallet=d.wallet program=d.program open=d.open on_requested=refresh/>
+            })}
+            {Suspend::new(async move {
+                // The component tests load one unsplit module: there it is an ordinary call.
+                #[cfg(not(test))]
+                let activity = recent_activity_view(currency).await;
+                #[cfg(test)]
+                let activity = recent_activity_view(currency);
+                activity.unwrap_or_else(|error| view! { <ErrorBox error=error/> }.into_any())
             })}
         </div>
     }
+}
+
+/// The latest entries (with whom each came from) and the earnings charts: a chunk fetched once
+/// the balance and link have shown, as the charts' own code is after it. A chunk that cannot be
+/// fetched is said so in place; the balance and the payout button keep working.
+#[cfg_attr(
+    not(test),
+    leptos::wasm_split::wasm_split(recent_activity, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn recent_activity_view(currency: Currency) -> Result<AnyView, ApiError> {
+    let activity = Fetched::new(|| async {
+        let all: Vec<WalletEntry> = api::all_pages("/v1/wallet/entries", 10).await?;
+        let recent: Vec<WalletEntry> = all.iter().take(5).cloned().collect();
+        let names = names_for(&recent).await;
+        Ok::<_, ApiError>((all, recent, names))
+    });
+    Ok(view! {
+        <section class="card recent">
+            <h2>{text(T::RecentEntries)}</h2>
+            {loaded(activity, move |(_, recent, names)| view! {
+                <EntriesTable entries=recent currency=currency names=names/>
+            })}
+            <a href="/commissions">{text(T::SeeAll)}" →"</a>
+        </section>
+        <section class="card wide">
+            {loaded(activity, move |(all, _, _)| view! { <EarningsCharts entries=all currency=currency/> })}
+        </section>
+    }
+    .into_any())
 }
 
 /// How many entries the history shows at first, and how many more each "Load more" adds.
