@@ -162,6 +162,14 @@ impl Browser {
     pub async fn fill(&self, id: &str, text: &str) -> Result<()> {
         let input = self.find(id).await?;
         input.clear().await?;
+        // WebDriver's clear fires no input event: the app hears of it here, as of a user's
+        // deleting (so filling in "" empties a search).
+        self.client
+            .execute(
+                "arguments[0].dispatchEvent(new Event('input', { bubbles: true }))",
+                vec![serde_json::to_value(&input)?],
+            )
+            .await?;
         input
             .send_keys(text)
             .await

@@ -585,3 +585,229 @@ async fn dashboard_without(markers: &[&str], complaints: usize) {
     let _ = std::fs::remove_dir_all(&dist);
     outcome.unwrap();
 }
+
+#[tokio::test]
+async fn a_partner_shares_invites_searches_and_pages_and_staff_adjust_reject_and_add_users() {
+    let app = TestApp::spawn_with_portal().await;
+    let browser = Browser::start(&app.base).await.expect("Chromium starts");
+    let outcome = everyday_work(&app, &browser).await;
+    browser.close().await;
+    outcome.unwrap();
+}
+
+/// What partners and staff do on most days, each through its form in the portal, checked
+/// against the API afterwards.
+async fn everyday_work(app: &TestApp, browser: &Browser) -> Result<()> {
+    let tenant = program_with_owner_as_partner(app).await;
+    let owner_email = format!("owner@{}.example", tenant.slug);
+    let (_, me) = app.get("/v1/partners/me", &tenant.token).await;
+    let owner = PartnerId::from(me["id"].as_str().unwrap());
+    let ana = app.create_partner(&tenant, "Ana", Some(&owner)).await;
+    let bo = app.create_partner(&tenant, "Bo", Some(&ana)).await;
+    let cy = app.create_partner(&tenant, "Cy", Some(&bo)).await;
+    // Thirty small credits: more history than one page shows.
+    for n in 1..=30 {
+        let (status, body) = app
+            .post(
+                &format!("/v1/partners/{owner}/wallet/adjustments"),
+                Some(&tenant.token),
+                json!({"amount": "1.00", "reason": format!("credit {n}")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+
+    // She forgot her password: the link from her email sets a new one and logs her in.
+    browser.goto("/login").await?;
+    browser.click("forgot-link").await?;
+    browser.fill("input-tenant", &tenant.slug).await?;
+    browser.fill("input-email", &owner_email).await?;
+    browser.click("forgot-submit").await?;
+    browser.find("link-sent").await?;
+    let token = app
+        .token_from_email(&owner_email, "/set-password?token=")
+        .await;
+    browser
+        .goto(&format!("/set-password?token={token}"))
+        .await?;
+    browser.fill("input-password", PASSWORD).await?;
+    browser.click("set-password-submit").await?;
+    browser.wait_for_path("/dashboard").await?;
+
+    // The dashboard's share buttons carry her link; the QR code downloads as PNG and SVG.
+    let link = browser.value("referral-link").await?;
+    let encoded: String = url_encoded(&link);
+    for network in ["email", "whatsapp", "telegram", "x", "facebook", "linkedin"] {
+        let href = browser.attrs(&format!("share-{network}"), "href").await?;
+        assert!(
+            href.first().is_some_and(|h| h.contains(&encoded)),
+            "{network}: {href:?}"
+        );
+    }
+    browser.find("qr-code").await?;
+    for download in ["qr-png", "qr-svg"] {
+        let started = std::time::Instant::now();
+        while !browser.attrs(download, "href").await?[0].starts_with("blob:") {
+            anyhow::ensure!(started.elapsed().as_secs() < 10, "{download} has no file");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    // Her structure: three below her, as a table, searched and cut by depth.
+    browser.click("nav-referrals").await?;
+    browser.wait_for_text("downline-count", "3", false).await?;
+    browser.click("view-table").await?;
+    browser.wait_for_count("referral-row", 3).await?;
+    browser.fill("search", "cy").await?;
+    browser.wait_for_count("referral-row", 1).await?;
+    browser.fill("search", "").await?;
+    browser.wait_for_count("referral-row", 3).await?;
+    browser
+        .find("depth-filter")
+        .await?
+        .select_by_value("2")
+        .await?;
+    browser.wait_for_count("referral-row", 1).await?;
+    assert!(browser.text("referrals-table").await?.contains("Bo"));
+
+    // The history shows 25 entries, then the rest on "Load more".
+    browser.click("nav-commissions").await?;
+    browser.wait_for_count("entry-row", 25).await?;
+    browser.click("load-more").await?;
+    browser.wait_for_count("entry-row", 30).await?;
+    assert!(!browser.has("load-more").await, "nothing more to load");
+
+    // She invites someone with every field of the form; the invitation is emailed.
+    browser.click("nav-invite").await?;
+    browser.fill("input-first_name", "Dora").await?;
+    browser.fill("input-last_name", "Lis").await?;
+    browser.fill("input-email", "dora@people.example").await?;
+    browser.fill("input-phone", "+48600100200").await?;
+    browser.fill("input-subject", "Come aboard").await?;
+    browser.fill("input-body", "We pay on time.").await?;
+    browser.click("invite-submit").await?;
+    browser.find("invitation-sent").await?;
+    let invitation = app
+        .token_from_email("dora@people.example", "/register?invitation=")
+        .await;
+    let (status, prefill) = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/v1/invitations/{invitation}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{prefill}");
+    assert_eq!(prefill["phone"], "+48600100200", "{prefill}");
+
+    // Staff adjust Cy's wallet from the partners list, with a reason.
+    browser.goto("/staff/partners").await?;
+    browser.fill("search", "Cy").await?;
+    browser.wait_for_count("partner-row", 1).await?;
+    browser.click("adjust").await?;
+    browser.fill("input-amount", "12.50").await?;
+    browser.fill("input-reason", "conference bonus").await?;
+    browser.click("adjust-submit").await?;
+    browser
+        .wait_for_text("partner-balance", "12.50", false)
+        .await?;
+    let (_, entries) = app
+        .get(&format!("/v1/partners/{cy}/wallet/entries"), &tenant.token)
+        .await;
+    assert_eq!(entries["items"][0]["reason"], "conference bonus");
+
+    // She asks for a payout; staff reject it with a reason, and she is told why.
+    let (status, payout) = app
+        .post(
+            "/v1/payouts",
+            Some(&tenant.token),
+            json!({"amount": "20.00"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{payout}");
+    browser.goto("/staff/payouts").await?;
+    browser.wait_for_count("queue-row", 1).await?;
+    browser.click("reject").await?;
+    browser.fill("input-reason", "bank details missing").await?;
+    browser.click("reject-submit").await?;
+    browser.wait_for_count("queue-row", 0).await?;
+    let (_, rejected) = app.get("/v1/payouts?status=rejected", &tenant.token).await;
+    assert_eq!(rejected["items"][0]["id"], payout["id"]);
+    assert_eq!(rejected["items"][0]["reason"], "bank details missing");
+    let started = std::time::Instant::now();
+    while !app
+        .cloud
+        .outbox()
+        .messages_to(&owner_email)
+        .iter()
+        .any(|m| m.body.contains("bank details missing"))
+    {
+        anyhow::ensure!(
+            started.elapsed().as_secs() < 5,
+            "the rejection email says why"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // A bookkeeper joins the staff with one permission.
+    browser.goto("/staff/users").await?;
+    browser.find("users-table").await?;
+    browser.fill("input-name", "Bea Keeper").await?;
+    browser.fill("input-email", "bea@people.example").await?;
+    browser.fill("input-password", PASSWORD).await?;
+    browser
+        .client
+        .find(fantoccini::Locator::Id("perm-manage_balances"))
+        .await?
+        .click()
+        .await?;
+    browser.click("add-user").await?;
+    browser
+        .wait_for_text("users-table", "bea@people.example", false)
+        .await?;
+    let (_, users) = app.get("/v1/users", &tenant.token).await;
+    let bea = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "bea@people.example")
+        .expect("Bea is a user");
+    assert_eq!(bea["permissions"], json!(["manage_balances"]));
+
+    // In Russian the menu speaks Russian, and stays so after a reload.
+    browser
+        .find("language")
+        .await?
+        .select_by_value("ru")
+        .await?;
+    browser
+        .wait_for_text("nav-payouts", "Выплаты", false)
+        .await?;
+    browser.goto("/dashboard").await?;
+    browser
+        .wait_for_text("nav-payouts", "Выплаты", false)
+        .await?;
+    Ok(())
+}
+
+/// `text` as `encodeURIComponent` writes it.
+fn url_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'!'
+            | b'~'
+            | b'*'
+            | b'\''
+            | b'('
+            | b')' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -86,12 +86,12 @@ pub fn ForgotPassword() -> impl IntoView {
     view! {
         <section class="card narrow">
             <h1>{text(T::ForgotPassword)}</h1>
-            <Show when=move || !sent.get() fallback=|| view! { <p class="success" role="status">{text(T::LinkSent)}</p> }>
+            <Show when=move || !sent.get() fallback=|| view! { <p class="success" role="status" data-testid="link-sent">{text(T::LinkSent)}</p> }>
                 <form on:submit=submit novalidate>
                     <Field label=T::Program name="tenant" value=program error=error required=true/>
                     <Field label=T::Email name="email" value=email error=error kind="email" required=true autocomplete="email"/>
                     <FormError error=error fields=&["tenant", "email"]/>
-                    <button type="submit" class="primary">{text(T::SendLink)}</button>
+                    <button type="submit" class="primary" data-testid="forgot-submit">{text(T::SendLink)}</button>
                 </form>
             </Show>
         </section>

@@ -514,8 +514,9 @@ pub fn Commissions() -> impl IntoView {
             view! {
                 <section class="card">
                     <p>{text(T::Balance)}": "<strong data-testid="balance">{money(w.balance, currency)}</strong></p>
-                    {move || {
-                        let all = entries.get().and_then(|e| e.ok()).unwrap_or_default();
+                    // Loading, or why the history could not be read, rather than "no entries".
+                    {loaded(entries, move |all: Vec<WalletEntry>| {
+                        // Names are a nicety: until they come (or if they cannot), ids show.
                         let names = names.get().and_then(|n| n.ok()).unwrap_or_default();
                         let more = all.len() > shown.get();
                         let page: Vec<WalletEntry> = all.into_iter().take(shown.get()).collect();
@@ -525,7 +526,7 @@ pub fn Commissions() -> impl IntoView {
                                 <button type="button" on:click=move |_| shown.update(|n| *n += HISTORY_PAGE) data-testid="load-more">{text(T::LoadMore)}</button>
                             </Show>
                         }
-                    }}
+                    })}
                 </section>
                 <section class="card">
                     {move || entries.get().and_then(|a| a.ok()).map(|entries| view! { <EarningsCharts entries=entries currency=currency/> })}
