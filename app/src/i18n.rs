@@ -208,6 +208,7 @@ texts! {
     // Staff: partners
     Wallet => "Wallet", "Portfel", "Кошелёк", "Гаманець";
     Adjust => "Adjust", "Koryguj", "Корректировать", "Коригувати";
+    Edit => "Edit", "Edytuj", "Изменить", "Змінити";
     AdjustHint => "Positive credits, negative debits.", "Dodatnia uznaje, ujemna obciąża.", "Положительная зачисляет, отрицательная списывает.", "Додатна зараховує, від'ємна списує.";
     ExternalId => "External id", "Identyfikator zewnętrzny", "Внешний id", "Зовнішній id";
     Sponsor => "Sponsor", "Sponsor", "Спонсор", "Спонсор";

@@ -668,3 +668,93 @@ async fn a_referral_link_names_its_program_and_the_public_page_says_who_invited(
         assert_eq!(status, StatusCode::NOT_FOUND, "{missing}: {body}");
     }
 }
+
+#[tokio::test]
+async fn staff_permissions_change_at_once_only_within_what_the_changer_holds_and_never_their_own() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("perm-edit").await;
+    let (clerk, clerk_token) = app
+        .staff_user(&tenant, "Clerk", &["participate"], None)
+        .await;
+    let (lead, lead_token) = app
+        .staff_user(
+            &tenant,
+            "Lead",
+            &["configure_program", "view_all_partners"],
+            None,
+        )
+        .await;
+    let set = |user: String, token: String, permissions: Value| {
+        let app = &app;
+        async move {
+            app.put(
+                &format!("/v1/users/{user}/permissions"),
+                &token,
+                json!({ "permissions": permissions }),
+            )
+            .await
+        }
+    };
+
+    // Before: the clerk may not see all partners; the owner grants it, and it applies at once.
+    let (status, _) = app.get("/v1/partners?scope=all", &clerk_token).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, user) = set(
+        clerk.clone(),
+        tenant.token.clone(),
+        json!(["view_all_partners", "participate", "participate"]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+    assert_eq!(
+        user["permissions"],
+        json!(["participate", "view_all_partners"])
+    );
+    let (status, body) = app.get("/v1/partners?scope=all", &clerk_token).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The lead may grant and take away only what the lead holds.
+    let (status, body) = set(
+        clerk.clone(),
+        lead_token.clone(),
+        json!(["participate", "view_all_partners", "manage_balances"]),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("permissions[2]")),
+        "{body}"
+    );
+    let (status, body) = set(clerk.clone(), lead_token.clone(), json!([])).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("permissions")),
+        "participate is not the lead's to take: {body}"
+    );
+    let (status, user) = set(clerk.clone(), lead_token.clone(), json!(["participate"])).await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+    let (status, _) = app.get("/v1/partners?scope=all", &clerk_token).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "taken away at once");
+
+    // Nobody changes their own; a partner-only user may change nobody's; bad input names itself.
+    let (status, body) = set(lead.clone(), lead_token.clone(), json!([])).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("own_permissions")),
+        "{body}"
+    );
+    let (status, _) = set(lead.clone(), clerk_token.clone(), json!([])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = set(clerk.clone(), tenant.token.clone(), json!(["root"])).await;
+    assert!(status.is_client_error(), "{body}");
+    assert!(
+        body["error"]["field"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("permissions")),
+        "{body}"
+    );
+    let (status, _) = set("us_nobody".into(), tenant.token.clone(), json!([])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, me) = app.get("/v1/me", &clerk_token).await;
+    assert_eq!(me["user"]["permissions"], json!(["participate"]));
+}

@@ -145,6 +145,7 @@ const ACCOUNT_ROUTES: &[&str] = &[
     "create_user",
     "list_users",
     "set_supervisor",
+    "set_permissions",
     "join_program",
     "upload_terms",
     "my_partner",
@@ -354,6 +355,18 @@ async fn drive_account_routes(
             refused_for_key(status, "set_supervisor");
         } else {
             ok(status, &body, "set_supervisor");
+        }
+        let (status, body) = app
+            .put(
+                &format!("/v1/users/{clerk}/permissions"),
+                token,
+                json!({"permissions": ["participate", "view_all_partners"]}),
+            )
+            .await;
+        if token == key {
+            refused_for_key(status, "set_permissions");
+        } else {
+            ok(status, &body, "set_permissions");
         }
         let (_, boss_partner) = app.get("/v1/me", &boss_token).await;
         let boss_partner = boss_partner["partner"]["id"].as_str().unwrap().to_owned();

@@ -65,6 +65,7 @@ fn request_for(route_id: &str, path: &str, ours: &Ours) -> (String, Option<Value
             true,
         ),
         "set_supervisor" => (Some(json!({"supervisor_id": null})), false),
+        "set_permissions" => (Some(json!({"permissions": []})), false),
         "set_sponsor" => (Some(json!({"sponsor_id": null})), false),
         "join_program" => (Some(json!({"accept_terms": true})), false),
         "create_invitation" => (

@@ -774,6 +774,33 @@ async fn everyday_work(app: &TestApp, browser: &Browser) -> Result<()> {
         .find(|u| u["email"] == "bea@people.example")
         .expect("Bea is a user");
     assert_eq!(bea["permissions"], json!(["manage_balances"]));
+    // Later she may also see every partner: edited in her row, the newest (users are listed
+    // oldest first, partners' accounts among them).
+    browser
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid=edit-user]"))
+        .await?
+        .pop()
+        .expect("Bea's row has an edit button")
+        .click()
+        .await?;
+    browser.click("edit-view_all_partners").await?;
+    browser.click("save-user").await?;
+    // Saved: the editor closes and the list is read again.
+    browser.wait_for_count("user-form", 0).await?;
+    browser.find("edit-user").await?;
+    both_widths(browser, "staff-users-edited").await?;
+    let (_, users) = app.get("/v1/users", &tenant.token).await;
+    let bea = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "bea@people.example")
+        .expect("Bea is a user");
+    assert_eq!(
+        bea["permissions"],
+        json!(["view_all_partners", "manage_balances"])
+    );
 
     // In Russian the menu speaks Russian, and stays so after a reload.
     browser

@@ -15,7 +15,8 @@ use leptos::task::spawn_local;
 use std::collections::HashMap;
 use upline_contract::{
     AdjustmentRequest, CommissionPreview, CreatePartnerRequest, CreateUserRequest, Deal, Partner,
-    Payout, Permission, RejectPayoutRequest, User, Wallet, WalletEntry,
+    Payout, Permission, RejectPayoutRequest, SetPermissionsRequest, SetSupervisorRequest, User,
+    UserId, Wallet, WalletEntry,
 };
 
 #[component]
@@ -404,12 +405,12 @@ pub fn StaffUsers() -> impl IntoView {
                             <th scope="col">{text(T::Email)}</th>
                             <th scope="col">{text(T::Permissions)}</th>
                             <th scope="col">{text(T::Supervisor)}</th>
+                            <th scope="col"><span class="sr-only">{text(T::Edit)}</span></th>
                         </tr></thead>
                         <tbody>
-                            {all.into_iter().map(|u| {
-                                let permissions = u.permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ");
-                                let boss = u.supervisor_id.as_ref().and_then(|s| names.get(&s.to_string()).cloned());
-                                view! { <tr><td>{u.name}</td><td>{u.email}</td><td><code>{permissions}</code></td><td>{boss}</td></tr> }
+                            {all.iter().map(|u| {
+                                let on_saved = Callback::new(move |_| users.refetch());
+                                view! { <UserRow user=u.clone() everyone=all.clone() names=names.clone() on_saved=on_saved/> }
                             }).collect_view()}
                         </tbody>
                     </table></div>
@@ -447,6 +448,123 @@ pub fn StaffUsers() -> impl IntoView {
                 </section>
             }
         })}
+    }
+}
+
+/// A staff user's row; "Edit" opens their permissions and supervisor in place. One's own row has
+/// no editor: nobody changes their own permissions (the API refuses it too).
+#[component]
+fn UserRow(
+    user: User,
+    everyone: Vec<User>,
+    names: HashMap<String, String>,
+    on_saved: Callback<()>,
+) -> impl IntoView {
+    let shown = user
+        .permissions
+        .iter()
+        .map(|p| p.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let boss = user
+        .supervisor_id
+        .as_ref()
+        .and_then(|s| names.get(&s.to_string()).cloned());
+    let is_me = session().current().is_some_and(|me| me.user.id == user.id);
+    let editing = RwSignal::new(false);
+    let granted = RwSignal::new(user.permissions.clone());
+    let supervisor = RwSignal::new(
+        user.supervisor_id
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+    );
+    let error = RwSignal::new(None::<ApiError>);
+    let id = user.id.to_string();
+    let before = (user.permissions.clone(), user.supervisor_id.clone());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut permissions = granted.get_untracked();
+        permissions.sort();
+        let chosen = supervisor.get_untracked();
+        let supervisor_id = Some(UserId::from(chosen.as_str())).filter(|_| !chosen.is_empty());
+        let (mut held, old_supervisor) = before.clone();
+        held.sort();
+        let id = id.clone();
+        spawn_local(async move {
+            if permissions != held {
+                let path = format!("/v1/users/{id}/permissions");
+                if let Err(e) =
+                    api::put::<User>(&path, &SetPermissionsRequest { permissions }).await
+                {
+                    return error.set(Some(e));
+                }
+            }
+            if supervisor_id != old_supervisor {
+                let path = format!("/v1/users/{id}/supervisor");
+                if let Err(e) =
+                    api::put::<User>(&path, &SetSupervisorRequest { supervisor_id }).await
+                {
+                    return error.set(Some(e));
+                }
+            }
+            error.set(None);
+            editing.set(false);
+            on_saved.run(());
+        });
+    };
+    let user_id = user.id.to_string();
+    view! {
+        <tr data-testid="user-row">
+            <td>{user.name}</td>
+            <td>{user.email}</td>
+            <td>
+                <Show when=move || !editing.get() fallback=move || {
+                    let user_id = user_id.clone();
+                    let everyone = everyone.clone();
+                    view! {
+                        <form class="inline" on:submit=save.clone() novalidate data-testid="user-form">
+                            <fieldset>
+                                <legend>{text(T::Permissions)}</legend>
+                                {Permission::ALL.into_iter().map(|permission| {
+                                    let box_id = format!("perm-{user_id}-{}", permission.as_str());
+                                    view! {
+                                        <div class="checkbox">
+                                            <input type="checkbox" id=box_id.clone() data-testid=format!("edit-{}", permission.as_str())
+                                                prop:checked=move || granted.get().contains(&permission)
+                                                on:change=move |_| granted.update(|g| if let Some(i) = g.iter().position(|p| *p == permission) { g.remove(i); } else { g.push(permission); })/>
+                                            <label for=box_id><code>{permission.as_str()}</code></label>
+                                        </div>
+                                    }
+                                }).collect_view()}
+                            </fieldset>
+                            <div class="field">
+                                <label for=format!("supervisor-{user_id}")>{text(T::Supervisor)}</label>
+                                <select id=format!("supervisor-{user_id}") data-testid="edit-supervisor" on:change=move |ev| supervisor.set(event_target_value(&ev))>
+                                    <option value="">{text(T::None_)}</option>
+                                    {everyone.iter().filter(|u| u.id.to_string() != user_id).map(|u| {
+                                        let value = u.id.to_string();
+                                        let selected = supervisor.get_untracked() == value;
+                                        view! { <option value=value selected=selected>{u.name.clone()}</option> }
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <FormError error=error fields=&[]/>
+                            <button type="submit" class="primary" data-testid="save-user">{text(T::Save)}</button>
+                            " "<button type="button" on:click=move |_| editing.set(false)>{text(T::Cancel)}</button>
+                        </form>
+                    }
+                }>
+                    <code>{shown.clone()}</code>
+                </Show>
+            </td>
+            <td>{boss}</td>
+            <td>
+                <Show when=move || !is_me && !editing.get()>
+                    <button type="button" on:click=move |_| editing.set(true) data-testid="edit-user">{text(T::Edit)}</button>
+                </Show>
+            </td>
+        </tr>
     }
 }
 

@@ -278,6 +278,21 @@ pub static ROUTES: &[Route] = &[
         },
     },
     Route {
+        id: "set_permissions",
+        method: Method::PUT,
+        path: "/v1/users/{id}/permissions",
+        summary: "Replace a staff user's permissions (configure_program); only permissions the caller holds, never their own",
+        access: Access::Authenticated,
+        request: Some(schema_of::<c::SetPermissionsRequest>),
+        status: 200,
+        response: Some(schema_of::<c::User>),
+        mount: || put(users::set_permissions),
+        iam: Iam {
+            actions: &[GET, UPDATE],
+            keys: &[USER, API_KEY],
+        },
+    },
+    Route {
         id: "join_program",
         method: Method::POST,
         path: "/v1/program/join",

@@ -221,6 +221,13 @@ pub struct SetSupervisorRequest {
     pub supervisor_id: Option<UserId>,
 }
 
+/// A staff user's permissions, whole: what is not listed is taken away.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SetPermissionsRequest {
+    pub permissions: Vec<Permission>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct UserPage {

@@ -210,6 +210,34 @@ impl Store {
         Ok((users, next))
     }
 
+    /// Replaces a user's permissions (read fresh on each request, so they apply at once).
+    pub async fn set_permissions(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        permissions: &[Permission],
+    ) -> Result<(), StoreError> {
+        let list = permissions
+            .iter()
+            .map(|p| aws_sdk_dynamodb::types::AttributeValue::S(p.as_str().to_owned()))
+            .collect();
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::user(tenant, user))))
+            .condition_expression("attribute_exists(pk)")
+            .update_expression("SET #permissions = :permissions")
+            .expression_attribute_names("#permissions", "permissions")
+            .expression_attribute_values(
+                ":permissions",
+                aws_sdk_dynamodb::types::AttributeValue::L(list),
+            )
+            .send()
+            .await
+            .map_err(StoreError::sdk)?;
+        Ok(())
+    }
+
     /// Moves a user in the staff structure; the partner tree is not touched.
     pub async fn set_supervisor(
         &self,

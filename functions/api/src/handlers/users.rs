@@ -1,6 +1,6 @@
-//! Staff users: `POST /v1/users`, `GET /v1/users`, `PUT /v1/users/{id}/supervisor`. The staff
-//! structure (who supervises whom) is separate from the partner tree: moving one never moves
-//! the other.
+//! Staff users: `POST /v1/users`, `GET /v1/users`, `PUT /v1/users/{id}/supervisor`,
+//! `PUT /v1/users/{id}/permissions`. The staff structure (who supervises whom) is separate from
+//! the partner tree: moving one never moves the other.
 
 use super::accounts::tx_error;
 use super::members::TokenEmail;
@@ -13,7 +13,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use upline_contract::{
-    CreateUserRequest, Permission, SetSupervisorRequest, TenantId, User, UserId, UserPage,
+    CreateUserRequest, Permission, SetPermissionsRequest, SetSupervisorRequest, TenantId, User,
+    UserId, UserPage,
 };
 use upline_domain::validate;
 use upline_store::Timestamp;
@@ -33,21 +34,7 @@ pub async fn create(
     let email = validate::email(&request.email).map_err(|m| ApiError::invalid("email", m))?;
     let name = validate::name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
     validate::password(&request.password).map_err(|m| ApiError::invalid("password", m))?;
-    // Nobody grants what they do not hold.
-    for (index, permission) in request.permissions.iter().enumerate() {
-        if !admin.permissions.contains(permission) {
-            return Err(ApiError::invalid(
-                format!("permissions[{index}]"),
-                format!(
-                    "you cannot grant {} without holding it",
-                    permission.as_str()
-                ),
-            ));
-        }
-    }
-    let mut permissions = request.permissions.clone();
-    permissions.sort();
-    permissions.dedup();
+    let permissions = grantable(&admin.permissions, &[], &request.permissions)?;
     if let Some(supervisor) = &request.supervisor_id {
         existing_user(&state, &tenant, supervisor, "supervisor_id").await?;
     }
@@ -148,6 +135,73 @@ pub async fn set_supervisor(
         .await?
         .ok_or_else(|| ApiError::not_found("user"))?;
     Ok(Json(user_view(&user)))
+}
+
+/// `permissions`, sorted and each once, if the granter holds every one the user does not have
+/// yet: nobody grants what they do not hold (keeping what the user has is not granting it).
+fn grantable(
+    held: &[Permission],
+    user_has: &[Permission],
+    permissions: &[Permission],
+) -> Result<Vec<Permission>, ApiError> {
+    for (index, permission) in permissions.iter().enumerate() {
+        if !held.contains(permission) && !user_has.contains(permission) {
+            return Err(ApiError::invalid(
+                format!("permissions[{index}]"),
+                format!(
+                    "you cannot grant {} without holding it",
+                    permission.as_str()
+                ),
+            ));
+        }
+    }
+    let mut permissions = permissions.to_vec();
+    permissions.sort();
+    permissions.dedup();
+    Ok(permissions)
+}
+
+/// Replaces a staff user's permissions. The caller grants and takes away only permissions they
+/// hold, and never changes their own (so the last administrator cannot lock everyone out).
+pub async fn set_permissions(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam,
+    JsonBody(request): JsonBody<SetPermissionsRequest>,
+) -> ApiResult<Json<User>> {
+    let admin = caller.require(Permission::ConfigureProgram)?;
+    let tenant = admin.tenant_id.clone();
+    let user_id = UserId(id);
+    let user = state
+        .store
+        .user(&tenant, &user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    if user.id == admin.id {
+        return Err(ApiError::conflict(
+            "own_permissions",
+            "you cannot change your own permissions; ask another administrator",
+        ));
+    }
+    let permissions = grantable(&admin.permissions, &user.permissions, &request.permissions)?;
+    if let Some(taken) = user
+        .permissions
+        .iter()
+        .find(|p| !permissions.contains(p) && !admin.permissions.contains(p))
+    {
+        return Err(ApiError::invalid(
+            "permissions",
+            format!("you cannot take away {} without holding it", taken.as_str()),
+        ));
+    }
+    state
+        .store
+        .set_permissions(&tenant, &user_id, &permissions)
+        .await?;
+    Ok(Json(user_view(&UserRecord {
+        permissions,
+        ..user
+    })))
 }
 
 async fn existing_user(
