@@ -259,9 +259,33 @@ async fn whole_flow(app: &TestApp, browser: &Browser) -> Result<()> {
         .client
         .find_all(fantoccini::Locator::Css("[data-testid=level-value]"))
         .await?;
+    // A level that is not a number is said next to that level, which is marked invalid.
+    levels[1].clear().await?;
+    levels[1].send_keys("7,5x").await?;
+    let started = std::time::Instant::now();
+    loop {
+        let said = browser
+            .client
+            .find_all(fantoccini::Locator::Css("[data-testid=level-error]"))
+            .await?;
+        if !said[1].text().await?.trim().is_empty() {
+            assert!(said[0].text().await?.trim().is_empty(), "only there");
+            break;
+        }
+        anyhow::ensure!(started.elapsed().as_secs() < 10, "no error at the level");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        levels[1].attr("aria-invalid").await?.as_deref(),
+        Some("true")
+    );
     levels[1].clear().await?;
     levels[1].send_keys("7.5").await?;
     browser.wait_for_text("sim-total", "142.17", false).await?;
+    assert_eq!(
+        levels[1].attr("aria-invalid").await?.as_deref(),
+        Some("false")
+    );
     both_widths(browser, "program").await?;
 
     // The deal lookup shows the same preview through the portal.

@@ -303,7 +303,14 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
                 </div>
                 <h2>{text(T::Rules)}</h2>
                 <For each=move || rules.get() key=|r| r.id let:rule>
-                    <RuleEditor rule=rule on_remove=Callback::new(move |_| rules.update(|r| r.retain(|x| x.id != rule.id)))/>
+                    <RuleEditor
+                        rule=rule
+                        path=Signal::derive(move || {
+                            let index = rules.get().iter().position(|r| r.id == rule.id).unwrap_or(0);
+                            format!("plan.rules[{index}]")
+                        })
+                        plan_error=Signal::derive(move || checked_plan.get().err())
+                        on_remove=Callback::new(move |_| rules.update(|r| r.retain(|x| x.id != rule.id)))/>
                 </For>
                 <button type="button" on:click=add_rule data-testid="add-rule">"+ "{text(T::AddRule)}</button>
                 <p class="field-error" role="alert" data-testid="plan-error">
@@ -321,8 +328,47 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
     }
 }
 
+/// The plan's error when it names `path` or a field inside it (`plan.rules[0].levels[1]` for a
+/// level; `plan.rules[0].on` also for `plan.rules[0].on.deal_status`).
+fn error_at(error: Option<ApiError>, path: &str) -> Option<String> {
+    let error = error?;
+    let field = error.field.as_deref()?;
+    let inside = field == path
+        || field
+            .strip_prefix(path)
+            .is_some_and(|rest| rest.starts_with('.'));
+    inside.then_some(error.message)
+}
+
+/// A rule's inputs; a plan error that names one of them is said next to it. `path` is the
+/// rule's place in the plan as the API names it.
 #[component]
-fn RuleEditor(rule: RuleDraft, on_remove: Callback<()>) -> impl IntoView {
+fn RuleEditor(
+    rule: RuleDraft,
+    path: Signal<String>,
+    plan_error: Signal<Option<ApiError>>,
+    on_remove: Callback<()>,
+) -> impl IntoView {
+    // The message for the part of this rule at `suffix`, e.g. `.levels[1]`.
+    let said = move |suffix: String| error_at(plan_error.get(), &format!("{}{suffix}", path.get()));
+    let level_error = move |id: u32| {
+        let index = rule
+            .levels
+            .get()
+            .iter()
+            .position(|l| l.id == id)
+            .unwrap_or(0);
+        said(format!(".levels[{index}]"))
+    };
+    let tier_error = move |id: u32| {
+        let index = rule
+            .tiers
+            .get()
+            .iter()
+            .position(|t| t.id == id)
+            .unwrap_or(0);
+        said(format!(".tiers[{index}]"))
+    };
     let add_level = move |_| {
         rule.levels
             .update(|l| l.push(level_draft("percent", "5".into())))
@@ -343,9 +389,11 @@ fn RuleEditor(rule: RuleDraft, on_remove: Callback<()>) -> impl IntoView {
                 </select>
                 <Show when=move || rule.on.get() == "deal_status">
                     <label class="sr-only" for=status_id.clone()>{text(T::Status)}</label>
-                    <input id=status_id.clone() bind:value=rule.status data-testid="rule-status" size="10"/>
+                    <input id=status_id.clone() bind:value=rule.status data-testid="rule-status" size="10"
+                        aria-invalid=move || said(".on".into()).is_some().to_string()/>
                 </Show>
             </div>
+            <p class="field-error" role="alert" data-testid="rule-error">{move || said(".on".into())}</p>
             <ol class="levels">
                 <For each=move || rule.levels.get() key=|l| l.id let:level>
                     <li data-testid="level">
@@ -354,11 +402,14 @@ fn RuleEditor(rule: RuleDraft, on_remove: Callback<()>) -> impl IntoView {
                             <option value="percent" selected=move || level.kind.get() == "percent">"%"</option>
                             <option value="fixed" selected=move || level.kind.get() == "fixed">{text(T::Fixed)}</option>
                         </select>
-                        <input aria-label=text(T::Amount) bind:value=level.value size="8" data-testid="level-value"/>
+                        <input aria-label=text(T::Amount) bind:value=level.value size="8" data-testid="level-value"
+                            aria-invalid=move || level_error(level.id).is_some().to_string()/>
                         <button type="button" class="link" aria-label=text(T::Remove) on:click=move |_| rule.levels.update(|l| l.retain(|x| x.id != level.id))>"×"</button>
+                        <span class="field-error" role="alert" data-testid="level-error">{move || level_error(level.id)}</span>
                     </li>
                 </For>
             </ol>
+            <p class="field-error" role="alert">{move || said(".levels".into())}</p>
             <button type="button" on:click=add_level data-testid="add-level">"+ "{text(T::AddLevel)}</button>
             <details open=move || !rule.tiers.get().is_empty()>
                 <summary>{text(T::Tiers)}</summary>
@@ -367,9 +418,11 @@ fn RuleEditor(rule: RuleDraft, on_remove: Callback<()>) -> impl IntoView {
                         <label>{text(T::TierFrom)}" "<input bind:value=tier.from size="8"/></label>
                         <label>"% "<input bind:value=tier.percent size="6"/></label>
                         <button type="button" class="link" aria-label=text(T::Remove) on:click=move |_| rule.tiers.update(|t| t.retain(|x| x.id != tier.id))>"×"</button>
+                        <span class="field-error" role="alert" data-testid="tier-error">{move || tier_error(tier.id)}</span>
                     </div>
                 </For>
                 <button type="button" on:click=add_tier>"+ "{text(T::AddTier)}</button>
+                <p class="field-error" role="alert">{move || said(".tiers".into())}</p>
             </details>
             <button type="button" class="link danger" on:click=move |_| on_remove.run(())>{text(T::RemoveRule)}</button>
         </fieldset>
@@ -502,6 +555,35 @@ mod tests {
 
     fn dec(text: &str) -> Decimal {
         text.parse().unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn a_plan_error_is_said_at_the_input_it_names_and_nowhere_else() {
+        let error = |field: &str| Some(ApiError::invalid(field, "must be positive"));
+        let level = "plan.rules[0].levels[1]";
+        assert_eq!(
+            error_at(error(level), level).as_deref(),
+            Some("must be positive")
+        );
+        assert_eq!(
+            error_at(error("plan.rules[0].levels[1]"), "plan.rules[0].levels[10]"),
+            None
+        );
+        assert_eq!(
+            error_at(error(level), "plan.rules[0].levels"),
+            None,
+            "a level is not the list"
+        );
+        assert_eq!(error_at(error("plan.rules[1].levels[1]"), level), None);
+        assert!(error_at(error("plan.rules[0].on.deal_status"), "plan.rules[0].on").is_some());
+        assert!(
+            error_at(
+                error("plan.rules[0].tiers[2].from"),
+                "plan.rules[0].tiers[2]"
+            )
+            .is_some()
+        );
+        assert_eq!(error_at(None, level), None);
     }
 
     #[wasm_bindgen_test]
