@@ -65,13 +65,20 @@ for page, count, chunks in sorted(pages, key=lambda p: p[2]):
 languages = [(name, sum(gzipped(f) for f in splits[name])) for name in ("polish", "russian", "ukrainian") if name in splits]
 if languages:
     print("size: + the texts in " + ", ".join(f"{name.capitalize()} {size / 1024:.1f}" for name, size in languages) + " KB for a visitor in that language")
-# Code a page fetches only once it has shown (the dashboard's QR and latest entries, its payout
-# form when asked for, the earnings charts below the tables): what it adds to what the page has already loaded.
+# Code a page fetches only once it has shown, or when a form is opened (the dashboard's QR and
+# latest entries, its payout form, the earnings charts below the tables, staff views' forms):
+# what it adds to what the page has already loaded.
 LATER = {
-    "share_extras": ("the QR code and share buttons", ("dashboard",)),
-    "recent_activity": ("the latest entries", ("dashboard",)),
-    "payout_form": ("the payout request form, when asked for", ("dashboard",)),
-    "earnings_charts": ("the earnings charts", ("commissions", "dashboard")),
+    "share_extras": ("the QR code and share buttons, once the page shows", ("dashboard",)),
+    "recent_activity": ("the latest entries, once the page shows", ("dashboard",)),
+    "payout_form": ("the payout form, when opened", ("dashboard",)),
+    "earnings_charts": ("the earnings charts, once the page shows", ("commissions", "dashboard")),
+    "add_partner_form": ("the form adding a partner, once the page shows", ("staff_partners",)),
+    "adjust_form": ("a wallet adjustment, when opened", ("staff_partners",)),
+    "sponsor_editor": ("a change of sponsor, when opened", ("staff_partners",)),
+    "reject_form": ("a rejection with its reason, when opened", ("staff_payouts",)),
+    "add_user_form": ("the form adding a staff user, once the page shows", ("staff_users",)),
+    "user_editor": ("a user's permissions, when opened", ("staff_users",)),
 }
 for name, (what, users) in LATER.items():
     if name in splits:
@@ -79,6 +86,6 @@ for name, (what, users) in LATER.items():
         for page in users:
             loaded = splits[page + "_page_view"] | splits.get("fetch_me", set())
             added.append(f"{page} {sum(gzipped(f) for f in splits[name] - loaded) / 1024:.1f}")
-        print(f"size: + {what}, fetched once the page has shown: " + ", ".join(added) + " KB")
+        print(f"size: later {what}: " + ", ".join(added) + " KB")
 everything = sum(gzipped(p.name) for p in pkg.iterdir() if p.suffix in (".wasm", ".js"))
 print(f"size: all pages together {everything / 1024:.1f} KB gzipped; budget per first page 150 KB")

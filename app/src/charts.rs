@@ -2,7 +2,6 @@
 //! heights are computed in exact decimals (no floats anywhere near money).
 
 use crate::api::ApiError;
-use crate::components::ErrorBox;
 use crate::i18n::{self, T};
 use crate::session::{session, text, tr};
 use leptos::prelude::*;
@@ -144,14 +143,7 @@ pub fn BarChart(
 /// page around it keeps working), where a page's own would stop the portal.
 #[component]
 pub fn EarningsCharts(entries: Vec<WalletEntry>, currency: Currency) -> impl IntoView {
-    Suspend::new(async move {
-        // The component tests load one unsplit module: there the charts are an ordinary call.
-        #[cfg(not(test))]
-        let charts = earnings_charts_view(entries, currency).await;
-        #[cfg(test)]
-        let charts = earnings_charts_view(entries, currency);
-        charts.unwrap_or_else(|error| view! { <ErrorBox error=error/> }.into_any())
-    })
+    crate::later!(earnings_charts_view(entries, currency))
 }
 
 #[cfg_attr(

@@ -143,6 +143,29 @@ pub fn ErrorBox(error: ApiError) -> impl IntoView {
     }
 }
 
+/// An error in place of what could not be loaded.
+pub fn error_view(error: ApiError) -> AnyView {
+    view! { <ErrorBox error=error/> }.into_any()
+}
+
+/// A part of a page whose code is a chunk of its own, fetched when this view is first shown:
+/// `later!(part_view(args))` calls a function marked `#[wasm_split(name, …, fallible)]` that
+/// returns `Result<AnyView, ApiError>`. A chunk that cannot be fetched is said so in its place
+/// and the rest of the page keeps working. (The component tests load one unsplit module: there
+/// the call is an ordinary one.)
+#[macro_export]
+macro_rules! later {
+    ($part:expr) => {
+        ::leptos::prelude::Suspend::new(async move {
+            #[cfg(not(test))]
+            let part = $part.await;
+            #[cfg(test)]
+            let part = $part;
+            part.unwrap_or_else($crate::components::error_view)
+        })
+    };
+}
+
 /// Renders a loaded value, with the loading and error states around it.
 pub fn loaded<V: Clone + Send + Sync + 'static, IV: IntoView + 'static>(
     resource: Fetched<Result<V, ApiError>>,
@@ -150,7 +173,7 @@ pub fn loaded<V: Clone + Send + Sync + 'static, IV: IntoView + 'static>(
 ) -> impl IntoView {
     move || match resource.get() {
         None => view! { <Loading/> }.into_any(),
-        Some(Err(error)) => view! { <ErrorBox error=error/> }.into_any(),
+        Some(Err(error)) => error_view(error),
         Some(Ok(value)) => render(value).into_any(),
     }
 }

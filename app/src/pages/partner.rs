@@ -4,11 +4,12 @@
 use crate::api::{self, ApiError, ApiResult};
 use crate::charts::EarningsCharts;
 use crate::components::{
-    Empty, ErrorBox, Field, FormError, Loading, StatusBadge, TextArea, date, loaded, lowercase,
-    money, parse_amount, partner_matches,
+    Empty, Field, FormError, Loading, StatusBadge, TextArea, date, loaded, lowercase, money,
+    parse_amount, partner_matches,
 };
 use crate::fetched::Fetched;
 use crate::i18n::T;
+use crate::later;
 use crate::pages::auth::JoinProgram;
 use crate::session::{session, text, tr};
 use leptos::prelude::*;
@@ -188,14 +189,7 @@ fn ShareCard(partner: Partner) -> impl IntoView {
                     {move || if copied.get() { tr(T::Copied) } else { tr(T::Copy) }}
                 </button>
             </div>
-            {Suspend::new(async move {
-                // The component tests load one unsplit module: there it is an ordinary call.
-                #[cfg(not(test))]
-                let extras = share_extras_view(link, code).await;
-                #[cfg(test)]
-                let extras = share_extras_view(link, code);
-                extras.unwrap_or_else(|error| view! { <ErrorBox error=error/> }.into_any())
-            })}
+            {later!(share_extras_view(link, code))}
         </section>
     }
 }
@@ -279,14 +273,7 @@ fn BalanceCard(
                 <p class="muted" data-testid="payout-blocker">{blocker.clone()}</p>
             </Show>
             <Show when=move || asking.get()>
-                {Suspend::new(async move {
-                    // The component tests load one unsplit module: there it is an ordinary call.
-                    #[cfg(not(test))]
-                    let form = payout_form_view(balance, asking, on_requested).await;
-                    #[cfg(test)]
-                    let form = payout_form_view(balance, asking, on_requested);
-                    form.unwrap_or_else(|error| view! { <ErrorBox error=error/> }.into_any())
-                })}
+                {later!(payout_form_view(balance, asking, on_requested))}
             </Show>
         </section>
     }
@@ -456,14 +443,7 @@ fn PartnerDashboard(partner: Partner, currency: Currency) -> impl IntoView {
             {loaded(data, move |d: DashboardData| view! {
                 <BalanceCard wallet=d.wallet program=d.program open=d.open on_requested=refresh/>
             })}
-            {Suspend::new(async move {
-                // The component tests load one unsplit module: there it is an ordinary call.
-                #[cfg(not(test))]
-                let activity = recent_activity_view(currency).await;
-                #[cfg(test)]
-                let activity = recent_activity_view(currency);
-                activity.unwrap_or_else(|error| view! { <ErrorBox error=error/> }.into_any())
-            })}
+            {later!(recent_activity_view(currency))}
         </div>
     }
 }

@@ -9,6 +9,7 @@ use crate::components::{
 };
 use crate::fetched::Fetched;
 use crate::i18n::T;
+use crate::later;
 use crate::session::{session, text};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -28,33 +29,6 @@ fn WalletCell(partner: Partner) -> impl IntoView {
         async move { api::get::<Wallet>(&path).await }
     });
     let adjusting = RwSignal::new(false);
-    let amount = RwSignal::new(String::new());
-    let reason = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let amount_value = match parse_amount(&amount.get_untracked(), "amount") {
-            Ok(a) => a,
-            Err(e) => return error.set(Some(e)),
-        };
-        let request = AdjustmentRequest {
-            amount: amount_value,
-            reason: reason.get_untracked().trim().to_owned(),
-        };
-        let path = format!("/v1/partners/{id}/wallet/adjustments");
-        spawn_local(async move {
-            match api::post::<WalletEntry>(&path, &request).await {
-                Ok(_) => {
-                    adjusting.set(false);
-                    amount.set(String::new());
-                    reason.set(String::new());
-                    error.set(None);
-                    wallet.refetch();
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
     let manage = session().can(Permission::ManageBalances);
     view! {
         <td class="amount" data-testid="partner-balance">
@@ -68,17 +42,57 @@ fn WalletCell(partner: Partner) -> impl IntoView {
                 <button type="button" on:click=move |_| adjusting.set(true) data-testid="adjust">{text(T::Adjust)}</button>
             </Show>
             <Show when=move || adjusting.get()>
-                <form class="inline" on:submit=submit.clone() novalidate data-testid="adjust-form">
-                    <Field label=T::Amount name="amount" value=amount error=error/>
-                    <Field label=T::Reason name="reason" value=reason error=error/>
-                    <p class="muted">{text(T::AdjustHint)}</p>
-                    <FormError error=error fields=&["amount", "reason"]/>
-                    <button type="submit" class="primary" data-testid="adjust-submit">{text(T::Save)}</button>
-                    " "<button type="button" on:click=move |_| adjusting.set(false)>{text(T::Cancel)}</button>
-                </form>
+                {let id = id.clone(); later!(adjust_form_view(id, adjusting, Callback::new(move |_| wallet.refetch())))}
             </Show>
         </td>
     }
+}
+
+/// The adjustment form of a partner's wallet, a chunk fetched when staff open it.
+#[cfg_attr(
+    not(test),
+    leptos::wasm_split::wasm_split(adjust_form, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn adjust_form_view(
+    partner_id: String,
+    adjusting: RwSignal<bool>,
+    on_adjusted: Callback<()>,
+) -> Result<AnyView, ApiError> {
+    let amount = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let amount_value = match parse_amount(&amount.get_untracked(), "amount") {
+            Ok(a) => a,
+            Err(e) => return error.set(Some(e)),
+        };
+        let request = AdjustmentRequest {
+            amount: amount_value,
+            reason: reason.get_untracked().trim().to_owned(),
+        };
+        let path = format!("/v1/partners/{partner_id}/wallet/adjustments");
+        spawn_local(async move {
+            match api::post::<WalletEntry>(&path, &request).await {
+                Ok(_) => {
+                    adjusting.set(false);
+                    on_adjusted.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    Ok(view! {
+        <form class="inline" on:submit=submit novalidate data-testid="adjust-form">
+            <Field label=T::Amount name="amount" value=amount error=error/>
+            <Field label=T::Reason name="reason" value=reason error=error/>
+            <p class="muted">{text(T::AdjustHint)}</p>
+            <FormError error=error fields=&["amount", "reason"]/>
+            <button type="submit" class="primary" data-testid="adjust-submit">{text(T::Save)}</button>
+            " "<button type="button" on:click=move |_| adjusting.set(false)>{text(T::Cancel)}</button>
+        </form>
+    }
+    .into_any())
 }
 
 /// Who recommended the partner, and (with `configure_program`) a move under someone else with
@@ -91,6 +105,34 @@ fn SponsorCell(
     on_moved: Callback<()>,
 ) -> impl IntoView {
     let editing = RwSignal::new(false);
+    let can_move = session().can(Permission::ConfigureProgram);
+    view! {
+        <td>
+            {current}
+            <Show when=move || can_move && !editing.get()>
+                " "<button type="button" class="link" on:click=move |_| editing.set(true) data-testid="change-sponsor">{text(T::Change)}</button>
+            </Show>
+            <Show when=move || editing.get()>
+                {
+                    let (partner, everyone) = (partner.clone(), everyone.clone());
+                    later!(sponsor_editor_view(partner, everyone, editing, on_moved))
+                }
+            </Show>
+        </td>
+    }
+}
+
+/// Choosing a partner's new sponsor, a chunk fetched when staff open it.
+#[cfg_attr(
+    not(test),
+    leptos::wasm_split::wasm_split(sponsor_editor, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn sponsor_editor_view(
+    partner: Partner,
+    everyone: Vec<(String, String)>,
+    editing: RwSignal<bool>,
+    on_moved: Callback<()>,
+) -> Result<AnyView, ApiError> {
     let chosen = RwSignal::new(
         partner
             .sponsor_id
@@ -100,6 +142,7 @@ fn SponsorCell(
     );
     let error = RwSignal::new(None::<ApiError>);
     let id = partner.id.to_string();
+    let select_id = format!("sponsor-{id}");
     let save = move |_| {
         let sponsor = chosen.get_untracked();
         let request = upline_contract::SetSponsorRequest {
@@ -116,73 +159,40 @@ fn SponsorCell(
             }
         });
     };
-    let others: Vec<(String, String)> = everyone
+    let others = everyone
         .into_iter()
         .filter(|(other, _)| *other != partner.id.to_string())
-        .collect();
-    let can_move = session().can(Permission::ConfigureProgram);
-    view! {
-        <td>
-            {current}
-            <Show when=move || can_move && !editing.get()>
-                " "<button type="button" class="link" on:click=move |_| editing.set(true) data-testid="change-sponsor">{text(T::Change)}</button>
-            </Show>
-            <Show when=move || editing.get()>
-                <div class="inline">
-                    <label class="sr-only" for=format!("sponsor-{}", partner.id)>{text(T::Sponsor)}</label>
-                    <select id=format!("sponsor-{}", partner.id) on:change=move |ev| chosen.set(event_target_value(&ev)) data-testid="sponsor-select">
-                        <option value="">{text(T::None_)}</option>
-                        {others.iter().map(|(value, name)| {
-                            let value = value.clone();
-                            let selected = chosen.get_untracked() == value;
-                            view! { <option value=value selected=selected>{name.clone()}</option> }
-                        }).collect_view()}
-                    </select>
-                    " "<button type="button" class="primary" on:click=save.clone() data-testid="sponsor-save">{text(T::Save)}</button>
-                    " "<button type="button" on:click=move |_| editing.set(false)>{text(T::Cancel)}</button>
-                    <FormError error=error fields=&[]/>
-                </div>
-            </Show>
-        </td>
+        .map(|(value, name)| {
+            let selected = chosen.get_untracked() == value;
+            view! { <option value=value selected=selected>{name}</option> }
+        })
+        .collect_view();
+    Ok(view! {
+        <div class="inline">
+            <label class="sr-only" for=select_id.clone()>{text(T::Sponsor)}</label>
+            <select id=select_id on:change=move |ev| chosen.set(event_target_value(&ev)) data-testid="sponsor-select">
+                <option value="">{text(T::None_)}</option>
+                {others}
+            </select>
+            " "<button type="button" class="primary" on:click=save data-testid="sponsor-save">{text(T::Save)}</button>
+            " "<button type="button" on:click=move |_| editing.set(false)>{text(T::Cancel)}</button>
+            <FormError error=error fields=&[]/>
+        </div>
     }
+    .into_any())
 }
 
 #[component]
 pub fn StaffPartners() -> impl IntoView {
     let partners = Fetched::new(|| api::all_pages::<Partner>("/v1/partners?scope=all", 20));
     let search = RwSignal::new(String::new());
-    let name = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
-    let sponsor = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let add = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let sponsor_id = sponsor.get_untracked();
-        let request = CreatePartnerRequest {
-            email: email.get_untracked().trim().to_owned(),
-            name: name.get_untracked().trim().to_owned(),
-            sponsor_id: Some(sponsor_id.as_str().into()).filter(|_| !sponsor_id.is_empty()),
-            external_id: None,
-            language: None,
-        };
-        spawn_local(async move {
-            match api::post::<Partner>("/v1/partners", &request).await {
-                Ok(_) => {
-                    name.set(String::new());
-                    email.set(String::new());
-                    error.set(None);
-                    partners.refetch();
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
     view! {
         <h1 data-testid="staff-partners-page">{text(T::NavPartners)}</h1>
         {loaded(partners, move |all: Vec<Partner>| {
             let names: HashMap<String, String> = all.iter().map(|p| (p.id.to_string(), p.name.clone())).collect();
             let all_for_rows = all.clone();
             let everyone: Vec<(String, String)> = all.iter().map(|p| (p.id.to_string(), p.name.clone())).collect();
+            let everyone_for_form = everyone.clone();
             let rows = move || {
                 let needle = lowercase(&search.get());
                 all_for_rows.iter()
@@ -222,26 +232,70 @@ pub fn StaffPartners() -> impl IntoView {
                     </table></div>
                 </section>
                 <Show when=move || session().can(Permission::ConfigureProgram)>
-                    <section class="card narrow">
-                        <h2>{text(T::AddPartner)}</h2>
-                        <form on:submit=add novalidate>
-                            <Field label=T::Name name="name" value=name error=error/>
-                            <Field label=T::Email name="email" value=email error=error kind="email"/>
-                            <div class="field">
-                                <label for="new-sponsor">{text(T::Sponsor)}</label>
-                                <select id="new-sponsor" on:change=move |ev| sponsor.set(event_target_value(&ev))>
-                                    <option value="">{text(T::None_)}</option>
-                                    {all.iter().map(|p| view! { <option value=p.id.to_string()>{p.name.clone()}</option> }).collect_view()}
-                                </select>
-                            </div>
-                            <FormError error=error fields=&["name", "email"]/>
-                            <button type="submit" class="primary">{text(T::AddPartner)}</button>
-                        </form>
-                    </section>
+                    {
+                        let everyone = everyone_for_form.clone();
+                        later!(add_partner_form_view(everyone, Callback::new(move |_| partners.refetch())))
+                    }
                 </Show>
             }
         })}
     }
+}
+
+/// Adding a partner (who gets a set-password email), a chunk fetched once the list has shown.
+#[cfg_attr(
+    not(test),
+    leptos::wasm_split::wasm_split(add_partner_form, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn add_partner_form_view(
+    everyone: Vec<(String, String)>,
+    on_added: Callback<()>,
+) -> Result<AnyView, ApiError> {
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let sponsor = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let sponsor_id = sponsor.get_untracked();
+        let request = CreatePartnerRequest {
+            email: email.get_untracked().trim().to_owned(),
+            name: name.get_untracked().trim().to_owned(),
+            sponsor_id: Some(sponsor_id.as_str().into()).filter(|_| !sponsor_id.is_empty()),
+            external_id: None,
+            language: None,
+        };
+        spawn_local(async move {
+            match api::post::<Partner>("/v1/partners", &request).await {
+                Ok(_) => {
+                    name.set(String::new());
+                    email.set(String::new());
+                    error.set(None);
+                    on_added.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    Ok(view! {
+        <section class="card narrow">
+            <h2>{text(T::AddPartner)}</h2>
+            <form on:submit=add novalidate>
+                <Field label=T::Name name="name" value=name error=error/>
+                <Field label=T::Email name="email" value=email error=error kind="email"/>
+                <div class="field">
+                    <label for="new-sponsor">{text(T::Sponsor)}</label>
+                    <select id="new-sponsor" on:change=move |ev| sponsor.set(event_target_value(&ev))>
+                        <option value="">{text(T::None_)}</option>
+                        {everyone.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                    </select>
+                </div>
+                <FormError error=error fields=&["name", "email"]/>
+                <button type="submit" class="primary">{text(T::AddPartner)}</button>
+            </form>
+        </section>
+    }
+    .into_any())
 }
 
 #[component]
@@ -304,7 +358,6 @@ pub fn StaffPayouts() -> impl IntoView {
 #[component]
 fn QueueRow(payout: Payout, name: String, on_done: Callback<()>) -> impl IntoView {
     let rejecting = RwSignal::new(false);
-    let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let id = payout.id.clone();
     let open = payout.status == "requested";
@@ -320,19 +373,6 @@ fn QueueRow(payout: Payout, name: String, on_done: Callback<()>) -> impl IntoVie
             });
         }
     };
-    let reject = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let path = format!("/v1/payouts/{id}/reject");
-        let request = RejectPayoutRequest {
-            reason: reason.get_untracked().trim().to_owned(),
-        };
-        spawn_local(async move {
-            match api::post::<Payout>(&path, &request).await {
-                Ok(_) => on_done.run(()),
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
     view! {
         <tr data-testid="queue-row">
             <td>{date(&payout.created_at)}</td>
@@ -345,21 +385,140 @@ fn QueueRow(payout: Payout, name: String, on_done: Callback<()>) -> impl IntoVie
                     " "<button type="button" class="danger" on:click=move |_| rejecting.set(true) data-testid="reject">{text(T::Reject)}</button>
                 </Show>
                 <Show when=move || rejecting.get()>
-                    <form class="inline" on:submit=reject.clone() novalidate>
-                        <Field label=T::Reason name="reason" value=reason error=error/>
-                        <button type="submit" class="danger" data-testid="reject-submit">{text(T::Reject)}</button>
-                        " "<button type="button" on:click=move |_| rejecting.set(false)>{text(T::Cancel)}</button>
-                    </form>
+                    {let id = id.clone(); later!(reject_form_view(id, rejecting, on_done))}
                 </Show>
-                <FormError error=error fields=&["reason"]/>
+                <FormError error=error fields=&[]/>
             </td>
         </tr>
     }
 }
 
+/// Rejecting a payout request with a reason the partner is told, a chunk fetched when staff
+/// open it.
+#[cfg_attr(
+    not(test),
+    leptos::wasm_split::wasm_split(reject_form, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn reject_form_view(
+    payout_id: String,
+    rejecting: RwSignal<bool>,
+    on_done: Callback<()>,
+) -> Result<AnyView, ApiError> {
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let reject = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let path = format!("/v1/payouts/{payout_id}/reject");
+        let request = RejectPayoutRequest {
+            reason: reason.get_untracked().trim().to_owned(),
+        };
+        spawn_local(async move {
+            match api::post::<Payout>(&path, &request).await {
+                Ok(_) => on_done.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    Ok(view! {
+        <form class="inline" on:submit=reject novalidate>
+            <Field label=T::Reason name="reason" value=reason error=error/>
+            <button type="submit" class="danger" data-testid="reject-submit">{text(T::Reject)}</button>
+            " "<button type="button" on:click=move |_| rejecting.set(false)>{text(T::Cancel)}</button>
+            <FormError error=error fields=&["reason"]/>
+        </form>
+    }
+    .into_any())
+}
+
 #[component]
 pub fn StaffUsers() -> impl IntoView {
     let users = Fetched::new(|| api::all_pages::<User>("/v1/users", 20));
+    view! {
+        <h1 data-testid="staff-users-page">{text(T::NavUsers)}</h1>
+        {loaded(users, move |all: Vec<User>| {
+            let names: HashMap<String, String> = all.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
+            let everyone: Vec<(String, String)> = all.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
+            let on_changed = Callback::new(move |_| users.refetch());
+            view! {
+                <section class="card">
+                    <div class="table-wrap"><table class="stacked" data-testid="users-table">
+                        <thead><tr>
+                            <th scope="col">{text(T::Name)}</th>
+                            <th scope="col">{text(T::Email)}</th>
+                            <th scope="col">{text(T::Permissions)}</th>
+                            <th scope="col">{text(T::Supervisor)}</th>
+                            <th scope="col"><span class="sr-only">{text(T::Edit)}</span></th>
+                        </tr></thead>
+                        <tbody>
+                            {all.into_iter().map(|u| {
+                                view! { <UserRow user=u everyone=everyone.clone() names=names.clone() on_saved=on_changed/> }
+                            }).collect_view()}
+                        </tbody>
+                    </table></div>
+                </section>
+                {later!(add_user_form_view(everyone, on_changed))}
+            }
+        })}
+    }
+}
+
+/// A checkbox for each permission; `granted` holds the ticked ones. `id_prefix` keeps the boxes'
+/// ids apart where there are several sets on the page.
+#[component]
+fn PermissionBoxes(granted: RwSignal<Vec<Permission>>, id_prefix: String) -> impl IntoView {
+    view! {
+        <fieldset>
+            <legend>{text(T::Permissions)}</legend>
+            {Permission::ALL.into_iter().map(|permission| {
+                let id = format!("{id_prefix}{}", permission.as_str());
+                view! {
+                    <div class="checkbox">
+                        <input type="checkbox" id=id.clone() data-testid=id.clone()
+                            prop:checked=move || granted.get().contains(&permission)
+                            on:change=move |_| granted.update(|g| if let Some(i) = g.iter().position(|p| *p == permission) { g.remove(i); } else { g.push(permission); })/>
+                        <label for=id><code>{permission.as_str()}</code></label>
+                    </div>
+                }
+            }).collect_view()}
+        </fieldset>
+    }
+}
+
+/// A choice of supervisor among `everyone` (id, name), none by default.
+#[component]
+fn SupervisorSelect(
+    id: String,
+    everyone: Vec<(String, String)>,
+    chosen: RwSignal<String>,
+) -> impl IntoView {
+    let options = everyone
+        .into_iter()
+        .map(|(value, name)| {
+            let selected = chosen.get_untracked() == value;
+            view! { <option value=value selected=selected>{name}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="field">
+            <label for=id.clone()>{text(T::Supervisor)}</label>
+            <select id=id.clone() data-testid=id on:change=move |ev| chosen.set(event_target_value(&ev))>
+                <option value="">{text(T::None_)}</option>
+                {options}
+            </select>
+        </div>
+    }
+}
+
+/// Adding a staff user with permissions and a supervisor, a chunk fetched once the list has
+/// shown.
+#[cfg_attr(
+    not(test),
+    leptos::wasm_split::wasm_split(add_user_form, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn add_user_form_view(
+    everyone: Vec<(String, String)>,
+    on_added: Callback<()>,
+) -> Result<AnyView, ApiError> {
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -386,69 +545,27 @@ pub fn StaffUsers() -> impl IntoView {
                     }
                     granted.set(Vec::new());
                     error.set(None);
-                    users.refetch();
+                    on_added.run(());
                 }
                 Err(e) => error.set(Some(e)),
             }
         });
     };
-    view! {
-        <h1 data-testid="staff-users-page">{text(T::NavUsers)}</h1>
-        {loaded(users, move |all: Vec<User>| {
-            let names: HashMap<String, String> = all.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
-            let options = all.clone();
-            view! {
-                <section class="card">
-                    <div class="table-wrap"><table class="stacked" data-testid="users-table">
-                        <thead><tr>
-                            <th scope="col">{text(T::Name)}</th>
-                            <th scope="col">{text(T::Email)}</th>
-                            <th scope="col">{text(T::Permissions)}</th>
-                            <th scope="col">{text(T::Supervisor)}</th>
-                            <th scope="col"><span class="sr-only">{text(T::Edit)}</span></th>
-                        </tr></thead>
-                        <tbody>
-                            {all.iter().map(|u| {
-                                let on_saved = Callback::new(move |_| users.refetch());
-                                view! { <UserRow user=u.clone() everyone=all.clone() names=names.clone() on_saved=on_saved/> }
-                            }).collect_view()}
-                        </tbody>
-                    </table></div>
-                </section>
-                <section class="card narrow">
-                    <h2>{text(T::AddUser)}</h2>
-                    <form on:submit=add novalidate>
-                        <Field label=T::Name name="name" value=name error=error/>
-                        <Field label=T::Email name="email" value=email error=error kind="email"/>
-                        <Field label=T::Password name="password" value=password error=error kind="password" autocomplete="new-password"/>
-                        <fieldset>
-                            <legend>{text(T::Permissions)}</legend>
-                            {Permission::ALL.into_iter().map(|permission| {
-                                let id = format!("perm-{}", permission.as_str());
-                                view! {
-                                    <div class="checkbox">
-                                        <input type="checkbox" id=id.clone()
-                                            prop:checked=move || granted.get().contains(&permission)
-                                            on:change=move |_| granted.update(|g| if let Some(i) = g.iter().position(|p| *p == permission) { g.remove(i); } else { g.push(permission); })/>
-                                        <label for=id><code>{permission.as_str()}</code></label>
-                                    </div>
-                                }
-                            }).collect_view()}
-                        </fieldset>
-                        <div class="field">
-                            <label for="new-supervisor">{text(T::Supervisor)}</label>
-                            <select id="new-supervisor" on:change=move |ev| supervisor.set(event_target_value(&ev))>
-                                <option value="">{text(T::None_)}</option>
-                                {options.iter().map(|u| view! { <option value=u.id.to_string()>{u.name.clone()}</option> }).collect_view()}
-                            </select>
-                        </div>
-                        <FormError error=error fields=&["name", "email", "password"]/>
-                        <button type="submit" class="primary" data-testid="add-user">{text(T::AddUser)}</button>
-                    </form>
-                </section>
-            }
-        })}
+    Ok(view! {
+        <section class="card narrow">
+            <h2>{text(T::AddUser)}</h2>
+            <form on:submit=add novalidate>
+                <Field label=T::Name name="name" value=name error=error/>
+                <Field label=T::Email name="email" value=email error=error kind="email"/>
+                <Field label=T::Password name="password" value=password error=error kind="password" autocomplete="new-password"/>
+                <PermissionBoxes granted=granted id_prefix="perm-".to_owned()/>
+                <SupervisorSelect id="new-supervisor".to_owned() everyone=everyone chosen=supervisor/>
+                <FormError error=error fields=&["name", "email", "password"]/>
+                <button type="submit" class="primary" data-testid="add-user">{text(T::AddUser)}</button>
+            </form>
+        </section>
     }
+    .into_any())
 }
 
 /// A staff user's row; "Edit" opens their permissions and supervisor in place. One's own row has
@@ -456,7 +573,7 @@ pub fn StaffUsers() -> impl IntoView {
 #[component]
 fn UserRow(
     user: User,
-    everyone: Vec<User>,
+    everyone: Vec<(String, String)>,
     names: HashMap<String, String>,
     on_saved: Callback<()>,
 ) -> impl IntoView {
@@ -472,88 +589,15 @@ fn UserRow(
         .and_then(|s| names.get(&s.to_string()).cloned());
     let is_me = session().current().is_some_and(|me| me.user.id == user.id);
     let editing = RwSignal::new(false);
-    let granted = RwSignal::new(user.permissions.clone());
-    let supervisor = RwSignal::new(
-        user.supervisor_id
-            .as_ref()
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
-    );
-    let error = RwSignal::new(None::<ApiError>);
-    let id = user.id.to_string();
-    let before = (user.permissions.clone(), user.supervisor_id.clone());
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let mut permissions = granted.get_untracked();
-        permissions.sort();
-        let chosen = supervisor.get_untracked();
-        let supervisor_id = Some(UserId::from(chosen.as_str())).filter(|_| !chosen.is_empty());
-        let (mut held, old_supervisor) = before.clone();
-        held.sort();
-        let id = id.clone();
-        spawn_local(async move {
-            if permissions != held {
-                let path = format!("/v1/users/{id}/permissions");
-                if let Err(e) =
-                    api::put::<User>(&path, &SetPermissionsRequest { permissions }).await
-                {
-                    return error.set(Some(e));
-                }
-            }
-            if supervisor_id != old_supervisor {
-                let path = format!("/v1/users/{id}/supervisor");
-                if let Err(e) =
-                    api::put::<User>(&path, &SetSupervisorRequest { supervisor_id }).await
-                {
-                    return error.set(Some(e));
-                }
-            }
-            error.set(None);
-            editing.set(false);
-            on_saved.run(());
-        });
-    };
-    let user_id = user.id.to_string();
+    let (name, email) = (user.name.clone(), user.email.clone());
     view! {
         <tr data-testid="user-row">
-            <td>{user.name}</td>
-            <td>{user.email}</td>
+            <td>{name}</td>
+            <td>{email}</td>
             <td>
                 <Show when=move || !editing.get() fallback=move || {
-                    let user_id = user_id.clone();
-                    let everyone = everyone.clone();
-                    view! {
-                        <form class="inline" on:submit=save.clone() novalidate data-testid="user-form">
-                            <fieldset>
-                                <legend>{text(T::Permissions)}</legend>
-                                {Permission::ALL.into_iter().map(|permission| {
-                                    let box_id = format!("perm-{user_id}-{}", permission.as_str());
-                                    view! {
-                                        <div class="checkbox">
-                                            <input type="checkbox" id=box_id.clone() data-testid=format!("edit-{}", permission.as_str())
-                                                prop:checked=move || granted.get().contains(&permission)
-                                                on:change=move |_| granted.update(|g| if let Some(i) = g.iter().position(|p| *p == permission) { g.remove(i); } else { g.push(permission); })/>
-                                            <label for=box_id><code>{permission.as_str()}</code></label>
-                                        </div>
-                                    }
-                                }).collect_view()}
-                            </fieldset>
-                            <div class="field">
-                                <label for=format!("supervisor-{user_id}")>{text(T::Supervisor)}</label>
-                                <select id=format!("supervisor-{user_id}") data-testid="edit-supervisor" on:change=move |ev| supervisor.set(event_target_value(&ev))>
-                                    <option value="">{text(T::None_)}</option>
-                                    {everyone.iter().filter(|u| u.id.to_string() != user_id).map(|u| {
-                                        let value = u.id.to_string();
-                                        let selected = supervisor.get_untracked() == value;
-                                        view! { <option value=value selected=selected>{u.name.clone()}</option> }
-                                    }).collect_view()}
-                                </select>
-                            </div>
-                            <FormError error=error fields=&[]/>
-                            <button type="submit" class="primary" data-testid="save-user">{text(T::Save)}</button>
-                            " "<button type="button" on:click=move |_| editing.set(false)>{text(T::Cancel)}</button>
-                        </form>
-                    }
+                    let (user, everyone) = (user.clone(), everyone.clone());
+                    later!(user_editor_view(user, everyone, editing, on_saved))
                 }>
                     <code>{shown.clone()}</code>
                 </Show>
@@ -566,6 +610,77 @@ fn UserRow(
             </td>
         </tr>
     }
+}
+
+/// A user's permissions and supervisor, edited in their row: a chunk fetched when staff open it.
+#[cfg_attr(
+    not(test),
+    leptos::wasm_split::wasm_split(user_editor, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn user_editor_view(
+    user: User,
+    everyone: Vec<(String, String)>,
+    editing: RwSignal<bool>,
+    on_saved: Callback<()>,
+) -> Result<AnyView, ApiError> {
+    let granted = RwSignal::new(user.permissions.clone());
+    let supervisor = RwSignal::new(
+        user.supervisor_id
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+    );
+    let error = RwSignal::new(None::<ApiError>);
+    let id = user.id.to_string();
+    let mut held = user.permissions.clone();
+    held.sort();
+    let old_supervisor = user.supervisor_id.clone();
+    let save = {
+        let id = id.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let mut permissions = granted.get_untracked();
+            permissions.sort();
+            let chosen = supervisor.get_untracked();
+            let supervisor_id = Some(UserId::from(chosen.as_str())).filter(|_| !chosen.is_empty());
+            let (id, held, old_supervisor) = (id.clone(), held.clone(), old_supervisor.clone());
+            spawn_local(async move {
+                if permissions != held {
+                    let path = format!("/v1/users/{id}/permissions");
+                    if let Err(e) =
+                        api::put::<User>(&path, &SetPermissionsRequest { permissions }).await
+                    {
+                        return error.set(Some(e));
+                    }
+                }
+                if supervisor_id != old_supervisor {
+                    let path = format!("/v1/users/{id}/supervisor");
+                    if let Err(e) =
+                        api::put::<User>(&path, &SetSupervisorRequest { supervisor_id }).await
+                    {
+                        return error.set(Some(e));
+                    }
+                }
+                error.set(None);
+                editing.set(false);
+                on_saved.run(());
+            });
+        }
+    };
+    let others: Vec<(String, String)> = everyone
+        .into_iter()
+        .filter(|(other, _)| *other != id)
+        .collect();
+    Ok(view! {
+        <form class="inline" on:submit=save novalidate data-testid="user-form">
+            <PermissionBoxes granted=granted id_prefix="edit-".to_owned()/>
+            <SupervisorSelect id="edit-supervisor".to_owned() everyone=others chosen=supervisor/>
+            <FormError error=error fields=&[]/>
+            <button type="submit" class="primary" data-testid="save-user">{text(T::Save)}</button>
+            " "<button type="button" on:click=move |_| editing.set(false)>{text(T::Cancel)}</button>
+        </form>
+    }
+    .into_any())
 }
 
 #[component]
