@@ -238,3 +238,40 @@ impl Store {
         Ok((records, more))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rotated_secret_signs_beside_the_new_one_until_its_time_is_up() {
+        let endpoint = WebhookRecord {
+            tenant_id: TenantId::from("tn_1"),
+            id: "wh_1".into(),
+            url: "https://crm.example/hook".into(),
+            events: vec!["payout.paid".into()],
+            description: None,
+            secret: "whsec_new".into(),
+            previous_secret: Some("whsec_old".into()),
+            previous_secret_until: Some("2026-12-03T10:00:00Z".into()),
+            created_at: "2026-12-01T10:00:00Z".into(),
+        };
+        assert_eq!(
+            endpoint.signing_secrets("2026-12-03T09:59:59Z"),
+            ["whsec_new", "whsec_old"]
+        );
+        assert_eq!(
+            endpoint.signing_secrets("2026-12-03T10:00:00Z"),
+            ["whsec_new"]
+        );
+        let never_rotated = WebhookRecord {
+            previous_secret: None,
+            previous_secret_until: None,
+            ..endpoint
+        };
+        assert_eq!(
+            never_rotated.signing_secrets("2026-12-02T00:00:00Z"),
+            ["whsec_new"]
+        );
+    }
+}
