@@ -72,6 +72,15 @@ async fn log_out(browser: &Browser) -> Result<()> {
     Ok(())
 }
 
+/// Runs `flow` in a fresh headless Chromium against `app`, and closes the browser whatever the
+/// outcome (which it returns).
+async fn in_chromium(app: &TestApp, flow: impl AsyncFnOnce(&Browser) -> Result<()>) -> Result<()> {
+    let browser = Browser::start(&app.base).await.expect("Chromium starts");
+    let outcome = flow(&browser).await;
+    browser.close().await;
+    outcome
+}
+
 async fn both_widths(browser: &Browser, name: &str) -> Result<()> {
     browser.screenshot(name, DESKTOP).await?;
     browser.screenshot(name, PHONE).await?;
@@ -83,10 +92,9 @@ async fn both_widths(browser: &Browser, name: &str) -> Result<()> {
 async fn a_partner_registers_from_an_invitation_earns_and_is_paid_and_the_simulator_matches_the_preview()
  {
     let app = TestApp::spawn_with_portal().await;
-    let browser = Browser::start(&app.base).await.expect("Chromium starts");
-    let outcome = whole_flow(&app, &browser).await;
-    browser.close().await;
-    outcome.unwrap();
+    in_chromium(&app, async |browser| whole_flow(&app, browser).await)
+        .await
+        .unwrap();
 }
 
 async fn whole_flow(app: &TestApp, browser: &Browser) -> Result<()> {
@@ -403,10 +411,9 @@ async fn eva_session(app: &TestApp, tenant: &TestTenant) -> String {
 #[tokio::test]
 async fn a_company_starts_its_program_in_the_portal_and_confirms_its_email_from_the_outbox() {
     let app = TestApp::spawn_with_portal().await;
-    let browser = Browser::start(&app.base).await.expect("Chromium starts");
-    let outcome = start_a_program(&app, &browser).await;
-    browser.close().await;
-    outcome.unwrap();
+    in_chromium(&app, async |browser| start_a_program(&app, browser).await)
+        .await
+        .unwrap();
 }
 
 async fn start_a_program(app: &TestApp, browser: &Browser) -> Result<()> {
@@ -547,18 +554,16 @@ fn portal_without(markers: &[&str]) -> std::path::PathBuf {
 async fn a_page_whose_code_cannot_be_fetched_says_so_and_offers_a_reload() {
     let dist = portal_without(&["_forgot_password_page_view_"]);
     let app = TestApp::spawn_with_portal_in(dist.clone()).await;
-    let browser = Browser::start(&app.base).await.expect("Chromium starts");
-    let outcome = async {
+    let outcome = in_chromium(&app, async |browser| {
         browser.goto("/login").await?;
         browser.click("forgot-link").await?;
         let banner = browser.wait_for_any_text("stopped").await?;
         assert!(banner.contains("could not be loaded"), "{banner}");
         browser.find("reload").await?;
         browser.screenshot("page-not-loaded", DESKTOP).await?;
-        Ok::<_, anyhow::Error>(())
-    }
+        Ok(())
+    })
     .await;
-    browser.close().await;
     let _ = std::fs::remove_dir_all(&dist);
     outcome.unwrap();
 }
@@ -579,11 +584,10 @@ async fn a_dashboard_without_its_qr_and_latest_entries_code_says_so_and_keeps_wo
 async fn dashboard_without(markers: &[&str], complaints: usize) {
     let dist = portal_without(markers);
     let app = TestApp::spawn_with_portal_in(dist.clone()).await;
-    let browser = Browser::start(&app.base).await.expect("Chromium starts");
-    let outcome = async {
+    let outcome = in_chromium(&app, async |browser| {
         let tenant = program_with_owner_as_partner(&app).await;
         log_in(
-            &browser,
+            browser,
             &tenant.slug,
             &format!("owner@{}.example", tenant.slug),
         )
@@ -602,10 +606,9 @@ async fn dashboard_without(markers: &[&str], complaints: usize) {
             None,
             "the portal did not stop"
         );
-        Ok::<_, anyhow::Error>(())
-    }
+        Ok(())
+    })
     .await;
-    browser.close().await;
     let _ = std::fs::remove_dir_all(&dist);
     outcome.unwrap();
 }
@@ -613,10 +616,9 @@ async fn dashboard_without(markers: &[&str], complaints: usize) {
 #[tokio::test]
 async fn a_partner_shares_invites_searches_and_pages_and_staff_adjust_reject_and_add_users() {
     let app = TestApp::spawn_with_portal().await;
-    let browser = Browser::start(&app.base).await.expect("Chromium starts");
-    let outcome = everyday_work(&app, &browser).await;
-    browser.close().await;
-    outcome.unwrap();
+    in_chromium(&app, async |browser| everyday_work(&app, browser).await)
+        .await
+        .unwrap();
 }
 
 /// What partners and staff do on most days, each through its form in the portal, checked
