@@ -79,6 +79,7 @@ LATER = {
     "reject_form": ("a rejection with its reason, when opened", ("staff_payouts",)),
     "add_user_form": ("the form adding a staff user, once the page shows", ("staff_users",)),
     "user_editor": ("a user's permissions, when opened", ("staff_users",)),
+    "program_aside": ("the simulator and the terms upload, once the page shows", ("program",)),
 }
 for name, (what, users) in LATER.items():
     if name in splits:

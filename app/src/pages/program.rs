@@ -6,6 +6,7 @@ use crate::api::{self, ApiError};
 use crate::components::{Field, FormError, date, loaded, money, parse_amount};
 use crate::fetched::Fetched;
 use crate::i18n::T;
+use crate::later;
 use crate::session::text;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -321,8 +322,10 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
                 <Show when=move || saved.get()><span class="success" role="status" data-testid="saved">" "{text(T::Saved)}</span></Show>
             </form>
             <div class="stack">
-                <Simulator plan=checked_plan reversals=reversals currency=Signal::derive(currency)/>
-                <TermsUpload terms=program.terms.clone() on_uploaded=on_saved/>
+                {
+                    let terms = program.terms.clone();
+                    later!(program_aside_view(checked_plan, reversals, Signal::derive(currency), terms, on_saved))
+                }
             </div>
         </div>
     }
@@ -427,6 +430,26 @@ fn RuleEditor(
             <button type="button" class="link danger" on:click=move |_| on_remove.run(())>{text(T::RemoveRule)}</button>
         </fieldset>
     }
+}
+
+/// The what-if simulator and the terms upload beside the plan editor: a chunk fetched once the
+/// editor has shown (the simulator carries its own copy of the walk).
+#[cfg_attr(
+    not(test),
+    leptos::wasm_split::wasm_split(program_aside, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn program_aside_view(
+    plan: Memo<Result<Plan, ApiError>>,
+    reversals: RwSignal<String>,
+    currency: Signal<Currency>,
+    terms: Option<Terms>,
+    on_uploaded: Callback<()>,
+) -> Result<AnyView, ApiError> {
+    Ok(view! {
+        <Simulator plan=plan reversals=reversals currency=currency/>
+        <TermsUpload terms=terms on_uploaded=on_uploaded/>
+    }
+    .into_any())
 }
 
 #[component]
