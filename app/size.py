@@ -79,6 +79,7 @@ LATER = {
     "reject_form": ("a rejection with its reason, when opened", ("staff_payouts",)),
     "add_user_form": ("the form adding a staff user, once the page shows", ("staff_users",)),
     "user_editor": ("a user's permissions, when opened", ("staff_users",)),
+    "deal_found": ("a deal's history and commissions, with the first deal found", ("deal_lookup",)),
     "program_aside": ("the simulator and the terms upload, once the page shows", ("program",)),
 }
 for name, (what, users) in LATER.items():

@@ -730,25 +730,38 @@ pub fn DealLookup() -> impl IntoView {
             </form>
             <FormError error=error fields=&["external_id", "status"]/>
         </section>
-        {move || found.get().map(|deal| {
-            let currency = deal.currency;
-            view! {
-                <section class="card" data-testid="deal">
-                    <h2>{deal.external_id.clone()}" · "{money(deal.amount, currency)}" · "<code>{deal.status.clone()}</code></h2>
-                    <h3>{text(T::History)}</h3>
-                    <ol>
-                        {deal.history.iter().map(|h| view! {
-                            <li>{date(&h.at)}": "{h.from.clone().unwrap_or_default()}" → "<code>{h.to.clone()}</code>" ("{money(h.amount, currency)}")"</li>
-                        }).collect_view()}
-                    </ol>
-                    <h3>{text(T::Earned)}</h3>
-                    <CommissionTable items=deal.commissions.clone() currency=currency testid="deal-commissions"/>
-                    <h3>{text(T::Preview)}" — "{text(T::PreviewIf)}" "<code>{move || status.get()}</code></h3>
-                    {move || preview.get().map(|p| view! { <CommissionTable items=p.items currency=currency testid="preview"/> })}
-                </section>
-            }
-        })}
+        {move || found.get().map(|deal| later!(deal_view(deal, status, preview)))}
     }
+}
+
+/// A deal found: its history, what it earned, and what entering `status` would credit now. A
+/// chunk fetched with the first deal found.
+#[cfg_attr(
+    not(test),
+    leptos::wasm_split::wasm_split(deal_found, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn deal_view(
+    deal: Deal,
+    status: RwSignal<String>,
+    preview: RwSignal<Option<CommissionPreview>>,
+) -> Result<AnyView, ApiError> {
+    let currency = deal.currency;
+    Ok(view! {
+        <section class="card" data-testid="deal">
+            <h2>{deal.external_id.clone()}" · "{money(deal.amount, currency)}" · "<code>{deal.status.clone()}</code></h2>
+            <h3>{text(T::History)}</h3>
+            <ol>
+                {deal.history.iter().map(|h| view! {
+                    <li>{date(&h.at)}": "{h.from.clone().unwrap_or_default()}" → "<code>{h.to.clone()}</code>" ("{money(h.amount, currency)}")"</li>
+                }).collect_view()}
+            </ol>
+            <h3>{text(T::Earned)}</h3>
+            <CommissionTable items=deal.commissions.clone() currency=currency testid="deal-commissions"/>
+            <h3>{text(T::Preview)}" — "{text(T::PreviewIf)}" "<code>{move || status.get()}</code></h3>
+            {move || preview.get().map(|p| view! { <CommissionTable items=p.items currency=currency testid="preview"/> })}
+        </section>
+    }
+    .into_any())
 }
 
 #[component]
