@@ -354,24 +354,13 @@ fn RuleEditor(
 ) -> impl IntoView {
     // The message for the part of this rule at `suffix`, e.g. `.levels[1]`.
     let said = move |suffix: String| error_at(plan_error.get(), &format!("{}{suffix}", path.get()));
-    let level_error = move |id: u32| {
-        let index = rule
-            .levels
-            .get()
-            .iter()
-            .position(|l| l.id == id)
-            .unwrap_or(0);
-        said(format!(".levels[{index}]"))
-    };
-    let tier_error = move |id: u32| {
-        let index = rule
-            .tiers
-            .get()
-            .iter()
-            .position(|t| t.id == id)
-            .unwrap_or(0);
-        said(format!(".tiers[{index}]"))
-    };
+    // The message for one level or tier, at its place in the list.
+    let item_error =
+        move |list: &str, index: Option<usize>| said(format!(".{list}[{}]", index.unwrap_or(0)));
+    let level_error =
+        move |id: u32| item_error("levels", rule.levels.get().iter().position(|l| l.id == id));
+    let tier_error =
+        move |id: u32| item_error("tiers", rule.tiers.get().iter().position(|t| t.id == id));
     let add_level = move |_| {
         rule.levels
             .update(|l| l.push(level_draft("percent", "5".into())))
