@@ -2,6 +2,7 @@
 //! client that speaks the API, and direct reads of the table and its stream for assertions.
 
 pub mod browser;
+pub mod routes;
 
 use anyhow::{Context, Result};
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};

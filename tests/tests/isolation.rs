@@ -3,133 +3,14 @@
 //! partner of the same tenant, with our ids. A new route fails this test until it is added here.
 
 use serde_json::{Value, json};
-use upline_api::routes::{Access, ROUTES};
-use upline_tests::{StatusCode, TINY_PDF, TestApp};
+use upline_api::routes::ROUTES;
+use upline_tests::routes::{Targets, call_route, request_for};
+use upline_tests::{StatusCode, TestApp};
 
 /// Our ids, and the text that must never appear in an answer to someone who may not see it.
 struct Ours {
-    lead: String,
-    webhook: String,
-    partner: String,
-    payout: String,
-    code: String,
-    user: String,
-    deal: &'static str,
+    targets: Targets,
     secrets: Vec<String>,
-}
-
-/// The request a route gets: path, body, and whether it names one of our ids.
-fn request_for(route_id: &str, path: &str, ours: &Ours) -> (String, Option<Value>, bool) {
-    let with_ids = path
-        .replace(
-            "{id}",
-            if path.starts_with("/v1/users/") {
-                &ours.user
-            } else if path.starts_with("/v1/payouts/") {
-                &ours.payout
-            } else if path.starts_with("/v1/leads/") {
-                &ours.lead
-            } else if path.starts_with("/v1/webhooks/") {
-                &ours.webhook
-            } else {
-                &ours.partner
-            },
-        )
-        .replace("{external_id}", ours.deal);
-    let names_ours = with_ids != path;
-    let with_ids = with_ids.replace("{name}", "commission_credited");
-    let (body, body_names_ours) = match route_id {
-        "update_program" => (Some(json!({"open_signup": false})), false),
-        "create_partner" => (
-            Some(json!({"email": "x@rival.example", "name": "X", "sponsor_id": ours.partner})),
-            true,
-        ),
-        "put_deal" => (
-            Some(json!({"amount": "10.00", "status": "won", "partner_id": ours.partner})),
-            true,
-        ),
-        "create_api_key" => (Some(json!({"name": "k"})), false),
-        "adjust_wallet" => (Some(json!({"amount": "5.00", "reason": "rival"})), false),
-        "request_payout" => (Some(json!({"amount": "1.00"})), false),
-        "create_lead" => (
-            Some(json!({"referral_code": ours.code, "name": "Lee"})),
-            true,
-        ),
-        "list_leads" | "register_client" => (None, false),
-        "reject_payout" => (Some(json!({"reason": "rival"})), false),
-        "pay_payout" | "list_payouts" => (None, false),
-        "create_user" => (
-            Some(
-                json!({"email": "u@rival.example", "name": "U", "password": "correct horse battery", "supervisor_id": ours.user}),
-            ),
-            true,
-        ),
-        "set_supervisor" => (Some(json!({"supervisor_id": null})), false),
-        "set_permissions" => (Some(json!({"permissions": []})), false),
-        "set_sponsor" => (Some(json!({"sponsor_id": null})), false),
-        "join_program" => (Some(json!({"accept_terms": true})), false),
-        "create_invitation" => (
-            Some(
-                json!({"first_name": "I", "last_name": "N", "email": "i@rival.example", "level_zero": true}),
-            ),
-            false,
-        ),
-        "resend_confirmation" | "upload_terms" => (None, false),
-        "get_program"
-        | "get_partner"
-        | "get_deal"
-        | "preview_commission"
-        | "get_partner_wallet"
-        | "list_partner_wallet_entries"
-        | "me"
-        | "my_partner"
-        | "my_qr_code"
-        | "list_partners"
-        | "list_users"
-        | "get_wallet"
-        | "list_wallet_entries" => (None, false),
-        "create_webhook" => (
-            Some(json!({"url": "https://rival.example/hook", "events": ["lead.created"]})),
-            false,
-        ),
-        "put_template" => (
-            Some(json!({"language": "en", "subject": "Rival {{ name }}", "body": "x"})),
-            false,
-        ),
-        "set_language" => (Some(json!({"language": "pl"})), false),
-        "list_webhooks"
-        | "delete_webhook"
-        | "rotate_webhook_secret"
-        | "list_webhook_deliveries"
-        | "list_notifications"
-        | "list_templates" => (None, false),
-        other => panic!("add route {other} to the isolation matrix"),
-    };
-    (with_ids, body, names_ours || body_names_ours)
-}
-
-async fn call(
-    app: &TestApp,
-    route_id: &str,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (StatusCode, String) {
-    if route_id == "upload_terms" {
-        let (status, body) = app
-            .send_bytes(
-                method,
-                path,
-                Some(token),
-                "application/pdf",
-                TINY_PDF.to_vec(),
-            )
-            .await;
-        return (status, body.to_string());
-    }
-    let (status, answer) = app.request(method, path, Some(token), body).await;
-    (status, answer.to_string())
 }
 
 #[tokio::test]
@@ -192,13 +73,15 @@ async fn a_rival_tenant_and_a_foreign_partner_see_nothing_of_ours() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{webhook}");
     let ours = Ours {
-        webhook: webhook["id"].as_str().unwrap().to_owned(),
-        lead: lead["id"].as_str().unwrap().to_owned(),
-        code: top_view["referral_code"].as_str().unwrap().to_owned(),
-        payout: payout["id"].as_str().unwrap().to_owned(),
-        partner: other.to_string(),
-        user: staff,
-        deal: "deal-ours",
+        targets: Targets {
+            webhook: webhook["id"].as_str().unwrap().to_owned(),
+            lead: lead["id"].as_str().unwrap().to_owned(),
+            code: top_view["referral_code"].as_str().unwrap().to_owned(),
+            payout: payout["id"].as_str().unwrap().to_owned(),
+            partner: other.to_string(),
+            user: staff,
+            deal: "deal-ours".to_owned(),
+        },
         secrets: vec![
             ours_me["tenant"]["id"].as_str().unwrap().to_owned(),
             other.to_string(),
@@ -211,15 +94,10 @@ async fn a_rival_tenant_and_a_foreign_partner_see_nothing_of_ours() {
     };
 
     let mut checked = 0;
-    for route in ROUTES.iter().filter(|r| r.access == Access::Authenticated) {
-        let (path, body, names_ours) = request_for(route.id, route.path, &ours);
-        let path = if route.id == "preview_commission" {
-            format!("{path}?status=won")
-        } else {
-            path
-        };
+    for route in ROUTES.iter().filter(|r| !r.who.is_public()) {
+        let (path, body, names_ours) = request_for(route.id, route.path, &ours.targets);
         // The rival's owner holds every permission — in their own tenant only.
-        let (status, answer) = call(
+        let (status, answer) = call_route(
             &app,
             route.id,
             route.method.clone(),
@@ -244,7 +122,7 @@ async fn a_rival_tenant_and_a_foreign_partner_see_nothing_of_ours() {
         }
         // A partner of ours, not above `Other`: missing permissions or nothing there.
         if names_ours {
-            let (status, answer) = call(
+            let (status, answer) = call_route(
                 &app,
                 route.id,
                 route.method.clone(),

@@ -209,6 +209,9 @@ impl FromRequestParts<AppState> for Caller {
     /// Any caller with a confirmed email (or an API key): an unconfirmed email is held at the
     /// gate with 403 `email_unconfirmed`.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         let token = bearer(parts)?;
         if token.starts_with(API_KEY_PREFIX) {
             let key = state.store.api_key_by_hash(&api_key_hash(token)).await?;
@@ -228,12 +231,16 @@ impl FromRequestParts<AppState> for Caller {
 
 /// A logged-in user, confirmed or not: only `GET /v1/me` and resending the confirmation take
 /// this instead of `Caller`.
+#[derive(Clone)]
 pub struct SessionUser(pub UserRecord);
 
 impl FromRequestParts<AppState> for SessionUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(user) = parts.extensions.get::<SessionUser>() {
+            return Ok(user.clone());
+        }
         session_user(bearer(parts)?, state).await.map(SessionUser)
     }
 }

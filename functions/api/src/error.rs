@@ -61,6 +61,16 @@ impl ApiError {
         )
     }
 
+    /// The caller holds none of the permissions a route takes.
+    pub fn forbidden_any(permissions: &[Permission]) -> Self {
+        let names: Vec<_> = permissions.iter().map(|p| p.as_str()).collect();
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this needs the {} permission", names.join(" or ")),
+        )
+    }
+
     pub fn not_found(what: &str) -> Self {
         ApiError::new(
             StatusCode::NOT_FOUND,

@@ -1,6 +1,6 @@
 //! `GET /openapi.json`, generated from the route list and the contract's types.
 
-use crate::routes::{Access, ROUTES};
+use crate::routes::ROUTES;
 use axum::Json;
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn, PathsBuilder};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -43,7 +43,8 @@ pub fn document() -> OpenApi {
         };
         let mut operation = OperationBuilder::new()
             .operation_id(Some(route.id))
-            .summary(Some(route.summary));
+            .summary(Some(route.summary))
+            .description(Some(route.who.describe()));
         for segment in route.path.split('/').filter(|s| s.starts_with('{')) {
             let name = segment.trim_matches(|c| c == '{' || c == '}');
             operation = operation.parameter(
@@ -75,7 +76,7 @@ pub fn document() -> OpenApi {
                 .response("4XX", failure)
                 .build(),
         );
-        if route.access == Access::Authenticated {
+        if !route.who.is_public() {
             operation =
                 operation.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
         }

@@ -2,23 +2,113 @@
 //! the SAM template's functions and HTTP API routes are checked against it.
 
 use crate::AppState;
+use crate::auth::{Caller, SessionUser};
+use crate::error::ApiError;
 use crate::handlers::{
     accounts, api_keys, auth, deals, invitations, leads, notifications, partners, payouts, program,
     tenants, terms, users, wallets, webhooks,
 };
 use crate::openapi::{SchemaFn, schema_of};
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request};
 use axum::http::Method;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
 use upline_contract as c;
+use upline_contract::Permission;
 
-/// Who may call a route.
+/// Who may call a route. The router enforces it before the handler runs, so a handler cannot
+/// forget it; handlers then decide only *which* rows a caller may see (own partner, downline).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
+pub enum Who {
+    /// Anyone, with no token.
     Public,
-    /// A session token or an API key; the handler checks permissions.
-    Authenticated,
+    /// A session of a user, confirmed or not; an API key is no session (401).
+    Session,
+    /// Any session of a confirmed user, or an API key; the handler narrows what it shows.
+    Anyone,
+    /// A confirmed user holding at least one of these permissions.
+    AnyOf(&'static [Permission]),
+    /// An API key (the tenant's backend), or a confirmed user holding one of these.
+    KeyOrAnyOf(&'static [Permission]),
+}
+
+const CONFIGURE: Who = Who::AnyOf(&[Permission::ConfigureProgram]);
+const MANAGE_BALANCES: Who = Who::AnyOf(&[Permission::ManageBalances]);
+const PARTICIPATE: Who = Who::AnyOf(&[Permission::Participate]);
+/// A partner sees their own payouts, balance managers everyone's.
+const PAYOUT_READERS: Who = Who::AnyOf(&[Permission::Participate, Permission::ManageBalances]);
+/// Level-zero invitations need `invite_level_zero`, downline ones `participate` (the handler
+/// tells them apart).
+const INVITERS: Who = Who::AnyOf(&[Permission::InviteLevelZero, Permission::Participate]);
+/// Writing deals and leads moves money (a won deal credits, a refund reverses): the backend, or
+/// staff who manage balances. Seeing all partners is not enough.
+const WRITE_DEALS: Who = Who::KeyOrAnyOf(&[Permission::ManageBalances]);
+const READ_DEALS: Who = Who::KeyOrAnyOf(&Permission::STAFF);
+
+impl Who {
+    pub fn is_public(self) -> bool {
+        self == Who::Public
+    }
+
+    /// Whether this caller passes the gate.
+    pub fn admits(self, caller: &Caller) -> bool {
+        let holds_any = |wanted: &[Permission]| wanted.iter().any(|p| caller.has(*p));
+        match self {
+            Who::Public | Who::Anyone => true,
+            Who::Session => matches!(caller, Caller::User(_)),
+            Who::AnyOf(wanted) => holds_any(wanted),
+            Who::KeyOrAnyOf(wanted) => matches!(caller, Caller::ApiKey(_)) || holds_any(wanted),
+        }
+    }
+
+    /// One line for the OpenAPI description.
+    pub fn describe(self) -> String {
+        let names = |wanted: &[Permission]| {
+            wanted
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        };
+        match self {
+            Who::Public => "Public.".into(),
+            Who::Session => "A user's session (not an API key); email confirmation not needed.".into(),
+            Who::Anyone => "Any confirmed user's session or an API key; the answer is narrowed to what the caller may see.".into(),
+            Who::AnyOf(wanted) => format!("A user holding {}.", names(wanted)),
+            Who::KeyOrAnyOf(wanted) => format!("An API key, or a user holding {}.", names(wanted)),
+        }
+    }
+}
+
+/// The gate in front of every non-public route: authenticate once, check `who`, and hand the
+/// caller to the handler's extractor through the request's extensions (no second read).
+async fn authorize(who: Who, state: AppState, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let admitted = match who {
+        Who::Public => Ok(()),
+        Who::Session => SessionUser::from_request_parts(&mut parts, &state)
+            .await
+            .map(|user| {
+                parts.extensions.insert(user);
+            }),
+        _ => match Caller::from_request_parts(&mut parts, &state).await {
+            Ok(caller) if who.admits(&caller) => {
+                parts.extensions.insert(caller);
+                Ok(())
+            }
+            Ok(_) => Err(match who {
+                Who::AnyOf(wanted) | Who::KeyOrAnyOf(wanted) => ApiError::forbidden_any(wanted),
+                _ => ApiError::unauthorized(),
+            }),
+            Err(error) => Err(error),
+        },
+    };
+    match admitted {
+        Ok(()) => next.run(Request::from_parts(parts, body)).await,
+        Err(error) => error.into_response(),
+    }
 }
 
 pub struct Route {
@@ -28,7 +118,7 @@ pub struct Route {
     /// API Gateway and axum share the `{param}` syntax.
     pub path: &'static str,
     pub summary: &'static str,
-    pub access: Access,
+    pub who: Who,
     pub request: Option<SchemaFn>,
     pub status: u16,
     pub response: Option<SchemaFn>,
@@ -107,7 +197,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/tenants",
         summary: "Sign up a tenant with its owner account",
-        access: Access::Public,
+        who: Who::Public,
         request: Some(schema_of::<c::CreateTenantRequest>),
         status: 201,
         response: Some(schema_of::<c::CreateTenantResponse>),
@@ -122,7 +212,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/auth/login",
         summary: "Log in with tenant slug, email and password; 429 after repeated failures",
-        access: Access::Public,
+        who: Who::Public,
         request: Some(schema_of::<c::LoginRequest>),
         status: 200,
         response: Some(schema_of::<c::TokenResponse>),
@@ -137,7 +227,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/auth/register",
         summary: "Join a program by referral code, invitation or open signup; logged in at once",
-        access: Access::Public,
+        who: Who::Public,
         request: Some(schema_of::<c::RegisterRequest>),
         status: 201,
         response: Some(schema_of::<c::RegisterResponse>),
@@ -162,7 +252,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/auth/confirm-email",
         summary: "Confirm an email with the token from the confirmation email (once)",
-        access: Access::Public,
+        who: Who::Public,
         request: Some(schema_of::<c::EmailTokenRequest>),
         status: 200,
         response: Some(schema_of::<c::Ack>),
@@ -177,7 +267,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/auth/resend-confirmation",
         summary: "Send the logged-in user a new confirmation email",
-        access: Access::Authenticated,
+        who: Who::Session,
         request: None,
         status: 202,
         response: Some(schema_of::<c::Ack>),
@@ -192,7 +282,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/auth/forgot-password",
         summary: "Email a set-password link (at most 3 per 15 minutes); 202 whether or not the account exists",
-        access: Access::Public,
+        who: Who::Public,
         request: Some(schema_of::<c::ForgotPasswordRequest>),
         status: 202,
         response: Some(schema_of::<c::Ack>),
@@ -207,7 +297,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/auth/set-password",
         summary: "Set a password with the token from a set-password email (once); logs in",
-        access: Access::Public,
+        who: Who::Public,
         request: Some(schema_of::<c::SetPasswordRequest>),
         status: 200,
         response: Some(schema_of::<c::TokenResponse>),
@@ -222,7 +312,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/me",
         summary: "The logged-in user, their partner and tenant (also before email confirmation)",
-        access: Access::Authenticated,
+        who: Who::Session,
         request: None,
         status: 200,
         response: Some(schema_of::<c::Me>),
@@ -237,7 +327,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/users",
         summary: "Create a staff user with permissions and an optional supervisor (configure_program)",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: Some(schema_of::<c::CreateUserRequest>),
         status: 201,
         response: Some(schema_of::<c::User>),
@@ -252,7 +342,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/users",
         summary: "The tenant's users, oldest first (configure_program)",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: None,
         status: 200,
         response: Some(schema_of::<c::UserPage>),
@@ -267,7 +357,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::PUT,
         path: "/v1/users/{id}/supervisor",
         summary: "Move a user in the staff structure (configure_program); a loop is a 409 cycle",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: Some(schema_of::<c::SetSupervisorRequest>),
         status: 200,
         response: Some(schema_of::<c::User>),
@@ -282,7 +372,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::PUT,
         path: "/v1/users/{id}/permissions",
         summary: "Replace a staff user's permissions (configure_program); only permissions the caller holds, never their own",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: Some(schema_of::<c::SetPermissionsRequest>),
         status: 200,
         response: Some(schema_of::<c::User>),
@@ -297,7 +387,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/program/join",
         summary: "Become a partner, under the supervisor's partner if any (participate)",
-        access: Access::Authenticated,
+        who: PARTICIPATE,
         request: Some(schema_of::<c::JoinRequest>),
         status: 201,
         response: Some(schema_of::<c::Partner>),
@@ -312,7 +402,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::PUT,
         path: "/v1/program/terms",
         summary: "Upload the program terms as a PDF (≤ 5 MB), a new version (configure_program)",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: None,
         status: 201,
         response: Some(schema_of::<c::Terms>),
@@ -327,7 +417,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/program",
         summary: "The program settings and commission plan",
-        access: Access::Authenticated,
+        who: Who::Anyone,
         request: None,
         status: 200,
         response: Some(schema_of::<c::Program>),
@@ -342,7 +432,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::PUT,
         path: "/v1/program",
         summary: "Change program settings and the plan (configure_program)",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: Some(schema_of::<c::UpdateProgramRequest>),
         status: 200,
         response: Some(schema_of::<c::Program>),
@@ -357,7 +447,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/partners",
         summary: "Create a partner and its account under an optional sponsor; the account gets a set-password email (configure_program)",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: Some(schema_of::<c::CreatePartnerRequest>),
         status: 201,
         response: Some(schema_of::<c::Partner>),
@@ -382,7 +472,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/partners/me",
         summary: "The caller's own partner: referral code, link, external id, sponsor, depth",
-        access: Access::Authenticated,
+        who: Who::Anyone,
         request: None,
         status: 200,
         response: Some(schema_of::<c::Partner>),
@@ -397,7 +487,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/partners/me/qr.svg",
         summary: "The referral link as a QR code: SVG, or PNG with ?format=png",
-        access: Access::Authenticated,
+        who: Who::Anyone,
         request: None,
         status: 200,
         response: None,
@@ -412,7 +502,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/partners",
         summary: "The caller's downline with levels (?scope=downline) or everyone (?scope=all, view_all_partners)",
-        access: Access::Authenticated,
+        who: Who::Anyone,
         request: None,
         status: 200,
         response: Some(schema_of::<c::PartnerPage>),
@@ -427,7 +517,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::PUT,
         path: "/v1/partners/{id}/sponsor",
         summary: "Move a partner and its downline under another sponsor (configure_program); a cycle is a 409",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: Some(schema_of::<c::SetSponsorRequest>),
         status: 200,
         response: Some(schema_of::<c::Partner>),
@@ -442,7 +532,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/invitations",
         summary: "Invite someone by email, in the inviter's name (level_zero needs invite_level_zero)",
-        access: Access::Authenticated,
+        who: INVITERS,
         request: Some(schema_of::<c::CreateInvitationRequest>),
         status: 201,
         response: Some(schema_of::<c::InvitationCreated>),
@@ -457,7 +547,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/invitations/{token}",
         summary: "What a registration form is prefilled with; used or expired → 404 (public)",
-        access: Access::Public,
+        who: Who::Public,
         request: None,
         status: 200,
         response: Some(schema_of::<c::InvitationPrefill>),
@@ -472,7 +562,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/public/programs/{program}",
         summary: "A program by slug or tenant id, its terms, and who `?ref=` is: what the registration page shows (public)",
-        access: Access::Public,
+        who: Who::Public,
         request: None,
         status: 200,
         response: Some(schema_of::<c::PublicProgram>),
@@ -487,7 +577,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/partners/{id}",
         summary: "A partner: self, its upline, or view_all_partners",
-        access: Access::Authenticated,
+        who: Who::Anyone,
         request: None,
         status: 200,
         response: Some(schema_of::<c::Partner>),
@@ -502,7 +592,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/leads",
         summary: "Record a lead, attributed by referral code; the plan's lead_created rule pays through the walk (API key or staff)",
-        access: Access::Authenticated,
+        who: WRITE_DEALS,
         request: Some(schema_of::<c::CreateLeadRequest>),
         status: 201,
         response: Some(schema_of::<c::LeadCreated>),
@@ -517,7 +607,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/leads/{id}/registered",
         summary: "The lead became a client (once); the plan's client_registered rule pays through the walk (API key or staff)",
-        access: Access::Authenticated,
+        who: WRITE_DEALS,
         request: None,
         status: 200,
         response: Some(schema_of::<c::Lead>),
@@ -532,7 +622,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/leads",
         summary: "Leads, newest first: a partner's own, or everyone's (?partner_id=) for staff",
-        access: Access::Authenticated,
+        who: Who::Anyone,
         request: None,
         status: 200,
         response: Some(schema_of::<c::LeadPage>),
@@ -547,7 +637,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::PUT,
         path: "/v1/deals/{external_id}",
         summary: "Create or update a deal by its external id (API key or staff)",
-        access: Access::Authenticated,
+        who: WRITE_DEALS,
         request: Some(schema_of::<c::PutDealRequest>),
         status: 201,
         response: Some(schema_of::<c::Deal>),
@@ -562,7 +652,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/deals/{external_id}",
         summary: "A deal with its status history and commissions (API key or staff)",
-        access: Access::Authenticated,
+        who: READ_DEALS,
         request: None,
         status: 200,
         response: Some(schema_of::<c::Deal>),
@@ -577,7 +667,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/deals/{external_id}/commission-preview",
         summary: "What the deal entering ?status= would credit now, to whom, at which level",
-        access: Access::Authenticated,
+        who: READ_DEALS,
         request: None,
         status: 200,
         response: Some(schema_of::<c::CommissionPreview>),
@@ -592,7 +682,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/wallet",
         summary: "The caller's wallet balance (a partner)",
-        access: Access::Authenticated,
+        who: Who::Anyone,
         request: None,
         status: 200,
         response: Some(schema_of::<c::Wallet>),
@@ -607,7 +697,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/wallet/entries",
         summary: "The caller's wallet entries, newest first, with the source of each (deal, from whom, level, rule, reason)",
-        access: Access::Authenticated,
+        who: Who::Anyone,
         request: None,
         status: 200,
         response: Some(schema_of::<c::WalletEntryPage>),
@@ -622,7 +712,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/partners/{id}/wallet",
         summary: "A partner's wallet balance (manage_balances)",
-        access: Access::Authenticated,
+        who: MANAGE_BALANCES,
         request: None,
         status: 200,
         response: Some(schema_of::<c::Wallet>),
@@ -637,7 +727,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/partners/{id}/wallet/entries",
         summary: "A partner's wallet entries, newest first (manage_balances)",
-        access: Access::Authenticated,
+        who: MANAGE_BALANCES,
         request: None,
         status: 200,
         response: Some(schema_of::<c::WalletEntryPage>),
@@ -652,7 +742,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/partners/{id}/wallet/adjustments",
         summary: "Credit or debit a partner's wallet with a reason, never below zero (manage_balances)",
-        access: Access::Authenticated,
+        who: MANAGE_BALANCES,
         request: Some(schema_of::<c::AdjustmentRequest>),
         status: 201,
         response: Some(schema_of::<c::WalletEntry>),
@@ -667,7 +757,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/payouts",
         summary: "Request a payout: at most the balance, at least the minimum, one open at a time (a partner)",
-        access: Access::Authenticated,
+        who: PARTICIPATE,
         request: Some(schema_of::<c::CreatePayoutRequest>),
         status: 201,
         response: Some(schema_of::<c::Payout>),
@@ -682,7 +772,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/payouts",
         summary: "Payout requests (?status=): the caller's own, or everyone's with manage_balances",
-        access: Access::Authenticated,
+        who: PAYOUT_READERS,
         request: None,
         status: 200,
         response: Some(schema_of::<c::PayoutPage>),
@@ -697,7 +787,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/payouts/{id}/pay",
         summary: "Pay an open request: the balance drops by the amount atomically, never below zero (manage_balances)",
-        access: Access::Authenticated,
+        who: MANAGE_BALANCES,
         request: None,
         status: 200,
         response: Some(schema_of::<c::Payout>),
@@ -712,7 +802,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/payouts/{id}/reject",
         summary: "Reject an open request with a reason (manage_balances)",
-        access: Access::Authenticated,
+        who: MANAGE_BALANCES,
         request: Some(schema_of::<c::RejectPayoutRequest>),
         status: 200,
         response: Some(schema_of::<c::Payout>),
@@ -727,7 +817,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/webhooks",
         summary: "Subscribe a URL to events; the signing secret is shown once (configure_program)",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: Some(schema_of::<c::CreateWebhookRequest>),
         status: 201,
         response: Some(schema_of::<c::WebhookCreated>),
@@ -742,7 +832,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/webhooks",
         summary: "The program's webhook endpoints, without their secrets (configure_program)",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: None,
         status: 200,
         response: Some(schema_of::<c::WebhookList>),
@@ -757,7 +847,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::DELETE,
         path: "/v1/webhooks/{id}",
         summary: "Stop deliveries to an endpoint; its log stays readable (configure_program)",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: None,
         status: 204,
         response: None,
@@ -772,7 +862,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/webhooks/{id}/rotate-secret",
         summary: "A new signing secret; the old one also signs for 24 h (configure_program)",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: None,
         status: 200,
         response: Some(schema_of::<c::SecretRotated>),
@@ -787,7 +877,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/webhooks/{id}/deliveries",
         summary: "An endpoint's delivery log, newest first: status, attempts, last result (configure_program)",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: None,
         status: 200,
         response: Some(schema_of::<c::WebhookDeliveryPage>),
@@ -802,7 +892,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/notifications",
         summary: "Emails and SMS sent or waiting, newest first, with their delivery state (configure_program)",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: None,
         status: 200,
         response: Some(schema_of::<c::NotificationPage>),
@@ -817,7 +907,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/v1/program/templates",
         summary: "Every notification template in every language, custom or built in (configure_program)",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: None,
         status: 200,
         response: Some(schema_of::<c::TemplateList>),
@@ -832,7 +922,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::PUT,
         path: "/v1/program/templates/{name}",
         summary: "The program's wording of a template in one language, checked first (configure_program)",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: Some(schema_of::<c::PutTemplateRequest>),
         status: 200,
         response: Some(schema_of::<c::NotificationTemplate>),
@@ -847,7 +937,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::PUT,
         path: "/v1/me/language",
         summary: "The language of the caller's emails (en, pl, ru, uk)",
-        access: Access::Authenticated,
+        who: Who::Session,
         request: Some(schema_of::<c::SetLanguageRequest>),
         status: 200,
         response: Some(schema_of::<c::User>),
@@ -862,7 +952,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::POST,
         path: "/v1/api-keys",
         summary: "Create an API key for a tenant's backend (configure_program)",
-        access: Access::Authenticated,
+        who: CONFIGURE,
         request: Some(schema_of::<c::CreateApiKeyRequest>),
         status: 201,
         response: Some(schema_of::<c::ApiKeyCreated>),
@@ -877,7 +967,7 @@ pub static ROUTES: &[Route] = &[
         method: Method::GET,
         path: "/openapi.json",
         summary: "This document",
-        access: Access::Public,
+        who: Who::Public,
         request: None,
         status: 200,
         response: None,
@@ -892,7 +982,14 @@ pub fn router(state: AppState, only: Option<&str>) -> Router {
         .iter()
         .filter(|route| only.is_none_or(|id| id == route.id))
         .fold(Router::new(), |router, route| {
-            router.route(route.path, (route.mount)())
+            let who = route.who;
+            let gate = middleware::from_fn_with_state(
+                state.clone(),
+                move |axum::extract::State(state): axum::extract::State<AppState>,
+                      request: Request,
+                      next: Next| authorize(who, state, request, next),
+            );
+            router.route(route.path, (route.mount)().route_layer(gate))
         });
     router.fallback(not_found).with_state(state)
 }

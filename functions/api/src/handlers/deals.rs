@@ -25,7 +25,6 @@ pub async fn put(
     PathParam(external_id): PathParam,
     JsonBody(request): JsonBody<PutDealRequest>,
 ) -> ApiResult<(StatusCode, Json<Deal>)> {
-    caller.require_backend_or_staff()?;
     let tenant = caller.tenant_id().clone();
     validate::external_id(&external_id).map_err(|m| ApiError::invalid("external_id", m))?;
     plan::validate_status(&request.status).map_err(|m| ApiError::invalid("status", m))?;
@@ -223,7 +222,6 @@ pub async fn get(
     caller: Caller,
     PathParam(external_id): PathParam,
 ) -> ApiResult<Json<Deal>> {
-    caller.require_backend_or_staff()?;
     validate::external_id(&external_id).map_err(|_| ApiError::not_found("deal"))?;
     let history = state
         .store
@@ -245,7 +243,6 @@ pub async fn preview(
     PathParam(external_id): PathParam,
     QueryParams(params): QueryParams<PreviewParams>,
 ) -> ApiResult<Json<CommissionPreview>> {
-    caller.require_backend_or_staff()?;
     let tenant = caller.tenant_id();
     let status = params.status.ok_or_else(|| {
         ApiError::invalid("status", "is required: the status the deal would enter")

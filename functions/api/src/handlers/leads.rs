@@ -47,7 +47,6 @@ pub async fn create(
     caller: Caller,
     JsonBody(request): JsonBody<CreateLeadRequest>,
 ) -> ApiResult<(StatusCode, Json<LeadCreated>)> {
-    caller.require_backend_or_staff()?;
     let tenant = caller.tenant_id().clone();
     let code = validate::referral_code(&request.referral_code)
         .map_err(|m| ApiError::invalid("referral_code", m))?;
@@ -127,7 +126,6 @@ pub async fn registered(
     caller: Caller,
     PathParam(id): PathParam,
 ) -> ApiResult<Json<Lead>> {
-    caller.require_backend_or_staff()?;
     let tenant = caller.tenant_id().clone();
     let lead = find_lead(&state, &tenant, &id)
         .await?

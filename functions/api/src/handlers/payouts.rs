@@ -145,7 +145,7 @@ pub async fn list(
             caller
                 .user()
                 .and_then(|u| u.partner_id.clone())
-                .ok_or_else(|| ApiError::forbidden(Permission::ManageBalances))?,
+                .ok_or_else(|| ApiError::not_found("partner"))?,
         )
     };
     // With a status, read on until the page is full (or the list ends) so the queue of open
