@@ -189,6 +189,7 @@ mod tests {
             level,
             rule: None,
             reason: None,
+            made_by: None,
         }
     }
 

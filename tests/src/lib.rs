@@ -48,6 +48,15 @@ impl TestApp {
         )
     }
 
+    /// A local cloud whose throttles are `limits` instead of the product's.
+    pub async fn spawn_with_limits(limits: upline_api::throttle::Limits) -> TestApp {
+        TestApp::from_cloud(
+            LocalCloud::start_for_test_with(limits)
+                .await
+                .expect("the local cloud starts"),
+        )
+    }
+
     pub fn from_cloud(cloud: LocalCloud) -> TestApp {
         let base = cloud.base_url();
         TestApp {

@@ -4,6 +4,17 @@
 use crate::{StatusCode, TINY_PDF, TestApp};
 use serde_json::{Value, json};
 
+/// Every route, with those that end the caller's session (logout) last, so a matrix that
+/// walks them with one token per caller keeps its tokens to the end.
+pub fn every_route() -> impl Iterator<Item = &'static upline_api::routes::Route> {
+    let ends_session = |r: &&upline_api::routes::Route| r.id == "logout";
+    let routes = upline_api::routes::ROUTES.iter();
+    routes
+        .clone()
+        .filter(move |r| !ends_session(r))
+        .chain(routes.filter(ends_session))
+}
+
 /// The ids a route's path and body name: one of each kind, in the tenant under test.
 pub struct Targets {
     pub lead: String,
@@ -13,6 +24,7 @@ pub struct Targets {
     pub code: String,
     pub user: String,
     pub deal: String,
+    pub api_key: String,
 }
 
 /// The request a route gets: path, body, and whether it names one of the targets.
@@ -29,6 +41,8 @@ pub fn request_for(route_id: &str, path: &str, ours: &Targets) -> (String, Optio
                 &ours.lead
             } else if path.starts_with("/v1/webhooks/") {
                 &ours.webhook
+            } else if path.starts_with("/v1/api-keys/") {
+                &ours.api_key
             } else {
                 &ours.partner
             },

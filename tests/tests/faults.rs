@@ -582,7 +582,7 @@ async fn pay_out(store: &Store, tenant: &TenantId, partner: &PartnerId, amount: 
     }
     for _ in 0..50 {
         let mut tx = store.tx();
-        tx.pay_payout(&payout, &upline_store::Timestamp::now())
+        tx.pay_payout(&payout, &upline_store::Timestamp::now(), "user:fault-test")
             .unwrap();
         match store.commit(tx).await {
             Ok(()) | Err(upline_store::TxError::Refused(_)) => return,

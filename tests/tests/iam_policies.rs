@@ -6,10 +6,10 @@
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use upline_api::routes::{Iam, ROUTES, STREAM_IAM};
+use upline_api::routes::{Iam, KEY_USE_IAM, ROUTES, STREAM_IAM};
 use upline_local::requests::{FUNCTION, iam_seen};
 use upline_stream::StreamHandler;
-use upline_tests::{StatusCode, TestApp, read_stream};
+use upline_tests::{PASSWORD, StatusCode, TestApp, read_stream};
 
 type Seen = BTreeMap<String, BTreeSet<(String, String)>>;
 
@@ -18,6 +18,18 @@ fn declared(iam: &Iam) -> (BTreeSet<String>, BTreeSet<String>) {
         iam.actions.iter().map(|a| a.to_string()).collect(),
         iam.keys.iter().map(|k| k.to_string()).collect(),
     )
+}
+
+/// A route's declaration, and for one that admits keys what the gate adds (as the SAM
+/// template grants it).
+fn granted(route: &upline_api::routes::Route) -> (BTreeSet<String>, BTreeSet<String>) {
+    let (mut actions, mut keys) = declared(&route.iam);
+    if route.admits_keys() {
+        let (more_actions, more_keys) = declared(&KEY_USE_IAM);
+        actions.extend(more_actions);
+        keys.extend(more_keys);
+    }
+    (actions, keys)
 }
 
 fn observed(seen: &Seen, function: &str) -> (BTreeSet<String>, BTreeSet<String>) {
@@ -171,6 +183,9 @@ const ACCOUNT_ROUTES: &[&str] = &[
     "list_templates",
     "put_template",
     "set_language",
+    "list_api_keys",
+    "delete_api_key",
+    "logout",
 ];
 
 /// Each account route once with the session that may use it and once with the API key.
@@ -286,6 +301,8 @@ async fn drive_account_routes(
         )
         .await;
     ok(status, &body, "set_password");
+    // The new password ended Rey's older sessions; the answer is the one that stands.
+    let rey = body["token"].as_str().unwrap().to_owned();
     for (route, path) in [
         ("me", "/v1/me"),
         ("my_partner", "/v1/partners/me"),
@@ -440,6 +457,73 @@ async fn drive_payout_routes(app: &TestApp, tenant: &upline_tests::TestTenant, k
         let path = format!("/v1/leads/{}/registered", lead["id"].as_str().unwrap());
         let (status, body) = app.post(&path, Some(token), json!({})).await;
         assert!(status.is_success(), "register_client: {body}");
+    }
+    drive_key_and_session_routes(app, tenant, key).await;
+}
+
+/// Keys listed and revoked (by hand, and with their creator's `configure_program`), and a
+/// session ended.
+async fn drive_key_and_session_routes(app: &TestApp, tenant: &upline_tests::TestTenant, key: &str) {
+    let (admin, admin_token) = app
+        .staff_user(tenant, "Keymaker", &["configure_program"], None)
+        .await;
+    let (status, theirs) = app
+        .post(
+            "/v1/api-keys",
+            Some(&admin_token),
+            json!({"name": "Theirs"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{theirs}");
+    let (status, spare) = app
+        .post(
+            "/v1/api-keys",
+            Some(&tenant.token),
+            json!({"name": "Spare"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{spare}");
+    for token in [tenant.token.as_str(), key] {
+        let (status, body) = app.get("/v1/api-keys", token).await;
+        let path = format!("/v1/api-keys/{}", spare["id"].as_str().unwrap());
+        let (deleted, _) = app
+            .request(reqwest::Method::DELETE, &path, Some(token), None)
+            .await;
+        if token == key {
+            assert_eq!(status, StatusCode::FORBIDDEN, "list_api_keys with a key");
+            assert_eq!(deleted, StatusCode::FORBIDDEN, "delete_api_key with a key");
+        } else {
+            assert_eq!(status, StatusCode::OK, "list_api_keys: {body}");
+            assert_eq!(deleted, StatusCode::NO_CONTENT, "delete_api_key");
+        }
+    }
+    let (status, body) = app
+        .put(
+            &format!("/v1/users/{admin}/permissions"),
+            &tenant.token,
+            json!({"permissions": ["view_all_partners"]}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "set_permissions revoking keys: {body}"
+    );
+    let (status, body) = app
+        .login(tenant, &format!("owner@{}.example", tenant.slug), PASSWORD)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let session = body["token"].as_str().unwrap();
+    for token in [key, session] {
+        let (status, _) = app
+            .request(reqwest::Method::POST, "/v1/auth/logout", Some(token), None)
+            .await;
+        let expected = if token == key {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::NO_CONTENT
+        };
+        assert_eq!(status, expected, "logout");
     }
 }
 
@@ -643,17 +727,22 @@ async fn drive_stream_edge_paths() {
 
 #[tokio::test]
 async fn every_function_is_granted_exactly_what_it_does() {
-    let app = TestApp::spawn().await;
+    // Every use of a key is recorded here, so each route that admits keys shows that write.
+    let app = TestApp::spawn_with_limits(upline_api::throttle::Limits {
+        key_use_recorded_every_millis: 0,
+        ..Default::default()
+    })
+    .await;
     drive_every_route(&app).await;
     drive_stream_edge_paths().await;
     let seen = iam_seen();
     let mut wrong = Vec::new();
     for route in ROUTES {
-        if declared(&route.iam) != observed(&seen, route.id) {
+        if granted(route) != observed(&seen, route.id) {
             wrong.push(format!(
                 "{}: declared {:?}, observed {:?}",
                 route.id,
-                declared(&route.iam),
+                granted(route),
                 observed(&seen, route.id)
             ));
         }

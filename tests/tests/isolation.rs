@@ -3,7 +3,6 @@
 //! partner of the same tenant, with our ids. A new route fails this test until it is added here.
 
 use serde_json::{Value, json};
-use upline_api::routes::ROUTES;
 use upline_tests::routes::{Targets, call_route, request_for};
 use upline_tests::{StatusCode, TestApp};
 
@@ -72,8 +71,17 @@ async fn a_rival_tenant_and_a_foreign_partner_see_nothing_of_ours() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{webhook}");
+    let (status, our_key) = app
+        .post(
+            "/v1/api-keys",
+            Some(&ours.token),
+            json!({"name": "Our CRM"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{our_key}");
     let ours = Ours {
         targets: Targets {
+            api_key: our_key["id"].as_str().unwrap().to_owned(),
             webhook: webhook["id"].as_str().unwrap().to_owned(),
             lead: lead["id"].as_str().unwrap().to_owned(),
             code: top_view["referral_code"].as_str().unwrap().to_owned(),
@@ -90,11 +98,12 @@ async fn a_rival_tenant_and_a_foreign_partner_see_nothing_of_ours() {
             "deal-ours".to_owned(),
             "owner@ours.example".to_owned(),
             "ours.example/hook".to_owned(),
+            "Our CRM".to_owned(),
         ],
     };
 
     let mut checked = 0;
-    for route in ROUTES.iter().filter(|r| !r.who.is_public()) {
+    for route in upline_tests::routes::every_route().filter(|r| !r.who.is_public()) {
         let (path, body, names_ours) = request_for(route.id, route.path, &ours.targets);
         // The rival's owner holds every permission — in their own tenant only.
         let (status, answer) = call_route(

@@ -177,7 +177,17 @@ async fn every_route_admits_exactly_the_callers_it_should() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{webhook}");
+    // A key of its own to revoke, so the matrix's API-key caller keeps working.
+    let (status, spare_key) = app
+        .post(
+            "/v1/api-keys",
+            Some(&tenant.token),
+            json!({"name": "spare"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{spare_key}");
     let targets = Targets {
+        api_key: spare_key["id"].as_str().unwrap().to_owned(),
         lead: lead["id"].as_str().unwrap().to_owned(),
         webhook: webhook["id"].as_str().unwrap().to_owned(),
         partner: top.to_string(),
@@ -189,7 +199,7 @@ async fn every_route_admits_exactly_the_callers_it_should() {
 
     let mut cells = 0;
     let mut wrong = Vec::new();
-    for route in ROUTES {
+    for route in upline_tests::routes::every_route() {
         let (path, body, _) = request_for(route.id, route.path, &targets);
         let Some(mut allowed) = admitted(route.id) else {
             // Public: no token needed, so none is asked for.

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 use time::OffsetDateTime;
-use upline_contract::{Permission, TenantId, UserId};
+use upline_contract::{PartnerId, Permission, TenantId, UserId};
 use upline_store::api_keys::ApiKeyRecord;
 use upline_store::users::UserRecord;
 
@@ -90,6 +90,12 @@ pub struct SessionClaims {
     pub u: UserId,
     /// Expiry, unix seconds.
     pub exp: i64,
+    /// The session's id: logging out ends this one session.
+    #[serde(default)]
+    pub s: String,
+    /// Issued at, epoch ms: a password set again ends the sessions issued before.
+    #[serde(default)]
+    pub iat: i64,
 }
 
 impl SessionKey {
@@ -110,10 +116,15 @@ impl SessionKey {
 
     /// A token that expires at `exp` (unix seconds); `issue` is this with the session TTL.
     pub fn issue_expiring(&self, tenant: &TenantId, user: &UserId, exp: i64) -> String {
+        let mut id = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut id);
+        let now = OffsetDateTime::now_utc();
         let claims = SessionClaims {
             t: tenant.clone(),
             u: user.clone(),
             exp,
+            s: URL_SAFE_NO_PAD.encode(id),
+            iat: (now.unix_timestamp_nanos() / 1_000_000) as i64,
         };
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap_or_default());
         let mut mac = self.mac();
@@ -195,6 +206,27 @@ impl Caller {
         }
     }
 
+    /// Who did it, as entries record it: `user:<id>` or `api_key:<id>`.
+    pub fn actor(&self) -> String {
+        match self {
+            Caller::User(user) => format!("user:{}", user.id),
+            Caller::ApiKey(key) => format!("api_key:{}", key.id),
+        }
+    }
+
+    /// Refuses a caller who is `partner` themself: nobody moves money into their own wallet.
+    pub fn not_own_wallet(&self, partner: &PartnerId) -> Result<(), ApiError> {
+        match self {
+            Caller::User(user) if user.partner_id.as_ref() == Some(partner) => {
+                Err(ApiError::conflict(
+                    "own_wallet",
+                    "you cannot move money in your own wallet; ask another balance manager",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub fn user(&self) -> Option<&UserRecord> {
         match self {
             Caller::User(user) => Some(user),
@@ -215,7 +247,10 @@ impl FromRequestParts<AppState> for Caller {
         let token = bearer(parts)?;
         if token.starts_with(API_KEY_PREFIX) {
             let key = state.store.api_key_by_hash(&api_key_hash(token)).await?;
-            return key.map(Caller::ApiKey).ok_or_else(ApiError::unauthorized);
+            return key
+                .filter(|key| !expired(key.expires_at.as_deref()))
+                .map(Caller::ApiKey)
+                .ok_or_else(ApiError::unauthorized);
         }
         let user = session_user(token, state).await?;
         if !user.email_confirmed {
@@ -227,6 +262,33 @@ impl FromRequestParts<AppState> for Caller {
         }
         Ok(Caller::User(Box::new(user)))
     }
+}
+
+/// Whether an RFC 3339 expiry has passed (one that does not parse has).
+fn expired(expires_at: Option<&str>) -> bool {
+    expires_at.is_some_and(|at| {
+        OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+            .map_or(true, |at| at <= OffsetDateTime::now_utc())
+    })
+}
+
+/// Records an admitted key's use, at most once per `every_millis`: the listing's
+/// `last_used_at` without a write on every request.
+pub async fn record_key_use(
+    parts: &Parts,
+    key: &ApiKeyRecord,
+    state: &AppState,
+) -> Result<(), ApiError> {
+    let now = upline_store::Timestamp::now();
+    if now.millis - key.last_used_millis < state.limits.key_use_recorded_every_millis {
+        return Ok(());
+    }
+    let token = bearer(parts)?;
+    state
+        .store
+        .record_api_key_use(&api_key_hash(token), &now)
+        .await?;
+    Ok(())
 }
 
 /// A logged-in user, confirmed or not: only `GET /v1/me` and resending the confirmation take
@@ -255,7 +317,8 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .ok_or_else(ApiError::unauthorized)
 }
 
-/// The user of a session token, read fresh (permissions and confirmation may have changed).
+/// The user of a session token, read fresh (permissions and confirmation may have changed),
+/// while the session stands: not logged out, and not from before the password was set again.
 async fn session_user(token: &str, state: &AppState) -> Result<UserRecord, ApiError> {
     let claims = state
         .sessions
@@ -265,6 +328,20 @@ async fn session_user(token: &str, state: &AppState) -> Result<UserRecord, ApiEr
         .store
         .user(&claims.t, &claims.u)
         .await?
+        .filter(|user| user.session_stands(&claims.s, claims.iat))
+        .ok_or_else(ApiError::unauthorized)
+}
+
+/// The claims of the request's session token (after the route's gate admitted it).
+pub fn session_claims(
+    headers: &axum::http::HeaderMap,
+    state: &AppState,
+) -> Result<SessionClaims, ApiError> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|token| state.sessions.verify(token.trim()))
         .ok_or_else(ApiError::unauthorized)
 }
 
@@ -303,6 +380,8 @@ mod tests {
             t: "tn_1".into(),
             u: "us_1".into(),
             exp: 1,
+            s: "sid".into(),
+            iat: 0,
         };
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&expired).unwrap());
         let mut mac = key.mac();

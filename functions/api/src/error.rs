@@ -13,6 +13,8 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
+    /// Sent as `Retry-After` (seconds) with a 429.
+    pub retry_after_seconds: Option<i64>,
 }
 
 impl ApiError {
@@ -22,7 +24,15 @@ impl ApiError {
             code: code.to_owned(),
             message: message.into(),
             field: None,
+            retry_after_seconds: None,
         }
+    }
+
+    /// 429: a limit was reached; come back when its window ends.
+    pub fn too_many(code: &str, message: impl Into<String>, retry_after_millis: i64) -> Self {
+        let mut error = ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, message);
+        error.retry_after_seconds = Some((retry_after_millis + 999) / 1000);
+        error
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -124,7 +134,14 @@ impl IntoResponse for ApiError {
                 field: self.field,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after_seconds {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds.max(1)),
+            );
+        }
+        response
     }
 }
 

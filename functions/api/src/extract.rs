@@ -84,17 +84,35 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-/// One path parameter; one that cannot be decoded names nothing that exists.
+/// One path parameter. Every id Upline makes or accepts (partner, deal, payout, webhook, code,
+/// slug) is 1–128 of `A-Z a-z 0-9 - _ . :`; anything else names nothing that exists, and is
+/// answered 404 before it reaches a handler or a key.
 pub struct PathParam(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathParam {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Path::<String>::from_request_parts(parts, state)
+        let value = Path::<String>::from_request_parts(parts, state)
             .await
-            .map(|Path(value)| PathParam(value))
-            .map_err(|_| ApiError::not_found("resource"))
+            .map_err(|_| ApiError::not_found("resource"))?
+            .0;
+        match upline_domain::validate::external_id(&value) {
+            Ok(()) => Ok(PathParam(value)),
+            Err(message) => {
+                // `PUT /v1/deals/{external_id}` creates at the caller's own id: say what is wrong
+                // with it. Any other id names nothing that exists.
+                let names_own_id = parts.method == axum::http::Method::PUT
+                    && axum::extract::RawPathParams::from_request_parts(parts, state)
+                        .await
+                        .is_ok_and(|params| params.iter().any(|(name, _)| name == "external_id"));
+                Err(if names_own_id {
+                    ApiError::invalid("external_id", message)
+                } else {
+                    ApiError::not_found("resource")
+                })
+            }
+        }
     }
 }
 

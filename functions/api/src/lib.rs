@@ -10,6 +10,7 @@ pub mod extract;
 pub mod handlers;
 pub mod openapi;
 pub mod routes;
+pub mod throttle;
 
 pub use auth::SessionKey;
 pub use error::{ApiError, ApiResult};
@@ -34,6 +35,8 @@ pub struct AppState {
     pub portal_url: Arc<str>,
     /// Webhook URLs may be `http://` (the local cloud); in the cloud they must be `https://`.
     pub allow_http_webhooks: bool,
+    /// The throttles' limits.
+    pub limits: throttle::Limits,
 }
 
 impl AppState {
@@ -45,6 +48,7 @@ impl AppState {
             terms: None,
             portal_url: Arc::from(""),
             allow_http_webhooks: false,
+            limits: throttle::Limits::default(),
         }
     }
 
@@ -55,6 +59,11 @@ impl AppState {
 
     pub fn with_portal_url(mut self, url: &str) -> Self {
         self.portal_url = Arc::from(url.trim_end_matches('/'));
+        self
+    }
+
+    pub fn with_limits(mut self, limits: throttle::Limits) -> Self {
+        self.limits = limits;
         self
     }
 

@@ -95,8 +95,12 @@ async fn authorize(who: Who, state: AppState, request: Request, next: Next) -> R
             }),
         _ => match Caller::from_request_parts(&mut parts, &state).await {
             Ok(caller) if who.admits(&caller) => {
+                let recorded = match &caller {
+                    Caller::ApiKey(key) => crate::auth::record_key_use(&parts, key, &state).await,
+                    Caller::User(_) => Ok(()),
+                };
                 parts.extensions.insert(caller);
-                Ok(())
+                recorded
             }
             Ok(_) => Err(match who {
                 Who::AnyOf(wanted) | Who::KeyOrAnyOf(wanted) => ApiError::forbidden_any(wanted),
@@ -162,7 +166,10 @@ const PARTNER_EXTERNAL_ID: &str = "T#*#PEXT#*";
 const DEAL: &str = "T#*#D#*";
 const API_KEY: &str = "APIKEY#*";
 const TOKEN: &str = "TOKEN#*";
+/// Per-address counters of unauthenticated actions (signup, register, login).
+const CLIENT_THROTTLE: &str = "THROTTLE#*";
 const USERS_LIST: &str = "T#*#USERS";
+const API_KEYS_LIST: &str = "T#*#APIKEYS";
 const PARTNERS_LIST: &str = "T#*#PARTNERS";
 const TREE: &str = "T#*#TREE";
 const PAYOUTS_LIST: &str = "T#*#PAYOUTS";
@@ -176,6 +183,19 @@ pub const DEAD_LETTER: &str = "DLQ#*";
 
 /// Routes that write program terms PDFs to the terms bucket (`s3:PutObject` under `terms/`).
 pub const TERMS_WRITERS: &[&str] = &["upload_terms"];
+
+/// What the gate adds for a route that admits API keys: it records the key's use
+/// (`last_used_at`, at most hourly).
+pub const KEY_USE_IAM: Iam = Iam {
+    actions: &[UPDATE],
+    keys: &[API_KEY],
+};
+
+impl Route {
+    pub fn admits_keys(&self) -> bool {
+        matches!(self.who, Who::Anyone | Who::KeyOrAnyOf(_))
+    }
+}
 
 /// What the stream handler's function does to the table.
 pub const STREAM_IAM: Iam = Iam {
@@ -203,8 +223,8 @@ pub static ROUTES: &[Route] = &[
         response: Some(schema_of::<c::CreateTenantResponse>),
         mount: || post(tenants::create),
         iam: Iam {
-            actions: &[PUT],
-            keys: &[SLUG, TENANT, USER, EMAIL, TOKEN, OUTBOX],
+            actions: &[PUT, UPDATE],
+            keys: &[SLUG, TENANT, USER, EMAIL, TOKEN, OUTBOX, CLIENT_THROTTLE],
         },
     },
     Route {
@@ -218,8 +238,8 @@ pub static ROUTES: &[Route] = &[
         response: Some(schema_of::<c::TokenResponse>),
         mount: || post(auth::login),
         iam: Iam {
-            actions: &[GET, UPDATE],
-            keys: &[SLUG, USER, EMAIL],
+            actions: &[GET, UPDATE, DELETE],
+            keys: &[SLUG, USER, EMAIL, CLIENT_THROTTLE],
         },
     },
     Route {
@@ -244,6 +264,7 @@ pub static ROUTES: &[Route] = &[
                 PARTNER_EXTERNAL_ID,
                 TOKEN,
                 OUTBOX,
+                CLIENT_THROTTLE,
             ],
         },
     },
@@ -305,6 +326,21 @@ pub static ROUTES: &[Route] = &[
         iam: Iam {
             actions: &[GET, UPDATE, DELETE],
             keys: &[USER, TOKEN],
+        },
+    },
+    Route {
+        id: "logout",
+        method: Method::POST,
+        path: "/v1/auth/logout",
+        summary: "End this session: its token answers 401 from now on (other sessions stand)",
+        who: Who::Session,
+        request: None,
+        status: 204,
+        response: None,
+        mount: || post(accounts::logout),
+        iam: Iam {
+            actions: &[GET, UPDATE],
+            keys: &[USER],
         },
     },
     Route {
@@ -378,8 +414,8 @@ pub static ROUTES: &[Route] = &[
         response: Some(schema_of::<c::User>),
         mount: || put(users::set_permissions),
         iam: Iam {
-            actions: &[GET, UPDATE],
-            keys: &[USER, API_KEY],
+            actions: &[GET, UPDATE, QUERY, DELETE],
+            keys: &[USER, API_KEY, API_KEYS_LIST],
         },
     },
     Route {
@@ -538,8 +574,8 @@ pub static ROUTES: &[Route] = &[
         response: Some(schema_of::<c::InvitationCreated>),
         mount: || post(invitations::create),
         iam: Iam {
-            actions: &[GET, PUT],
-            keys: &[USER, API_KEY, EMAIL, TOKEN, OUTBOX],
+            actions: &[GET, PUT, UPDATE],
+            keys: &[TENANT, USER, EMAIL, API_KEY, TOKEN, OUTBOX],
         },
     },
     Route {
@@ -960,6 +996,36 @@ pub static ROUTES: &[Route] = &[
         iam: Iam {
             actions: &[GET, PUT],
             keys: &[USER, API_KEY],
+        },
+    },
+    Route {
+        id: "list_api_keys",
+        method: Method::GET,
+        path: "/v1/api-keys",
+        summary: "The tenant's API keys: name, creator, last use, expiry (never the secret)",
+        who: CONFIGURE,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::ApiKeyPage>),
+        mount: || get(api_keys::list),
+        iam: Iam {
+            actions: &[GET, QUERY],
+            keys: &[USER, API_KEY, API_KEYS_LIST],
+        },
+    },
+    Route {
+        id: "delete_api_key",
+        method: Method::DELETE,
+        path: "/v1/api-keys/{id}",
+        summary: "Revoke an API key: it answers 401 at once",
+        who: CONFIGURE,
+        request: None,
+        status: 204,
+        response: None,
+        mount: || delete(api_keys::delete),
+        iam: Iam {
+            actions: &[GET, QUERY, DELETE],
+            keys: &[USER, API_KEY, API_KEYS_LIST],
         },
     },
     Route {

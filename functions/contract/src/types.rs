@@ -637,6 +637,9 @@ pub struct WalletEntry {
     pub rule: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Who made a manual entry (adjustment, payout): `user:<id>` or `api_key:<id>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_by: Option<String>,
 }
 
 /// A manual change of a wallet by staff: positive credits, negative debits.
@@ -695,6 +698,9 @@ pub struct PayoutPage {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct CreateApiKeyRequest {
     pub name: String,
+    /// RFC 3339, in the future; none: the key works until it is revoked.
+    #[serde(default)]
+    pub expires_at: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -704,6 +710,28 @@ pub struct ApiKeyCreated {
     /// `upk_…`: shown once, stored only as a hash.
     pub key: String,
     pub name: String,
+    pub expires_at: Option<String>,
+}
+
+/// A key as listed: never the secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ApiKey {
+    pub id: ApiKeyId,
+    pub name: String,
+    pub created_at: String,
+    /// The user who made it; the key stops working when they lose `configure_program`.
+    pub created_by: Option<UserId>,
+    /// To the hour: a key's use is recorded at most once an hour.
+    pub last_used_at: Option<String>,
+    pub expires_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ApiKeyPage {
+    pub items: Vec<ApiKey>,
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

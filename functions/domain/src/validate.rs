@@ -44,6 +44,33 @@ pub fn name(name: &str) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
+/// A person's name, which emails show as who invited whom: `name`, and nothing that reads as an
+/// address or a link (`@`, `://`, `www.`, a domain such as `evil.example`), so nobody can make
+/// our emails carry one in a sender's or an addressee's name.
+pub fn person_name(text: &str) -> Result<String, String> {
+    let name = name(text)?;
+    let lower = name.to_lowercase();
+    let looks_like_domain = lower
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '<' | '>'))
+        .any(|word| {
+            let mut labels = word.trim_matches('.').split('.');
+            let first = labels.next().unwrap_or("");
+            let rest: Vec<&str> = labels.collect();
+            !first.is_empty()
+                && !rest.is_empty()
+                && rest.iter().all(|label| !label.is_empty())
+                && rest.last().is_some_and(|tld| {
+                    tld.chars().count() >= 2
+                        && tld.chars().next().is_some_and(char::is_alphabetic)
+                        && tld.chars().all(|c| c.is_alphanumeric() || c == '-')
+                })
+        });
+    if lower.contains('@') || lower.contains("://") || lower.contains("www.") || looks_like_domain {
+        return Err("must be a name, not an address or a link".to_owned());
+    }
+    Ok(name)
+}
+
 /// A phone number as people write it: `+`, digits, spaces, `-`, `(`, `)`; 6–15 digits.
 pub fn phone(phone: &str) -> Result<String, String> {
     let phone = phone.trim();
@@ -149,6 +176,31 @@ mod tests {
             "ann@x.io.",
         ] {
             assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_person_name_carries_no_address_or_link() {
+        for fine in [
+            "Anna Kowalska",
+            "J. R. R. Tolkien",
+            "O'Brien",
+            "Jean-Luc",
+            "Ірина",
+            "Dr. Who",
+        ] {
+            assert_eq!(person_name(fine).as_deref(), Ok(fine), "{fine}");
+        }
+        for bad in [
+            "me@evil.example",
+            "Visit evil.example",
+            "https://evil.example",
+            "ftp://x",
+            "www.win",
+            "Claim at evil.co.uk now",
+            "prize.xn--p1ai",
+        ] {
+            assert!(person_name(bad).is_err(), "{bad}");
         }
     }
 

@@ -137,6 +137,15 @@ impl<'a> View<'a> {
         }
     }
 
+    /// A string set (`SS`); absent is empty.
+    pub fn string_set(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        match self.0.get(name) {
+            None => Ok(Vec::new()),
+            Some(AttributeValue::Ss(values)) => Ok(values.clone()),
+            Some(_) => Err(self.corrupt(name, "is not a string set")),
+        }
+    }
+
     pub fn list(&self, name: &str) -> Result<Vec<String>, StoreError> {
         match self.0.get(name) {
             None => Ok(Vec::new()),

@@ -69,10 +69,32 @@ pub fn email(t: &TenantId, email: &str) -> Key {
     key(format!("T#{t}#EMAIL#{email}"), "EMAIL")
 }
 
-/// Failed logins for an email, whether or not an account has it (so throttling cannot tell
-/// which emails exist).
+/// Login attempts for an email from every address together, whether or not an account has it
+/// (so throttling cannot tell which emails exist): the cap a distributed guesser meets.
 pub fn login_throttle(t: &TenantId, email: &str) -> Key {
     key(format!("T#{t}#EMAIL#{email}"), "THROTTLE")
+}
+
+/// Login attempts for an email from one client address: the limit a guesser meets first, and
+/// one that does not lock the real user out from their own address.
+pub fn login_attempts_from(t: &TenantId, email: &str, client: &str) -> Key {
+    key(format!("T#{t}#EMAIL#{email}"), format!("LOGIN#{client}"))
+}
+
+/// Uses of an unauthenticated action (`signup`, `register`, `login`) by one client address,
+/// across tenants.
+pub fn client_throttle(action: &str, client: &str) -> Key {
+    key(format!("THROTTLE#{action}#{client}"), "THROTTLE")
+}
+
+/// Invitations sent by one user in the current window (`window` names it: `hour`, `day`).
+pub fn invitations_by(t: &TenantId, u: &UserId, window: &str) -> Key {
+    key(format!("T#{t}#U#{u}"), format!("INVITES#{window}"))
+}
+
+/// Invitations sent in a whole tenant in the current window.
+pub fn invitations_in(t: &TenantId, window: &str) -> Key {
+    key(format!("T#{t}"), format!("INVITES#{window}"))
 }
 
 /// Account emails (set password, confirmation) sent to an address in the current window, so

@@ -122,11 +122,19 @@ impl Tx {
         &mut self,
         payout: &PayoutRecord,
         at: &crate::Timestamp,
+        actor: &str,
     ) -> Result<(), StoreError> {
         let entry = EntryRecord {
             kind: EntryKind::Payout,
             reason: Some(format!("payout {}", payout.id)),
-            ..EntryRecord::adjustment(&payout.partner_id, -payout.amount, "", at, &payout.id)
+            ..EntryRecord::adjustment(
+                &payout.partner_id,
+                -payout.amount,
+                "",
+                at,
+                &payout.id,
+                actor,
+            )
         };
         self.decide_payout(payout, "paid", &at.rfc3339, None)?;
         self.add_entry(&payout.tenant_id, &entry, &payout.currency, true)

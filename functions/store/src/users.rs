@@ -25,6 +25,24 @@ pub struct UserRecord {
     pub created_at: String,
     /// The language of the emails the user gets.
     pub language: Language,
+    /// The tenant's owner (who signed it up): holds every permission, and nobody takes any away.
+    pub owner: bool,
+    /// Sessions issued before this (epoch ms) have ended: a password set again ends them all.
+    pub sessions_valid_from: i64,
+    /// Sessions ended by logging out, as `<expiry>:<session id>` (kept until they would have
+    /// expired anyway).
+    pub ended_sessions: Vec<String>,
+}
+
+impl UserRecord {
+    /// Whether the session `id`, issued at `issued_at_millis`, still stands.
+    pub fn session_stands(&self, id: &str, issued_at_millis: i64) -> bool {
+        issued_at_millis >= self.sessions_valid_from
+            && !self
+                .ended_sessions
+                .iter()
+                .any(|ended| ended.split_once(':').is_some_and(|(_, sid)| sid == id))
+    }
 }
 
 pub(crate) fn user_items(user: &UserRecord) -> [Item; 2] {
@@ -45,6 +63,8 @@ pub(crate) fn user_items(user: &UserRecord) -> [Item; 2] {
         )
         .s("created_at", &user.created_at)
         .s("language", user.language.code())
+        .bool("owner", user.owner)
+        .n("sessions_valid_from", user.sessions_valid_from)
         .s(keys::GSI1_PK, keys::users_list(t))
         .s(keys::GSI1_SK, format!("{}#{}", user.created_at, user.id))
         .build();
@@ -81,6 +101,9 @@ pub(crate) fn user_from(view: &View) -> Result<UserRecord, StoreError> {
         supervisor_id: view.opt_s("supervisor_id")?.map(UserId::from),
         created_at: view.s("created_at")?.to_owned(),
         language: language_from(view)?,
+        owner: view.bool("owner")?,
+        sessions_valid_from: view.i64("sessions_valid_from")?,
+        ended_sessions: view.string_set("ended_sessions")?,
     })
 }
 
@@ -152,16 +175,20 @@ impl Tx {
         tenant: &TenantId,
         user: &UserId,
         password_hash: &str,
+        now_millis: i64,
     ) -> Result<(), StoreError> {
         let action = user_update(
             &self.table,
             tenant,
             user,
-            "SET password_hash = :h, email_confirmed = :yes",
+            // Every session from before the new password ends with it.
+            "SET password_hash = :h, email_confirmed = :yes, sessions_valid_from = :now \
+             REMOVE ended_sessions",
             "attribute_exists(pk)",
             &[
                 (":h", s(password_hash)),
                 (":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true)),
+                (":now", crate::item::n(now_millis)),
             ],
         )?;
         self.push("user", action);
@@ -231,6 +258,55 @@ impl Store {
             .expression_attribute_values(
                 ":permissions",
                 aws_sdk_dynamodb::types::AttributeValue::L(list),
+            )
+            .send()
+            .await
+            .map_err(StoreError::sdk)?;
+        Ok(())
+    }
+
+    /// Ends one session (`POST /v1/auth/logout`); sessions that have expired anyway leave the
+    /// list, so it stays as short as the sessions alive.
+    pub async fn end_session(
+        &self,
+        user: &UserRecord,
+        session_id: &str,
+        expires_at_seconds: i64,
+        now_seconds: i64,
+    ) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let key = Some(key_item(&keys::user(&user.tenant_id, &user.id)));
+        let expired: Vec<String> = user
+            .ended_sessions
+            .iter()
+            .filter(|ended| {
+                ended
+                    .split_once(':')
+                    .and_then(|(exp, _)| exp.parse::<i64>().ok())
+                    .is_none_or(|exp| exp <= now_seconds)
+            })
+            .cloned()
+            .collect();
+        if !expired.is_empty() {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(key.clone())
+                .update_expression("DELETE ended_sessions :expired")
+                .expression_attribute_values(":expired", AttributeValue::Ss(expired))
+                .send()
+                .await
+                .map_err(StoreError::sdk)?;
+        }
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(key)
+            .condition_expression("attribute_exists(pk)")
+            .update_expression("ADD ended_sessions :ended")
+            .expression_attribute_values(
+                ":ended",
+                AttributeValue::Ss(vec![format!("{expires_at_seconds}:{session_id}")]),
             )
             .send()
             .await

@@ -32,6 +32,8 @@ pub struct EntryRecord {
     pub level: Option<u32>,
     pub rule: Option<String>,
     pub reason: Option<String>,
+    /// Who made a manual entry (adjustment, payout): `user:<id>` or `api_key:<id>`.
+    pub actor: Option<String>,
 }
 
 pub(crate) fn wallet_from(item: &Item) -> Result<WalletRecord, StoreError> {
@@ -65,17 +67,19 @@ fn entry_from(item: &Item) -> Result<EntryRecord, StoreError> {
         level: view.opt_u64("level")?.and_then(|l| u32::try_from(l).ok()),
         rule: view.opt_s("rule")?.map(str::to_owned),
         reason: view.opt_s("reason")?.map(str::to_owned),
+        actor: view.opt_s("actor")?.map(str::to_owned),
     })
 }
 
 impl EntryRecord {
-    /// A manual adjustment by staff, with the reason they gave.
+    /// A manual adjustment by staff (`actor`), with the reason they gave.
     pub fn adjustment(
         partner: &PartnerId,
         amount: Decimal,
         reason: &str,
         at: &crate::Timestamp,
         unique: &str,
+        actor: &str,
     ) -> Self {
         EntryRecord {
             id: keys::walk_entry_id(at.millis, 0, unique),
@@ -88,6 +92,7 @@ impl EntryRecord {
             level: None,
             rule: None,
             reason: Some(reason.to_owned()),
+            actor: Some(actor.to_owned()),
         }
     }
 }
@@ -117,6 +122,7 @@ impl Tx {
             )
             .opt_s("rule", entry.rule.as_deref())
             .opt_s("reason", entry.reason.as_deref())
+            .opt_s("actor", entry.actor.as_deref())
             .build();
         self.push("entry", put_new(&self.table, item)?);
         let mut update = Update::builder()

@@ -45,6 +45,9 @@ fn owner(tenant: &TenantId, email: &str) -> UserRecord {
         phone: None,
         created_at: "2026-11-24T00:00:00Z".into(),
         language: Default::default(),
+        owner: true,
+        sessions_valid_from: 0,
+        ended_sessions: Vec::new(),
     }
 }
 

@@ -41,6 +41,8 @@ pub struct LocalConfig {
     /// How often due delivery retries are swept (the cloud's schedule runs every minute);
     /// `None`: only when asked ([`LocalCloud::sweep_due_at`]), as tests do.
     pub sweep_every: Option<std::time::Duration>,
+    /// The API's throttles (the product's defaults unless a load run raises them).
+    pub limits: upline_api::throttle::Limits,
 }
 
 impl std::fmt::Debug for LocalConfig {
@@ -53,6 +55,7 @@ impl std::fmt::Debug for LocalConfig {
             .field("data_dir", &self.data_dir)
             .field("app_dir", &self.app_dir)
             .field("sweep_every", &self.sweep_every)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -68,6 +71,7 @@ impl LocalConfig {
             data_dir: None,
             app_dir: None,
             sweep_every: None,
+            limits: upline_api::throttle::Limits::default(),
         }
     }
 }
@@ -206,7 +210,8 @@ impl LocalCloud {
                 .with_portal_url(&base_url)
                 .with_terms_store(Arc::clone(&terms))
                 // Receivers on this machine (a test's, a developer's) are plain HTTP.
-                .allowing_http_webhooks(),
+                .allowing_http_webhooks()
+                .with_limits(config.limits),
         );
         let local_state = LocalState {
             outbox: Arc::clone(&outbox),
@@ -214,7 +219,9 @@ impl LocalCloud {
             table_ready,
             poller: Arc::clone(poller.status()),
         };
-        let api = api.route_layer(axum::middleware::from_fn(attribute_to_function));
+        let api = api
+            .route_layer(axum::middleware::from_fn(attribute_to_function))
+            .layer(axum::middleware::from_fn(client_addr));
         let app = api.merge(local_routes(local_state)).fallback_service(
             axum::routing::any(static_or_not_found)
                 .with_state(config.app_dir.clone().map(Arc::new)),
@@ -227,11 +234,14 @@ impl LocalCloud {
 
         let (stop_server, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
         });
         Ok(Self {
             addr,
@@ -250,11 +260,16 @@ impl LocalCloud {
 
     /// Starts a local cloud for a test: the shared test DynamoDB Local, a fresh table, any port.
     pub async fn start_for_test() -> anyhow::Result<Self> {
+        Self::start_for_test_with(upline_api::throttle::Limits::default()).await
+    }
+
+    /// `start_for_test`, with these throttles.
+    pub async fn start_for_test_with(limits: upline_api::throttle::Limits) -> anyhow::Result<Self> {
         let endpoint = dynamodb_local::shared_test_endpoint().await;
-        Self::start(LocalConfig::new(
-            endpoint,
-            dynamodb_local::unique_table_name("upline-test"),
-        ))
+        Self::start(LocalConfig {
+            limits,
+            ..LocalConfig::new(endpoint, dynamodb_local::unique_table_name("upline-test"))
+        })
         .await
     }
 
@@ -333,6 +348,18 @@ impl Drop for LocalCloud {
 }
 
 /// Attributes the DynamoDB requests of a route to its function, as its own Lambda would make them.
+/// The connection's address stands where API Gateway's `sourceIp` does in the cloud.
+async fn client_addr(
+    connection: axum::extract::ConnectInfo<SocketAddr>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    request
+        .extensions_mut()
+        .insert(upline_api::throttle::ClientAddr(connection.0.ip()));
+    next.run(request).await
+}
+
 async fn attribute_to_function(
     path: axum::extract::MatchedPath,
     request: axum::extract::Request,

@@ -203,6 +203,7 @@ async fn main() -> anyhow::Result<()> {
         // Due email and webhook retries, as often as the cloud's schedule (every minute) would
         // at the most; here a little sooner so a developer sees a retry happen.
         sweep_every: Some(std::time::Duration::from_secs(5)),
+        limits: upline_api::throttle::Limits::default(),
     };
     let cloud = LocalCloud::start(config).await?;
     wait_for_poller(&cloud).await;

@@ -7,7 +7,7 @@
 //! A test fails when the file on disk is not what this generates.
 
 use serde_json::{Map, Value, json};
-use upline_api::routes::{Iam, ROUTES, STREAM_IAM, TERMS_WRITERS};
+use upline_api::routes::{Iam, KEY_USE_IAM, ROUTES, STREAM_IAM, TERMS_WRITERS};
 use upline_store::schema::TABLE;
 
 /// Item types whose INSERT the stream handler acts on (the walk, deliveries, webhook events);
@@ -171,6 +171,9 @@ pub fn template() -> Value {
         let mut statements = Vec::new();
         if !route.iam.actions.is_empty() {
             statements.push(table_statement(&route.iam));
+        }
+        if route.admits_keys() {
+            statements.push(table_statement(&KEY_USE_IAM));
         }
         if TERMS_WRITERS.contains(&route.id) {
             statements.push(json!({"Effect": "Allow", "Action": ["s3:PutObject"],

@@ -1,8 +1,25 @@
 //! The API as a Lambda. `UPLINE_ROUTE` names the one route this function serves (one Lambda per
 //! endpoint); without it the function serves them all.
 
+use lambda_http::request::RequestContext;
 use lambda_http::{Error, run};
+use upline_api::throttle::ClientAddr;
 use upline_api::{AppState, SessionKey, routes};
+
+/// API Gateway says who connected (`requestContext.http.sourceIp`); the throttles count by it.
+async fn client_addr(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let source = match request.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        _ => None,
+    };
+    if let Some(ip) = source.and_then(|ip| ip.parse().ok()) {
+        request.extensions_mut().insert(ClientAddr(ip));
+    }
+    next.run(request).await
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -19,5 +36,5 @@ async fn main() -> Result<(), Error> {
         state = state.with_portal_url(&url);
     }
     let route = std::env::var("UPLINE_ROUTE").ok();
-    run(routes::router(state, route.as_deref())).await
+    run(routes::router(state, route.as_deref()).layer(axum::middleware::from_fn(client_addr))).await
 }

@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::auth::{SessionUser, hash_password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
+use crate::throttle::{self, ClientIp};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,25 +19,23 @@ use upline_store::tokens::{TokenPurpose, token_hash};
 use upline_store::users::UserRecord;
 use upline_store::{Timestamp, TxError};
 
-/// At most this many account emails (set password, confirmation) per address per window.
-pub const MAX_ACCOUNT_EMAILS: u64 = 3;
-pub const ACCOUNT_EMAIL_WINDOW_MILLIS: i64 = 15 * 60 * 1000;
-
+/// Counts one account email (set password, confirmation) to `email`; false when the address
+/// has had its share for now.
 async fn allow_account_email(
     state: &AppState,
     tenant: &upline_contract::TenantId,
     email: &str,
 ) -> Result<bool, ApiError> {
-    Ok(state
+    let window = state
         .store
-        .allow_account_email(
-            tenant,
-            email,
-            MAX_ACCOUNT_EMAILS,
-            ACCOUNT_EMAIL_WINDOW_MILLIS,
+        .count_in_window(
+            &upline_store::keys::email_sends(tenant, email),
+            "email_sends",
+            state.limits.account_emails,
             Timestamp::now().millis,
         )
-        .await?)
+        .await?;
+    Ok(window == upline_store::logins::Window::Counted)
 }
 
 /// A token from a link is short, URL-safe base64; anything else cannot be one.
@@ -55,11 +54,23 @@ fn token_hash_of(token: &str) -> Result<String, ApiError> {
 /// the top, when the program allows open signup), logged in at once.
 pub async fn register(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     JsonBody(request): JsonBody<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<RegisterResponse>)> {
+    throttle::take(
+        &state,
+        "client_throttle",
+        &[(
+            upline_store::keys::client_throttle("register", &client),
+            state.limits.registrations_per_client,
+        )],
+        "too_many_registrations",
+        "too many accounts from this address; try again later",
+    )
+    .await?;
     let email = validate::email(&request.email).map_err(|m| ApiError::invalid("email", m))?;
     validate::password(&request.password).map_err(|m| ApiError::invalid("password", m))?;
-    let name = validate::name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
+    let name = validate::person_name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
     let phone = super::optional_field("phone", request.phone.as_deref(), validate::phone)?;
     let language = request.language.unwrap_or_default();
     let tenant = state
@@ -153,6 +164,9 @@ pub async fn register(
             supervisor_id: None,
             created_at: created_at.clone(),
             language,
+            owner: false,
+            sessions_valid_from: 0,
+            ended_sessions: Vec::new(),
         };
         tx.put_new_user(&user)?;
         match &invitation_hash {
@@ -306,7 +320,12 @@ pub async fn set_password(
     let password_hash = hash_password(request.password).await?;
     let mut tx = state.store.tx();
     tx.consume_token(&hash, TokenPurpose::SetPassword, now_seconds())?;
-    tx.set_password(&token.tenant_id, &user, &password_hash)?;
+    tx.set_password(
+        &token.tenant_id,
+        &user,
+        &password_hash,
+        Timestamp::now().millis,
+    )?;
     match state.store.commit(tx).await {
         Ok(()) => Ok(Json(TokenResponse {
             token: state.sessions.issue(&token.tenant_id, &user),
@@ -314,6 +333,21 @@ pub async fn set_password(
         Err(TxError::Refused(_)) => Err(link_gone("token")),
         Err(TxError::Store(err)) => Err(err.into()),
     }
+}
+
+/// `POST /v1/auth/logout`: this session answers 401 from now on; the user's other sessions
+/// (another browser, a phone) stand.
+pub async fn logout(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<StatusCode> {
+    let claims = crate::auth::session_claims(&headers, &state)?;
+    state
+        .store
+        .end_session(&user, &claims.s, claims.exp, now_seconds())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /v1/me`: also for an unconfirmed email (the portal shows the gate from it).

@@ -1,71 +1,83 @@
-//! `POST /v1/auth/login`, throttled per email.
+//! `POST /v1/auth/login`: every attempt is counted before the password is checked.
 
 use crate::AppState;
 use crate::auth::verify_password;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
+use crate::throttle::{self, ClientIp};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header::RETRY_AFTER};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use upline_contract::{LoginRequest, TokenResponse};
-use upline_store::Timestamp;
-
-/// After this many failures inside the window, logins for the email are refused until it ends.
-pub const MAX_LOGIN_FAILURES: u64 = 5;
-pub const LOGIN_WINDOW_MILLIS: i64 = 15 * 60 * 1000;
+use upline_store::keys;
 
 /// Unknown tenant, unknown email and wrong password answer alike, and take as long; the
 /// throttle counts by email whether or not an account has it.
+///
+/// The attempt is counted first, by conditional writes that refuse past the limit, so however
+/// many attempts arrive at once no more than the limit reach the password check. The tightest
+/// limit is per (email, client address): a guesser elsewhere does not lock the real user out.
 pub async fn login(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     JsonBody(request): JsonBody<LoginRequest>,
-) -> ApiResult<Response> {
+) -> ApiResult<Json<TokenResponse>> {
     let email = request.email.trim().to_lowercase();
     let Some(tenant) = state.store.tenant_by_slug(&request.tenant).await? else {
+        throttle::take(
+            &state,
+            "client_throttle",
+            &[(
+                keys::client_throttle("login", &client),
+                state.limits.login_per_client,
+            )],
+            "too_many_attempts",
+            "too many login attempts; try again later",
+        )
+        .await?;
         verify_password(request.password, None).await;
         return Err(wrong_credentials());
     };
-    let now = Timestamp::now().millis;
-    let failures = state.store.login_failures(&tenant.id, &email).await?;
-    let window_open = now - failures.window_start_millis < LOGIN_WINDOW_MILLIS;
-    if window_open && failures.count >= MAX_LOGIN_FAILURES {
-        let wait_seconds = (failures.window_start_millis + LOGIN_WINDOW_MILLIS - now) / 1000 + 1;
-        let mut response = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            "too many failed logins; try again later",
-        )
-        .into_response();
-        if let Ok(value) = HeaderValue::from_str(&wait_seconds.to_string()) {
-            response.headers_mut().insert(RETRY_AFTER, value);
-        }
-        return Ok(response);
-    }
+    let counters = [
+        (
+            keys::login_attempts_from(&tenant.id, &email, &client),
+            state.limits.login_per_email_and_client,
+        ),
+        (
+            keys::login_throttle(&tenant.id, &email),
+            state.limits.login_per_email,
+        ),
+        (
+            keys::client_throttle("login", &client),
+            state.limits.login_per_client,
+        ),
+    ];
+    throttle::take(
+        &state,
+        "login_throttle",
+        &counters,
+        "too_many_attempts",
+        "too many login attempts; try again later",
+    )
+    .await?;
     let user = state.store.user_by_email(&tenant.id, &email).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
+    if !verify_password(request.password, hash).await {
+        return Err(wrong_credentials());
+    }
     let Some(user) = user else {
-        verify_password(request.password, None).await;
-        state
-            .store
-            .record_login_failure(&tenant.id, &email, !window_open, now)
-            .await?;
         return Err(wrong_credentials());
     };
-    if !verify_password(request.password, hash).await {
-        state
-            .store
-            .record_login_failure(&tenant.id, &email, !window_open, now)
-            .await?;
-        return Err(wrong_credentials());
-    }
-    if failures.count > 0 {
-        state.store.clear_login_failures(&tenant.id, &email).await?;
-    }
+    // The right password starts this email's counts afresh (only its owner can do that); the
+    // address's count across emails gets back only this attempt, or an attacker could clear it
+    // by logging in to an account of their own.
+    let [from_here, everywhere, this_client] = counters;
+    state.store.reset_window(&from_here.0).await?;
+    state.store.reset_window(&everywhere.0).await?;
+    state.store.give_back(&this_client.0).await?;
     Ok(Json(TokenResponse {
         token: state.sessions.issue(&user.tenant_id, &user.id),
-    })
-    .into_response())
+    }))
 }
 
 fn wrong_credentials() -> ApiError {

@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use upline_contract::{CreateInvitationRequest, InvitationCreated, InvitationPrefill, Permission};
 use upline_domain::validate;
+use upline_store::keys;
 use upline_store::tokens::{InvitationRecord, TokenPurpose, token_hash};
 
 pub async fn create(
@@ -35,10 +36,10 @@ pub async fn create(
         user
     };
     let tenant = inviter.tenant_id.clone();
-    let first_name =
-        validate::name(&request.first_name).map_err(|m| ApiError::invalid("first_name", m))?;
+    let first_name = validate::person_name(&request.first_name)
+        .map_err(|m| ApiError::invalid("first_name", m))?;
     let last_name =
-        validate::name(&request.last_name).map_err(|m| ApiError::invalid("last_name", m))?;
+        validate::person_name(&request.last_name).map_err(|m| ApiError::invalid("last_name", m))?;
     let email = validate::email(&request.email).map_err(|m| ApiError::invalid("email", m))?;
     let phone = super::optional_field("phone", request.phone.as_deref(), validate::phone)?;
     let subject = super::optional_field("subject", request.subject.as_deref(), |s| {
@@ -52,6 +53,34 @@ pub async fn create(
         )
         .with_field("email"));
     }
+    // Each invitation sends the inviter's own subject and body to any address: counted per
+    // inviter and per tenant, per hour and per day, so nobody can use the program as a relay.
+    let limits = &state.limits;
+    crate::throttle::take(
+        &state,
+        "invitation_throttle",
+        &[
+            (
+                keys::invitations_by(&tenant, &inviter.id, "hour"),
+                limits.invitations_per_inviter_hour,
+            ),
+            (
+                keys::invitations_by(&tenant, &inviter.id, "day"),
+                limits.invitations_per_inviter_day,
+            ),
+            (
+                keys::invitations_in(&tenant, "hour"),
+                limits.invitations_per_tenant_hour,
+            ),
+            (
+                keys::invitations_in(&tenant, "day"),
+                limits.invitations_per_tenant_day,
+            ),
+        ],
+        "too_many_invitations",
+        "you have sent many invitations lately; try again later",
+    )
+    .await?;
     let id = new_id("iv");
     let invitation = InvitationRecord {
         id: id.clone(),

@@ -125,6 +125,7 @@ pub fn entry_view(entry: EntryRecord, currency: Currency) -> WalletEntry {
         level: entry.level,
         rule: entry.rule,
         reason: entry.reason,
+        made_by: entry.actor,
     }
 }
 

@@ -42,7 +42,7 @@ pub async fn create(
         .tenant_id
         .clone();
     let email = validate::email(&request.email).map_err(|m| ApiError::invalid("email", m))?;
-    let name = validate::name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
+    let name = validate::person_name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
     let language = request.language.unwrap_or_default();
     if let Some(external_id) = &request.external_id {
         validate::external_id(external_id).map_err(|m| ApiError::invalid("external_id", m))?;
@@ -78,6 +78,9 @@ pub async fn create(
             supervisor_id: None,
             created_at: created_at.clone(),
             language,
+            owner: false,
+            sessions_valid_from: 0,
+            ended_sessions: Vec::new(),
         };
         tx.put_new_user(&user)?;
         TokenEmail {

@@ -243,9 +243,10 @@ pub async fn pay(
     PathParam(id): PathParam,
 ) -> ApiResult<Json<Payout>> {
     let (_, payout, currency) = open_payout(&state, &caller, &id).await?;
+    caller.not_own_wallet(&payout.partner_id)?;
     let now = Timestamp::now();
     let mut tx = state.store.tx();
-    tx.pay_payout(&payout, &now)?;
+    tx.pay_payout(&payout, &now, &caller.actor())?;
     notify(&mut tx, &payout, "payout_paid", None)?;
     match state.store.commit(tx).await {
         Ok(()) => {}

@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::auth::hash_password;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
+use crate::throttle::{self, ClientIp};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,6 +23,7 @@ use upline_store::users::UserRecord;
 
 pub async fn create(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     JsonBody(request): JsonBody<CreateTenantRequest>,
 ) -> ApiResult<(StatusCode, Json<CreateTenantResponse>)> {
     validate::slug(&request.slug).map_err(|m| ApiError::invalid("slug", m))?;
@@ -30,8 +32,19 @@ pub async fn create(
         validate::email(&request.owner.email).map_err(|m| ApiError::invalid("owner.email", m))?;
     validate::password(&request.owner.password)
         .map_err(|m| ApiError::invalid("owner.password", m))?;
-    let owner_name =
-        validate::name(&request.owner.name).map_err(|m| ApiError::invalid("owner.name", m))?;
+    let owner_name = validate::person_name(&request.owner.name)
+        .map_err(|m| ApiError::invalid("owner.name", m))?;
+    throttle::take(
+        &state,
+        "client_throttle",
+        &[(
+            upline_store::keys::client_throttle("signup", &client),
+            state.limits.signups_per_client,
+        )],
+        "too_many_signups",
+        "too many signups from this address; try again later",
+    )
+    .await?;
 
     let now = Timestamp::now().rfc3339;
     let tenant = TenantRecord {
@@ -64,6 +77,9 @@ pub async fn create(
         phone: None,
         created_at: now,
         language: upline_contract::Language::default(),
+        owner: true,
+        sessions_valid_from: 0,
+        ended_sessions: Vec::new(),
     };
     // The owner gets a confirmation email with the signup, like everyone else.
     let mut tx = state.store.tx();

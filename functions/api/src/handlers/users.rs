@@ -32,7 +32,7 @@ pub async fn create(
     let admin = caller.require(Permission::ConfigureProgram)?;
     let tenant = admin.tenant_id.clone();
     let email = validate::email(&request.email).map_err(|m| ApiError::invalid("email", m))?;
-    let name = validate::name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
+    let name = validate::person_name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
     validate::password(&request.password).map_err(|m| ApiError::invalid("password", m))?;
     let permissions = grantable(&admin.permissions, &[], &request.permissions)?;
     if let Some(supervisor) = &request.supervisor_id {
@@ -51,6 +51,9 @@ pub async fn create(
         supervisor_id: request.supervisor_id.clone(),
         created_at: Timestamp::now().rfc3339,
         language: request.language.unwrap_or_default(),
+        owner: false,
+        sessions_valid_from: 0,
+        ended_sessions: Vec::new(),
     };
     let mut tx = state.store.tx();
     tx.put_new_user(&user)?;
@@ -183,6 +186,12 @@ pub async fn set_permissions(
             "you cannot change your own permissions; ask another administrator",
         ));
     }
+    if user.owner {
+        return Err(ApiError::conflict(
+            "owner_keeps_permissions",
+            "the tenant's owner keeps every permission",
+        ));
+    }
     let permissions = grantable(&admin.permissions, &user.permissions, &request.permissions)?;
     if let Some(taken) = user
         .permissions
@@ -193,6 +202,16 @@ pub async fn set_permissions(
             "permissions",
             format!("you cannot take away {} without holding it", taken.as_str()),
         ));
+    }
+    // Keys act with their creator's authority: it goes, they go (first, so a failure between
+    // the two leaves a user with keys revoked rather than keys outliving their right).
+    if user.permissions.contains(&Permission::ConfigureProgram)
+        && !permissions.contains(&Permission::ConfigureProgram)
+    {
+        state
+            .store
+            .revoke_api_keys(&tenant, |key| key.created_by.as_ref() == Some(&user_id))
+            .await?;
     }
     state
         .store

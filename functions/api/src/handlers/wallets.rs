@@ -121,6 +121,7 @@ pub async fn adjust(
     JsonBody(request): JsonBody<AdjustmentRequest>,
 ) -> ApiResult<(StatusCode, Json<WalletEntry>)> {
     let partner = managed_partner(&state, &caller, id).await?;
+    caller.not_own_wallet(&partner)?;
     let tenant = caller.tenant_id().clone();
     let currency = tenant_currency(&state, &tenant).await?;
     let amount = request.amount.value();
@@ -138,8 +139,14 @@ pub async fn adjust(
         .ok()
         .filter(|r| !r.is_empty())
         .ok_or_else(|| ApiError::invalid("reason", "say why, in 1 to 500 characters"))?;
-    let entry =
-        EntryRecord::adjustment(&partner, amount, &reason, &Timestamp::now(), &new_id("adj"));
+    let entry = EntryRecord::adjustment(
+        &partner,
+        amount,
+        &reason,
+        &Timestamp::now(),
+        &new_id("adj"),
+        &caller.actor(),
+    );
     let mut tx = state.store.tx();
     tx.add_entry(&tenant, &entry, currency.code(), true)?;
     match state.store.commit(tx).await {
