@@ -2,6 +2,7 @@
 //! input checks every entry point shares. No I/O, no AWS types; compiles to wasm32 so the portal's
 //! what-if simulator runs exactly this code.
 
+pub mod address;
 pub mod plan;
 #[cfg(feature = "templates")]
 pub mod templates;

@@ -41,22 +41,73 @@ pub trait SendWebhook: Send + Sync {
     ) -> Pin<Box<dyn Future<Output = Result<u16, String>> + Send + '_>>;
 }
 
-/// Real HTTP(S): rustls with the system's roots, no redirects (a receiver answers itself).
+/// Real HTTP(S): rustls with the system's roots, no redirects (a receiver answers itself), and
+/// only to public addresses: a name is resolved here and every internal address it gives is
+/// dropped, so a name that points inside a network (or is changed to, after the check at
+/// creation) reaches nothing.
 pub struct HttpWebhooks {
     client: reqwest::Client,
+    loopback_ok: bool,
+}
+
+/// Resolves with the system, keeping only the addresses a webhook may go to.
+struct PublicOnly {
+    loopback_ok: bool,
+}
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let loopback_ok = self.loopback_ok;
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((name.as_str(), 0)).await?;
+            let allowed: Vec<std::net::SocketAddr> = found
+                .filter(|addr| upline_domain::address::may_send_to(addr.ip(), loopback_ok))
+                .collect();
+            if allowed.is_empty() {
+                return Err(format!("{} resolves to no public address", name.as_str()).into());
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 impl HttpWebhooks {
+    /// The cloud's: public addresses only.
     pub fn new() -> Result<Self, String> {
+        Self::build(false)
+    }
+
+    /// The local cloud's: this machine too (a developer's or a test's receiver), never a
+    /// private range.
+    pub fn allowing_loopback() -> Result<Self, String> {
+        Self::build(true)
+    }
+
+    fn build(loopback_ok: bool) -> Result<Self, String> {
         // The AWS SDK links aws-lc-rs already; reqwest uses whatever provider is installed.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let client = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(std::sync::Arc::new(PublicOnly { loopback_ok }))
+            .no_proxy()
             .user_agent("Upline-Webhooks/1")
             .build()
             .map_err(|e| e.to_string())?;
-        Ok(Self { client })
+        Ok(Self {
+            client,
+            loopback_ok,
+        })
+    }
+
+    /// An address written into the URL is not resolved: check it here.
+    fn literal_allowed(&self, url: &reqwest::Url) -> bool {
+        match url.host_str() {
+            // The URL parser has already put any IPv4 spelling into dotted form.
+            Some(host) => upline_domain::address::ip_literal(host)
+                .is_none_or(|ip| upline_domain::address::may_send_to(ip, self.loopback_ok)),
+            None => false,
+        }
     }
 }
 
@@ -66,9 +117,13 @@ impl SendWebhook for HttpWebhooks {
         request: WebhookRequest,
     ) -> Pin<Box<dyn Future<Output = Result<u16, String>> + Send + '_>> {
         Box::pin(async move {
+            let url = reqwest::Url::parse(&request.url).map_err(|e| format!("{e}"))?;
+            if !self.literal_allowed(&url) {
+                return Err(format!("{url} is not a public address"));
+            }
             let mut builder = self
                 .client
-                .post(&request.url)
+                .post(url)
                 .header("content-type", "application/json");
             for (name, value) in &request.headers {
                 builder = builder.header(name, value);

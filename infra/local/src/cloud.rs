@@ -166,7 +166,7 @@ impl LocalCloud {
             })
             .with_webhooks(Arc::new(LocalWebhooks {
                 http: Arc::new(
-                    upline_stream::HttpWebhooks::new()
+                    upline_stream::HttpWebhooks::allowing_loopback()
                         .map_err(|e| anyhow::anyhow!("building the webhook client: {e}"))?,
                 ),
                 outbox: Arc::clone(&outbox),

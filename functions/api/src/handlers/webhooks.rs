@@ -16,6 +16,7 @@ use upline_contract::{
     CreateWebhookRequest, DeliveryStatus, Permission, SecretRotated, WEBHOOK_EVENTS, Webhook,
     WebhookCreated, WebhookDelivery, WebhookDeliveryPage, WebhookList,
 };
+use upline_domain::address;
 use upline_domain::validate;
 use upline_store::Timestamp;
 use upline_store::delivery::DeliveryState;
@@ -56,7 +57,7 @@ pub fn delivery_status(state: DeliveryState) -> DeliveryStatus {
     }
 }
 
-fn check_url(url: &str, allow_http: bool) -> Result<String, ApiError> {
+pub fn check_url(url: &str, allow_http: bool) -> Result<String, ApiError> {
     let url = url.trim();
     let invalid = |message: &str| ApiError::invalid("url", message);
     if url.len() > 2000 {
@@ -68,9 +69,27 @@ fn check_url(url: &str, allow_http: bool) -> Result<String, ApiError> {
         (None, Some(_)) => return Err(invalid("must start with https://")),
         _ => return Err(invalid("must be an https:// URL")),
     };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() || host.contains(char::is_whitespace) || host.contains('@') {
+    let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or_default();
+    if authority.is_empty() || authority.contains(char::is_whitespace) || authority.contains('@') {
         return Err(invalid("must name a host (and no credentials)"));
+    }
+    // The host without its port: `[v6]:443` or `name:443`.
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => &authority[..v6.find(']').map_or(authority.len(), |end| end + 2)],
+        None => authority.split(':').next().unwrap_or(authority),
+    };
+    let host = host.to_ascii_lowercase();
+    // The local cloud (plain HTTP allowed) may call this machine; nothing may call inside a
+    // network. A name is checked again after DNS, when the delivery is sent.
+    let loopback_ok = allow_http;
+    let refused = match address::ip_literal(&host) {
+        Some(ip) => !address::may_send_to(ip, loopback_ok),
+        None => (host == "localhost" || host.ends_with(".localhost")) && !loopback_ok,
+    };
+    if refused {
+        return Err(invalid(
+            "must be a public address, not loopback, private, link-local or multicast",
+        ));
     }
     Ok(url.to_owned())
 }
@@ -233,4 +252,41 @@ pub async fn deliveries(
         })
         .collect();
     Ok(Json(WebhookDeliveryPage { items, next_cursor }))
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::check_url;
+
+    #[test]
+    fn a_webhook_cannot_point_inside_a_network_in_any_spelling() {
+        for url in [
+            "https://169.254.169.254/latest/meta-data/",
+            "https://10.0.0.1/hook",
+            "https://2130706433/hook",
+            "https://0x7f000001/hook",
+            "https://[::ffff:169.254.169.254]/hook",
+            "https://[fd00::1]:8443/hook",
+            "https://192.168.1.1:443/hook",
+            "https://localhost/hook",
+            "https://127.0.0.1/hook",
+        ] {
+            let error = check_url(url, false).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some("url"), "{url}");
+        }
+    }
+
+    #[test]
+    fn the_local_cloud_may_call_loopback_but_never_a_private_range() {
+        assert!(check_url("http://127.0.0.1:9/hook", true).is_ok());
+        assert!(check_url("http://[::1]:9/hook", true).is_ok());
+        assert!(check_url("http://10.0.0.1/hook", true).is_err());
+        assert!(check_url("http://169.254.169.254/", true).is_err());
+    }
+
+    #[test]
+    fn public_names_and_addresses_pass() {
+        assert!(check_url("https://hooks.example.com/upline", false).is_ok());
+        assert!(check_url("https://93.184.216.34:8443/x", false).is_ok());
+    }
 }
