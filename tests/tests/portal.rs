@@ -631,12 +631,16 @@ async fn everyday_work(app: &TestApp, browser: &Browser) -> Result<()> {
     let ana = app.create_partner(&tenant, "Ana", Some(&owner)).await;
     let bo = app.create_partner(&tenant, "Bo", Some(&ana)).await;
     let cy = app.create_partner(&tenant, "Cy", Some(&bo)).await;
-    // Thirty small credits: more history than one page shows.
+    // Thirty small credits: more history than one page shows. A bookkeeper makes them, since
+    // nobody moves money in their own wallet.
+    let (_, keeper) = app
+        .staff_user(&tenant, "Keeper", &["manage_balances"], None)
+        .await;
     for n in 1..=30 {
         let (status, body) = app
             .post(
                 &format!("/v1/partners/{owner}/wallet/adjustments"),
-                Some(&tenant.token),
+                Some(&keeper),
                 json!({"amount": "1.00", "reason": format!("credit {n}")}),
             )
             .await;
@@ -659,6 +663,12 @@ async fn everyday_work(app: &TestApp, browser: &Browser) -> Result<()> {
     browser.fill("input-password", PASSWORD).await?;
     browser.click("set-password-submit").await?;
     browser.wait_for_path("/dashboard").await?;
+    // A new password ends every session she had: the API calls below log in afresh.
+    let (status, _) = app.get("/v1/partners/me", &tenant.token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old session ended");
+    let (status, login) = app.login(&tenant, &owner_email, PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{login}");
+    let fresh_token = login["token"].as_str().unwrap().to_owned();
 
     // The dashboard's share buttons carry her link; the QR code downloads as PNG and SVG.
     let link = browser.value("referral-link").await?;
@@ -739,7 +749,7 @@ async fn everyday_work(app: &TestApp, browser: &Browser) -> Result<()> {
         .wait_for_text("partner-balance", "12.50", false)
         .await?;
     let (_, entries) = app
-        .get(&format!("/v1/partners/{cy}/wallet/entries"), &tenant.token)
+        .get(&format!("/v1/partners/{cy}/wallet/entries"), &fresh_token)
         .await;
     assert_eq!(entries["items"][0]["reason"], "conference bonus");
 
@@ -747,7 +757,7 @@ async fn everyday_work(app: &TestApp, browser: &Browser) -> Result<()> {
     let (status, payout) = app
         .post(
             "/v1/payouts",
-            Some(&tenant.token),
+            Some(&fresh_token),
             json!({"amount": "20.00"}),
         )
         .await;
@@ -758,7 +768,7 @@ async fn everyday_work(app: &TestApp, browser: &Browser) -> Result<()> {
     browser.fill("input-reason", "bank details missing").await?;
     browser.click("reject-submit").await?;
     browser.wait_for_count("queue-row", 0).await?;
-    let (_, rejected) = app.get("/v1/payouts?status=rejected", &tenant.token).await;
+    let (_, rejected) = app.get("/v1/payouts?status=rejected", &fresh_token).await;
     assert_eq!(rejected["items"][0]["id"], payout["id"]);
     assert_eq!(rejected["items"][0]["reason"], "bank details missing");
     let started = std::time::Instant::now();
@@ -792,7 +802,7 @@ async fn everyday_work(app: &TestApp, browser: &Browser) -> Result<()> {
     browser
         .wait_for_text("users-table", "bea@people.example", false)
         .await?;
-    let (_, users) = app.get("/v1/users", &tenant.token).await;
+    let (_, users) = app.get("/v1/users", &fresh_token).await;
     let bea = users["items"]
         .as_array()
         .unwrap()
@@ -816,7 +826,7 @@ async fn everyday_work(app: &TestApp, browser: &Browser) -> Result<()> {
     browser.wait_for_count("user-form", 0).await?;
     browser.find("edit-user").await?;
     both_widths(browser, "staff-users-edited").await?;
-    let (_, users) = app.get("/v1/users", &tenant.token).await;
+    let (_, users) = app.get("/v1/users", &fresh_token).await;
     let bea = users["items"]
         .as_array()
         .unwrap()
