@@ -591,3 +591,30 @@ async fn invitations_are_no_open_relay() {
         "one email per accepted invitation, none for refused ones"
     );
 }
+
+#[tokio::test]
+async fn a_template_that_would_burn_the_stream_handler_is_refused_at_once() {
+    let app = TestApp::spawn().await;
+    let acme = app.create_tenant("acme").await;
+    for body in [
+        "{{ [1] * 100000000 }}",
+        "{% if name != 'nobody' %}{{ [1] * 100000000 }}{% endif %}",
+        "{% for a in range(100000) %}{% for b in range(100000) %}.{% endfor %}{% endfor %}",
+    ] {
+        let started = std::time::Instant::now();
+        let (status, answer) = app
+            .put(
+                "/v1/program/templates/commission_credited",
+                &acme.token,
+                json!({"language": "en", "subject": "Hi {{ name }}", "body": body}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+        assert_eq!(answer["error"]["field"], "body");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{body} took {:?} to refuse",
+            started.elapsed()
+        );
+    }
+}

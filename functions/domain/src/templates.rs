@@ -250,17 +250,193 @@ pub fn render(
     body: &str,
     vars: &Variables,
 ) -> Result<(String, String), TemplateError> {
+    // A template saved before the subset was enforced is refused here too, whatever it holds.
+    for (field, source) in [("subject", subject), ("body", body)] {
+        check_subset(source, false).map_err(|message| TemplateError { field, message })?;
+    }
     let env = environment();
     let value = vars.value();
     let subject = render_one(&env, "subject", subject, &value)?;
     let body = render_one(&env, "body", body, &value)?;
+    if subject.len() + body.len() > MAX_OUTPUT {
+        return Err(TemplateError {
+            field: "body",
+            message: format!("renders to more than {MAX_OUTPUT} characters"),
+        });
+    }
     Ok((
         subject.split_whitespace().collect::<Vec<_>>().join(" "),
         body,
     ))
 }
 
-/// Checks a tenant's template: sizes, syntax, and a render with sample values.
+/// Longest text one render may produce: a tenant's template cannot make a huge email.
+pub const MAX_OUTPUT: usize = 50_000;
+
+/// Filters a tenant may use: each one's work is linear in its input.
+const FILTERS: [&str; 6] = ["upper", "lower", "title", "capitalize", "trim", "escape"];
+
+/// What a tenant's template may contain, whatever branch a render takes: text, `{{ variable }}`
+/// (with a filter from [`FILTERS`] or `default("text")`), `{% if %}` / `{% elif %}` / `{% else %}`
+/// / `{% endif %}` on variables and string comparisons, and `{# comments #}`. No loops, ranges,
+/// arithmetic, concatenation, lists, `set`, macros or includes: a render is then linear in the
+/// template's length, so no text can make the stream handler work long or allocate much.
+/// `known_only` also refuses variables outside [`VARIABLES`] (at save time; a render lets them
+/// through empty).
+pub fn check_subset(source: &str, known_only: bool) -> Result<(), String> {
+    let mut rest = source;
+    let mut line = 1;
+    // The line of each `{% if %}` still open.
+    let mut open_ifs: Vec<usize> = Vec::new();
+    while let Some(start) = rest.find('{') {
+        line += rest[..start].matches('\n').count();
+        let after = &rest[start + 1..];
+        let (close, kind) = match after.chars().next() {
+            Some('{') => ("}}", 'v'),
+            Some('%') => ("%}", 't'),
+            Some('#') => ("#}", 'c'),
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let inner_start = &after[1..];
+        let Some(end) = inner_start.find(close) else {
+            return Err(format!("line {line}: a tag is not closed"));
+        };
+        let inner = &inner_start[..end];
+        line_check(inner, line, kind, known_only, &mut open_ifs)?;
+        line += inner.matches('\n').count();
+        rest = &inner_start[end + close.len()..];
+    }
+    if let Some(opened) = open_ifs.last() {
+        return Err(format!(
+            "line {opened}: this {{% if %}} has no {{% endif %}}"
+        ));
+    }
+    Ok(())
+}
+
+fn line_check(
+    inner: &str,
+    line: usize,
+    kind: char,
+    known_only: bool,
+    open_ifs: &mut Vec<usize>,
+) -> Result<(), String> {
+    let inner = inner.trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace());
+    let refuse = |what: &str| {
+        Err(format!(
+            "line {line}: {what}; templates may use {{{{ variable }}}}, filters ({}), and {{% if %}}/{{% elif %}}/{{% else %}}/{{% endif %}}",
+            FILTERS.join(", ")
+        ))
+    };
+    match kind {
+        'c' => Ok(()),
+        'v' => match output_expression(inner, known_only) {
+            Ok(()) => Ok(()),
+            Err(why) => refuse(&why),
+        },
+        _ => {
+            let (word, condition) = inner.split_once(char::is_whitespace).unwrap_or((inner, ""));
+            match word {
+                "if" | "elif" => {
+                    if word == "if" {
+                        open_ifs.push(line);
+                    } else if open_ifs.is_empty() {
+                        return refuse("an elif outside an if");
+                    }
+                    match condition_expression(condition.trim(), known_only) {
+                        Ok(()) => Ok(()),
+                        Err(why) => refuse(&why),
+                    }
+                }
+                "else" if condition.trim().is_empty() && !open_ifs.is_empty() => Ok(()),
+                "endif" if condition.trim().is_empty() && open_ifs.pop().is_some() => Ok(()),
+                other => refuse(&format!("{{% {other} %}} is not allowed")),
+            }
+        }
+    }
+}
+
+/// `variable`, `variable | filter`, `variable | default("text")`.
+fn output_expression(expr: &str, known_only: bool) -> Result<(), String> {
+    let mut parts = expr.split('|').map(str::trim);
+    operand(parts.next().unwrap_or(""), known_only, false)?;
+    for filter in parts {
+        if FILTERS.contains(&filter) {
+            continue;
+        }
+        let literal = filter
+            .strip_prefix("default(")
+            .and_then(|rest| rest.strip_suffix(')'))
+            .map(str::trim);
+        match literal {
+            Some(text) if string_literal(text) => {}
+            _ => return Err(format!("the filter `{filter}` is not allowed")),
+        }
+    }
+    Ok(())
+}
+
+/// `[not] operand [== | != operand]`, joined by `and` / `or`.
+fn condition_expression(expr: &str, known_only: bool) -> Result<(), String> {
+    if expr.is_empty() {
+        return Err("an if needs a condition".to_owned());
+    }
+    let spaced = format!(" {expr} ");
+    for clause in spaced.split(" and ").flat_map(|c| c.split(" or ")) {
+        let clause = clause.trim();
+        let clause = clause.strip_prefix("not ").unwrap_or(clause).trim();
+        let (left, right) = match clause.split_once("==").or_else(|| clause.split_once("!=")) {
+            Some((left, right)) => (left.trim(), Some(right.trim())),
+            None => (clause, None),
+        };
+        operand(left, known_only, true)?;
+        if let Some(right) = right {
+            operand(right, known_only, true)?;
+        }
+    }
+    Ok(())
+}
+
+/// A variable name, or (where `literal_ok`) a short string literal.
+fn operand(text: &str, known_only: bool, literal_ok: bool) -> Result<(), String> {
+    if literal_ok && string_literal(text) {
+        return Ok(());
+    }
+    let is_name = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && text
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+    if !is_name {
+        return Err(format!("`{text}` is not a variable"));
+    }
+    if known_only && !VARIABLES.contains(&text) {
+        return Err(format!(
+            "`{text}` is not a variable (there are {})",
+            VARIABLES.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// `"text"` or `'text'` without the other quote or a backslash inside, at most 200 characters.
+fn string_literal(text: &str) -> bool {
+    let quoted = |q: char| {
+        text.len() >= 2
+            && text.starts_with(q)
+            && text.ends_with(q)
+            && !text[1..text.len() - 1].contains([q, '\\'])
+    };
+    text.chars().count() <= 202 && (quoted('"') || quoted('\''))
+}
+
+/// Checks a tenant's template: sizes, the safe subset, syntax, and a render with sample values.
 pub fn check(subject: &str, body: &str) -> Result<(), TemplateError> {
     if subject.trim().is_empty() {
         return Err(TemplateError {
@@ -279,6 +455,9 @@ pub fn check(subject: &str, body: &str) -> Result<(), TemplateError> {
             field: "body",
             message: format!("must be at most {MAX_BODY} characters"),
         });
+    }
+    for (field, source) in [("subject", subject), ("body", body)] {
+        check_subset(source, true).map_err(|message| TemplateError { field, message })?;
     }
     render(subject, body, &Variables::sample()).map(|_| ())
 }
@@ -323,12 +502,43 @@ mod tests {
     }
 
     #[test]
-    fn a_runaway_loop_runs_out_of_fuel() {
-        let err = check(
-            "x",
+    fn loops_ranges_and_arithmetic_are_refused_whatever_the_branch() {
+        for body in [
             "{% for a in range(1000) %}{% for b in range(1000) %}.{% endfor %}{% endfor %}",
-        )
-        .unwrap_err();
+            "{{ [1] * 100000000 }}",
+            "{% if name != 'x' %}{{ [1] * 100000000 }}{% endif %}",
+            "{% if name != 'x' %}{% else %}{{ name * 99999999 }}{% endif %}",
+            "{{ name ~ name }}",
+            "{% set x = name %}",
+            "{% macro m() %}{% endmacro %}",
+            "{% include 'x' %}",
+            "{{ name | replace('a', 'b') }}",
+            "{{ range(10) }}",
+            "{{ name.__class__ }}",
+            "{% if name %}unclosed",
+        ] {
+            let err = check("x", body).unwrap_err();
+            assert_eq!(err.field, "body", "{body}");
+        }
+    }
+
+    #[test]
+    fn the_subset_keeps_what_tenants_write() {
+        for body in [
+            "Hi {{ name }}, {{ reward | upper }} {{ note | default(\"none\") }}",
+            "{%- if note and name != \"Bob\" %}{{ note }}{% elif not reason %}-{% else %}{{ reason }}{% endif -%}",
+            "{# a comment #}{ a brace } and a }} alone",
+        ] {
+            check("Subject {{ program_name }}", body).unwrap_or_else(|e| panic!("{body}: {e}"));
+        }
+        let err = check("Hi {{ nickname }}", "x").unwrap_err();
+        assert_eq!(err.field, "subject");
+        assert!(err.message.contains("nickname"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_template_saved_before_the_subset_is_refused_at_render() {
+        let err = render("x", "{{ [1] * 100000000 }}", &Variables::default()).unwrap_err();
         assert_eq!(err.field, "body");
     }
 

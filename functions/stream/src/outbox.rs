@@ -173,13 +173,28 @@ async fn compose(
     let custom = store
         .template(tenant, &notification.template, language)
         .await?;
-    let (subject_source, body_source) = match &custom {
-        Some(custom) => (custom.subject.as_str(), custom.body.as_str()),
-        None => templates::default_text(&notification.template, language)
-            .ok_or_else(|| Compose::Never(format!("no template {}", notification.template)))?,
+    let built_in = || {
+        templates::default_text(&notification.template, language)
+            .ok_or_else(|| Compose::Never(format!("no template {}", notification.template)))
     };
-    let (mut subject, body) = templates::render(subject_source, body_source, &vars)
-        .map_err(|err| Compose::Never(format!("template {}: {err}", notification.template)))?;
+    let tenants_own = custom.as_ref().and_then(|custom| {
+        templates::render(&custom.subject, &custom.body, &vars)
+            .inspect_err(|err| {
+                // Saved before today's checks, or otherwise unrenderable: the partner still gets
+                // the built-in wording rather than nothing.
+                tracing::warn!(template = %notification.template, error = %err, "tenant template refused; sending the built-in one");
+            })
+            .ok()
+    });
+    let (mut subject, body) = match tenants_own {
+        Some(rendered) => rendered,
+        None => {
+            let (subject_source, body_source) = built_in()?;
+            templates::render(subject_source, body_source, &vars).map_err(|err| {
+                Compose::Never(format!("template {}: {err}", notification.template))
+            })?
+        }
+    };
     // An inviter's own subject wins over the template's.
     if let Some(own) = notification
         .subject
