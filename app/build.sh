@@ -55,6 +55,8 @@ python3 app/merge-chunks.py "$split" "$split/groups" 2>&1 | { grep -v "unknown n
 echo "app: wasm-bindgen $want → $out/pkg/main.js"
 wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$out/pkg" --out-name main "$split/main.wasm"
 cp "$split/groups/__wasm_split.js" "$split"/groups/group_*.wasm "$out/pkg/"
+# The page's style and its two small scripts are files, not inline, for the CSP (no 'unsafe-inline').
+cp app/static/portal.css app/static/stopped.js app/static/start.js "$out/pkg/"
 
 count="$(ls "$out"/pkg/*.wasm | wc -l)"
 echo "app: wasm-opt -Oz (binaryen.js, app/wasm-opt.mjs) on $count modules, two processes"
@@ -77,7 +79,7 @@ fi
 # The modules of one build only work together: they go under a directory named by their content,
 # so a cached index.html of the previous deploy still finds its own chunks, and a new one never
 # meets stale ones (`aws s3 sync` keeps the old directory).
-build_id="$(cat "$out"/pkg/*.wasm "$out"/pkg/*.js | sha256sum | cut -c1-12)"
+build_id="$(cat "$out"/pkg/*.wasm "$out"/pkg/*.js "$out"/pkg/*.css | sha256sum | cut -c1-12)"
 mkdir -p "$out/pkg/$build_id"
 find "$out/pkg" -maxdepth 1 -type f -exec mv {} "$out/pkg/$build_id/" \;
 sed "s|/pkg/|/pkg/$build_id/|g" app/index.html > "$out/index.html"

@@ -11,10 +11,10 @@ import sys
 BUDGET = 150 * 1024
 
 dist = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "dist")
-# index.html loads the build's shell from /pkg/<build id>/main.js.
-shell_path = re.search(r'import init from "(/pkg/[0-9a-f]+/)main\.js"', (dist / "index.html").read_text())
+# index.html starts the build's shell from /pkg/<build id>/start.js.
+shell_path = re.search(r'src="(/pkg/[0-9a-f]+/)start\.js"', (dist / "index.html").read_text())
 if not shell_path:
-    sys.exit(f"size: {dist}/index.html loads no /pkg/<build id>/main.js")
+    sys.exit(f"size: {dist}/index.html loads no /pkg/<build id>/start.js")
 pkg = dist / shell_path.group(1).strip("/")
 loader = (pkg / "__wasm_split.js").read_text()
 
@@ -23,7 +23,7 @@ def gzipped(name: str) -> int:
     return len(gzip.compress((pkg / name).read_bytes(), 9))
 
 
-shell_files = ["main_bg.wasm", "main.js", "__wasm_split.js"]
+shell_files = ["main_bg.wasm", "main.js", "__wasm_split.js", "start.js", "stopped.js", "portal.css"]
 shell = sum(gzipped(f) for f in shell_files)
 print(
     "size: shell   "
@@ -89,5 +89,5 @@ for name, (what, users) in LATER.items():
             loaded = splits[page + "_page_view"] | splits.get("fetch_me", set())
             added.append(f"{page} {sum(gzipped(f) for f in splits[name] - loaded) / 1024:.1f}")
         print(f"size: later {what}: " + ", ".join(added) + " KB")
-everything = sum(gzipped(p.name) for p in pkg.iterdir() if p.suffix in (".wasm", ".js"))
+everything = sum(gzipped(p.name) for p in pkg.iterdir() if p.suffix in (".wasm", ".js", ".css"))
 print(f"size: all pages together {everything / 1024:.1f} KB gzipped; budget per first page 150 KB")

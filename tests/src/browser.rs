@@ -303,6 +303,19 @@ impl Browser {
         Ok(cause.as_str().map(str::to_owned))
     }
 
+    /// What the page's Content-Security-Policy refused since it loaded (recorded by the portal's
+    /// stopped.js), or `None`.
+    pub async fn csp_violations(&self) -> Result<Option<String>> {
+        let refused = self
+            .client
+            .execute(
+                "return document.documentElement.dataset.cspViolations || null;",
+                vec![],
+            )
+            .await?;
+        Ok(refused.as_str().map(str::to_owned))
+    }
+
     /// The file names this page has downloaded since it was loaded (the Resource Timing list).
     pub async fn downloaded_files(&self) -> Result<Vec<String>> {
         let names = self

@@ -618,3 +618,35 @@ async fn a_template_that_would_burn_the_stream_handler_is_refused_at_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_api_answer_says_nothing_in_it_may_run_be_sniffed_or_framed() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("headers").await;
+    let client = reqwest::Client::new();
+    let answers = [
+        client.get(format!("{}/openapi.json", app.base)),
+        client.get(format!("{}/v1/partners/me", app.base)),
+        client
+            .get(format!("{}/v1/partners/me", app.base))
+            .bearer_auth(&tenant.token),
+        client.get(format!("{}/v1/no-such-thing", app.base)),
+        client
+            .post(format!("{}/v1/auth/login", app.base))
+            .body("not json"),
+    ];
+    for request in answers {
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers();
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        assert_eq!(
+            header("content-security-policy"),
+            Some("default-src 'none'; frame-ancestors 'none'; sandbox"),
+            "{} ({status})",
+            response.url()
+        );
+        assert_eq!(header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(header("referrer-policy"), Some("no-referrer"));
+    }
+}

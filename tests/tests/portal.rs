@@ -81,7 +81,12 @@ async fn in_chromium(app: &TestApp, flow: impl AsyncFnOnce(&Browser) -> Result<(
     outcome
 }
 
+/// Screenshots of the page at both widths, once it is known that its Content-Security-Policy
+/// refused nothing (the portal is built to need no exception).
 async fn both_widths(browser: &Browser, name: &str) -> Result<()> {
+    if let Some(refused) = browser.csp_violations().await? {
+        anyhow::bail!("{name}: the Content-Security-Policy refused {refused}");
+    }
     browser.screenshot(name, DESKTOP).await?;
     browser.screenshot(name, PHONE).await?;
     browser.client.set_window_size(DESKTOP.0, DESKTOP.1).await?;

@@ -568,9 +568,10 @@ pub fn Referrals() -> impl IntoView {
                             view! {
                                 <ul class="tree" data-testid="tree">
                                     {rows.into_iter().map(|p| {
-                                        let indent = format!("padding-left: {}rem", p.level.unwrap_or(1).saturating_sub(1) * 2);
+                                        // A style property, not a style attribute: the CSP allows no inline style.
+                                        let indent = format!("{}rem", p.level.unwrap_or(1).saturating_sub(1) * 2);
                                         view! {
-                                            <li style=indent data-testid="tree-node">
+                                            <li style:padding-left=indent data-testid="tree-node">
                                                 <span class="level">"L"{p.level.unwrap_or(1)}</span>" "
                                                 <strong>{p.name}</strong>" "<span class="muted">{p.email}</span>
                                             </li>

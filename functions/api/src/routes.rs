@@ -1057,7 +1057,10 @@ pub fn router(state: AppState, only: Option<&str>) -> Router {
             );
             router.route(route.path, (route.mount)().route_layer(gate))
         });
-    router.fallback(not_found).with_state(state)
+    router
+        .fallback(not_found)
+        .layer(middleware::from_fn(crate::headers::api_headers))
+        .with_state(state)
 }
 
 async fn not_found() -> crate::ApiError {

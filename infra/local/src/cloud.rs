@@ -378,6 +378,9 @@ fn local_routes(state: LocalState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/_local/outbox", get(outbox_items))
+        .layer(axum::middleware::from_fn(upline_api::headers::api_headers))
+        // A PDF viewer is a document of its own: the terms get no CSP, only nosniff and the
+        // referrer policy (as CloudFront's document policy sends them).
         .route("/terms/{tenant}/{file}", get(terms_pdf))
         .with_state(state)
 }
@@ -398,7 +401,18 @@ async fn terms_pdf(
         return StatusCode::NOT_FOUND.into_response();
     }
     match state.terms.get(&format!("terms/{tenant}/{file}")).await {
-        Some(pdf) => ([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf).into_response(),
+        Some(pdf) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "application/pdf"),
+                (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                (
+                    axum::http::header::REFERRER_POLICY,
+                    upline_api::headers::REFERRER_POLICY,
+                ),
+            ],
+            pdf,
+        )
+            .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -463,15 +477,22 @@ async fn serve_app(dir: &Path, request: Request) -> Response {
     let service = ServeDir::new(dir)
         .append_index_html_on_directories(true)
         .fallback(ServeFile::new(index));
-    match service.oneshot(request).await {
+    let mut response = match service.oneshot(request).await {
         Ok(response) => response.into_response(),
         Err(error) => match error {},
+    };
+    for (name, value) in upline_api::headers::portal_headers() {
+        response
+            .headers_mut()
+            .insert(name, axum::http::HeaderValue::from_static(value));
     }
+    response
 }
 
 fn not_found(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
+        upline_api::headers::document_headers(),
         axum::Json(serde_json::json!({ "error": { "code": code, "message": message } })),
     )
         .into_response()

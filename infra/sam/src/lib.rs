@@ -329,6 +329,38 @@ pub fn template() -> Value {
     let caching_disabled = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
     let all_viewer_except_host = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
     let caching_optimized = "658327ea-f89d-4fab-a63d-7e88639e58f6";
+    // Security headers at the edge (upline_api::headers is the one source): the portal's CSP
+    // on its files; HSTS, nosniff, the referrer policy and no framing on everything. The API's
+    // own CSP passes through (Override false); the terms PDFs get none.
+    let security_headers = |csp: Option<&str>| {
+        let mut config = json!({
+            "StrictTransportSecurity": {"AccessControlMaxAgeSec": 63_072_000, "IncludeSubdomains": true, "Override": true},
+            "ContentTypeOptions": {"Override": true},
+            "ReferrerPolicy": {"ReferrerPolicy": upline_api::headers::REFERRER_POLICY, "Override": true},
+            "FrameOptions": {"FrameOption": "DENY", "Override": true},
+        });
+        if let Some(csp) = csp {
+            config["ContentSecurityPolicy"] =
+                json!({"ContentSecurityPolicy": csp, "Override": true});
+        }
+        config
+    };
+    resources.insert(
+        "PortalHeadersPolicy".into(),
+        json!({"Type": "AWS::CloudFront::ResponseHeadersPolicy", "Properties": {"ResponseHeadersPolicyConfig": {
+            "Name": {"Fn::Sub": "${AWS::StackName}-portal"},
+            "SecurityHeadersConfig": security_headers(Some(upline_api::headers::PORTAL_CSP)),
+        }}}),
+    );
+    resources.insert(
+        "DocumentHeadersPolicy".into(),
+        json!({"Type": "AWS::CloudFront::ResponseHeadersPolicy", "Properties": {"ResponseHeadersPolicyConfig": {
+            "Name": {"Fn::Sub": "${AWS::StackName}-documents"},
+            "SecurityHeadersConfig": security_headers(None),
+        }}}),
+    );
+    let portal_headers = json!({"Ref": "PortalHeadersPolicy"});
+    let document_headers = json!({"Ref": "DocumentHeadersPolicy"});
     resources.insert(
         "PortalDistribution".into(),
         json!({"Type": "AWS::CloudFront::Distribution", "Metadata": certificate_lint(), "Properties": {"DistributionConfig": {
@@ -350,12 +382,15 @@ pub fn template() -> Value {
                  "CustomOriginConfig": {"OriginProtocolPolicy": "https-only", "OriginSSLProtocols": ["TLSv1.2"]}},
             ],
             "DefaultCacheBehavior": {"TargetOriginId": "portal", "ViewerProtocolPolicy": "redirect-to-https", "CachePolicyId": caching_optimized, "Compress": true,
+                "ResponseHeadersPolicyId": portal_headers,
                 "FunctionAssociations": [{"EventType": "viewer-request", "FunctionARN": {"Fn::GetAtt": ["PortalRoutesFunction", "FunctionARN"]}}]},
             "CacheBehaviors": [{"PathPattern": "/v1/*", "TargetOriginId": "api", "ViewerProtocolPolicy": "https-only",
                 "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
-                "CachePolicyId": caching_disabled, "OriginRequestPolicyId": all_viewer_except_host},
+                "CachePolicyId": caching_disabled, "OriginRequestPolicyId": all_viewer_except_host,
+                "ResponseHeadersPolicyId": document_headers},
                 {"PathPattern": "/terms/*", "TargetOriginId": "terms", "ViewerProtocolPolicy": "redirect-to-https",
-                "CachePolicyId": caching_optimized, "Compress": true}],
+                "CachePolicyId": caching_optimized, "Compress": true,
+                "ResponseHeadersPolicyId": document_headers}],
         }}}),
     );
     // Client-side routes (/dashboard, /r/CODE, /staff/users) load the app on reload. Not by

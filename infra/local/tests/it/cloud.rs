@@ -165,6 +165,16 @@ async fn the_portal_is_served_with_a_fallback_to_index_html_but_not_for_the_api(
 
     let index = reqwest::get(format!("{base}/")).await.unwrap();
     assert_eq!(index.status(), 200);
+    // The portal's files run only this origin's scripts and styles, plus its wasm.
+    let csp = index.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval';") && csp.contains("style-src 'self';"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(index.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(index.headers()["referrer-policy"], "no-referrer");
     assert!(
         index
             .text()
