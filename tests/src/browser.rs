@@ -150,16 +150,38 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Clicks the element; if the page re-rendered between finding it and clicking (a route
+    /// change that keeps the same test id), finds it again, as a user's next look would.
     pub async fn click(&self, id: &str) -> Result<()> {
-        self.find(id)
-            .await?
-            .click()
-            .await
-            .with_context(|| format!("click {id}"))
+        let mut tries = 0;
+        loop {
+            match self.find(id).await?.click().await {
+                Err(error) if error.is_stale_element_reference() && tries < 3 => tries += 1,
+                outcome => return outcome.with_context(|| format!("click {id}")),
+            }
+        }
     }
 
-    /// Replaces what the input holds with `text` (typed, so the app sees input events).
+    /// Replaces what the input holds with `text` (typed, so the app sees input events), finding
+    /// the input again if the page re-rendered meanwhile.
     pub async fn fill(&self, id: &str, text: &str) -> Result<()> {
+        let mut tries = 0;
+        loop {
+            match self.fill_once(id, text).await {
+                Err(error)
+                    if tries < 3
+                        && error
+                            .downcast_ref::<fantoccini::error::CmdError>()
+                            .is_some_and(|e| e.is_stale_element_reference()) =>
+                {
+                    tries += 1
+                }
+                outcome => return outcome.with_context(|| format!("type into {id}")),
+            }
+        }
+    }
+
+    async fn fill_once(&self, id: &str, text: &str) -> Result<()> {
         let input = self.find(id).await?;
         input.clear().await?;
         // WebDriver's clear fires no input event: the app hears of it here, as of a user's
@@ -170,10 +192,7 @@ impl Browser {
                 vec![serde_json::to_value(&input)?],
             )
             .await?;
-        input
-            .send_keys(text)
-            .await
-            .with_context(|| format!("type into {id}"))
+        Ok(input.send_keys(text).await?)
     }
 
     pub async fn text(&self, id: &str) -> Result<String> {
