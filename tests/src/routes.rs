@@ -122,7 +122,7 @@ pub fn request_for(route_id: &str, path: &str, ours: &Targets) -> (String, Optio
         "create_tenant" | "login" | "register" | "confirm_email" | "forgot_password"
         | "set_password" => (Some(json!({})), false),
         "get_invitation" | "get_public_program" | "openapi" => (None, false),
-        "logout" | "list_api_keys" | "delete_api_key" => (None, false),
+        "logout" | "list_api_keys" | "delete_api_key" | "list_audit" => (None, false),
         other => panic!("add route {other} to the isolation matrix"),
     };
     let with_ids = if route_id == "preview_commission" {

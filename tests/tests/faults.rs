@@ -374,7 +374,7 @@ async fn write_scenario(store: &Store, run: u64, rng: &mut StdRng) -> Scenario {
             event: None,
         };
         store
-            .create_deal(&deal, &transition(&deal, None))
+            .create_deal(&deal, &transition(&deal, None), None)
             .await
             .unwrap();
         let mut applied = vec![statuses[0].clone()];
@@ -386,7 +386,7 @@ async fn write_scenario(store: &Store, run: u64, rng: &mut StdRng) -> Scenario {
             deal.seq += 1;
             deal.status = status.clone();
             store
-                .update_deal(&deal, deal.seq - 1, Some(&transition(&deal, from)))
+                .update_deal(&deal, deal.seq - 1, Some(&transition(&deal, from)), None)
                 .await
                 .unwrap();
             applied.push(status.clone());

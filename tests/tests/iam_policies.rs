@@ -675,13 +675,13 @@ async fn drive_stream_edge_paths() {
             event: None,
         };
     store
-        .create_deal(&deal, &transition(&deal, "won"))
+        .create_deal(&deal, &transition(&deal, "won"), None)
         .await
         .unwrap();
     deal.seq = 2;
     deal.status = "refunded".into();
     store
-        .update_deal(&deal, 1, Some(&transition(&deal, "refunded")))
+        .update_deal(&deal, 1, Some(&transition(&deal, "refunded")), None)
         .await
         .unwrap();
 

@@ -106,7 +106,8 @@ fn admitted(route_id: &str) -> Option<&'static [Caller]> {
         | "put_template"
         | "create_api_key"
         | "list_api_keys"
-        | "delete_api_key" => CONFIGURERS,
+        | "delete_api_key"
+        | "list_audit" => CONFIGURERS,
         "get_partner_wallet"
         | "list_partner_wallet_entries"
         | "adjust_wallet"

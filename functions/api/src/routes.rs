@@ -5,8 +5,8 @@ use crate::AppState;
 use crate::auth::{Caller, SessionUser};
 use crate::error::ApiError;
 use crate::handlers::{
-    accounts, api_keys, auth, deals, invitations, leads, notifications, partners, payouts, program,
-    tenants, terms, users, wallets, webhooks,
+    accounts, api_keys, audit, auth, deals, invitations, leads, notifications, partners, payouts,
+    program, tenants, terms, users, wallets, webhooks,
 };
 use crate::openapi::{SchemaFn, schema_of};
 use axum::Router;
@@ -170,6 +170,8 @@ const TOKEN: &str = "TOKEN#*";
 const CLIENT_THROTTLE: &str = "THROTTLE#*";
 const USERS_LIST: &str = "T#*#USERS";
 const API_KEYS_LIST: &str = "T#*#APIKEYS";
+/// The tenant's audit log: every staff or API-key change appends to it.
+const AUDIT: &str = "T#*#AUDIT";
 const PARTNERS_LIST: &str = "T#*#PARTNERS";
 const TREE: &str = "T#*#TREE";
 const PAYOUTS_LIST: &str = "T#*#PAYOUTS";
@@ -370,7 +372,7 @@ pub static ROUTES: &[Route] = &[
         mount: || post(users::create),
         iam: Iam {
             actions: &[GET, PUT],
-            keys: &[USER, API_KEY, EMAIL, TOKEN, OUTBOX],
+            keys: &[USER, API_KEY, EMAIL, TOKEN, OUTBOX, AUDIT],
         },
     },
     Route {
@@ -399,8 +401,8 @@ pub static ROUTES: &[Route] = &[
         response: Some(schema_of::<c::User>),
         mount: || put(users::set_supervisor),
         iam: Iam {
-            actions: &[GET, UPDATE],
-            keys: &[USER, API_KEY],
+            actions: &[GET, PUT, UPDATE],
+            keys: &[USER, API_KEY, AUDIT],
         },
     },
     Route {
@@ -414,8 +416,8 @@ pub static ROUTES: &[Route] = &[
         response: Some(schema_of::<c::User>),
         mount: || put(users::set_permissions),
         iam: Iam {
-            actions: &[GET, UPDATE, QUERY, DELETE],
-            keys: &[USER, API_KEY, API_KEYS_LIST],
+            actions: &[GET, PUT, UPDATE, QUERY, DELETE],
+            keys: &[USER, API_KEY, API_KEYS_LIST, AUDIT],
         },
     },
     Route {
@@ -445,7 +447,7 @@ pub static ROUTES: &[Route] = &[
         mount: || put(terms::upload).layer(DefaultBodyLimit::disable()),
         iam: Iam {
             actions: &[GET, PUT],
-            keys: &[TENANT, USER, API_KEY],
+            keys: &[TENANT, USER, API_KEY, AUDIT],
         },
     },
     Route {
@@ -475,7 +477,7 @@ pub static ROUTES: &[Route] = &[
         mount: || put(program::update),
         iam: Iam {
             actions: &[GET, PUT],
-            keys: &[TENANT, USER, API_KEY],
+            keys: &[TENANT, USER, API_KEY, AUDIT],
         },
     },
     Route {
@@ -500,6 +502,7 @@ pub static ROUTES: &[Route] = &[
                 PARTNER_EXTERNAL_ID,
                 TOKEN,
                 OUTBOX,
+                AUDIT,
             ],
         },
     },
@@ -560,7 +563,7 @@ pub static ROUTES: &[Route] = &[
         mount: || put(partners::set_sponsor),
         iam: Iam {
             actions: &[GET, PUT, UPDATE, DELETE, QUERY],
-            keys: &[TENANT, USER, API_KEY, PARTNER, TREE],
+            keys: &[TENANT, USER, API_KEY, PARTNER, TREE, AUDIT],
         },
     },
     Route {
@@ -575,7 +578,7 @@ pub static ROUTES: &[Route] = &[
         mount: || post(invitations::create),
         iam: Iam {
             actions: &[GET, PUT, UPDATE],
-            keys: &[TENANT, USER, EMAIL, API_KEY, TOKEN, OUTBOX],
+            keys: &[TENANT, USER, EMAIL, API_KEY, TOKEN, OUTBOX, AUDIT],
         },
     },
     Route {
@@ -635,7 +638,7 @@ pub static ROUTES: &[Route] = &[
         mount: || post(leads::create),
         iam: Iam {
             actions: &[GET, PUT],
-            keys: &[TENANT, USER, API_KEY, CODE, PARTNER, DEAL],
+            keys: &[TENANT, USER, API_KEY, CODE, PARTNER, DEAL, AUDIT],
         },
     },
     Route {
@@ -650,7 +653,7 @@ pub static ROUTES: &[Route] = &[
         mount: || post(leads::registered),
         iam: Iam {
             actions: &[GET, PUT, UPDATE],
-            keys: &[TENANT, USER, API_KEY, PARTNER, DEAL],
+            keys: &[TENANT, USER, API_KEY, PARTNER, DEAL, AUDIT],
         },
     },
     Route {
@@ -680,7 +683,7 @@ pub static ROUTES: &[Route] = &[
         mount: || put(deals::put),
         iam: Iam {
             actions: &[GET, PUT, QUERY],
-            keys: &[TENANT, USER, API_KEY, PARTNER, CODE, DEAL],
+            keys: &[TENANT, USER, API_KEY, PARTNER, CODE, DEAL, AUDIT],
         },
     },
     Route {
@@ -785,7 +788,7 @@ pub static ROUTES: &[Route] = &[
         mount: || post(wallets::adjust),
         iam: Iam {
             actions: &[GET, PUT, UPDATE],
-            keys: &[TENANT, USER, API_KEY, PARTNER],
+            keys: &[TENANT, USER, API_KEY, PARTNER, AUDIT],
         },
     },
     Route {
@@ -830,7 +833,7 @@ pub static ROUTES: &[Route] = &[
         mount: || post(payouts::pay),
         iam: Iam {
             actions: &[GET, PUT, UPDATE, DELETE],
-            keys: &[TENANT, USER, API_KEY, PARTNER, OUTBOX],
+            keys: &[TENANT, USER, API_KEY, PARTNER, OUTBOX, AUDIT],
         },
     },
     Route {
@@ -845,7 +848,7 @@ pub static ROUTES: &[Route] = &[
         mount: || post(payouts::reject),
         iam: Iam {
             actions: &[GET, PUT, UPDATE, DELETE],
-            keys: &[TENANT, USER, API_KEY, PARTNER, OUTBOX],
+            keys: &[TENANT, USER, API_KEY, PARTNER, OUTBOX, AUDIT],
         },
     },
     Route {
@@ -860,7 +863,7 @@ pub static ROUTES: &[Route] = &[
         mount: || post(webhooks::create),
         iam: Iam {
             actions: &[GET, PUT, QUERY],
-            keys: &[TENANT, USER, API_KEY],
+            keys: &[TENANT, USER, API_KEY, AUDIT],
         },
     },
     Route {
@@ -889,8 +892,8 @@ pub static ROUTES: &[Route] = &[
         response: None,
         mount: || delete(webhooks::delete),
         iam: Iam {
-            actions: &[GET, DELETE],
-            keys: &[TENANT, USER, API_KEY],
+            actions: &[GET, PUT, DELETE],
+            keys: &[TENANT, USER, API_KEY, AUDIT],
         },
     },
     Route {
@@ -904,8 +907,8 @@ pub static ROUTES: &[Route] = &[
         response: Some(schema_of::<c::SecretRotated>),
         mount: || post(webhooks::rotate_secret),
         iam: Iam {
-            actions: &[GET, UPDATE],
-            keys: &[TENANT, USER, API_KEY],
+            actions: &[GET, PUT, UPDATE],
+            keys: &[TENANT, USER, API_KEY, AUDIT],
         },
     },
     Route {
@@ -965,7 +968,7 @@ pub static ROUTES: &[Route] = &[
         mount: || put(notifications::put_template),
         iam: Iam {
             actions: &[GET, PUT],
-            keys: &[TENANT, USER, API_KEY],
+            keys: &[TENANT, USER, API_KEY, AUDIT],
         },
     },
     Route {
@@ -995,7 +998,7 @@ pub static ROUTES: &[Route] = &[
         mount: || post(api_keys::create),
         iam: Iam {
             actions: &[GET, PUT],
-            keys: &[USER, API_KEY],
+            keys: &[USER, API_KEY, AUDIT],
         },
     },
     Route {
@@ -1024,8 +1027,23 @@ pub static ROUTES: &[Route] = &[
         response: None,
         mount: || delete(api_keys::delete),
         iam: Iam {
-            actions: &[GET, QUERY, DELETE],
-            keys: &[USER, API_KEY, API_KEYS_LIST],
+            actions: &[GET, PUT, QUERY, DELETE],
+            keys: &[USER, API_KEY, API_KEYS_LIST, AUDIT],
+        },
+    },
+    Route {
+        id: "list_audit",
+        method: Method::GET,
+        path: "/v1/audit",
+        summary: "Every change staff or an API key made, newest first; ?from=&to= (date or RFC 3339), ?actor= (user or key id), ?cursor=, ?limit=",
+        who: CONFIGURE,
+        request: None,
+        status: 200,
+        response: Some(schema_of::<c::AuditPage>),
+        mount: || get(audit::list),
+        iam: Iam {
+            actions: &[GET, QUERY],
+            keys: &[USER, API_KEY, AUDIT],
         },
     },
     Route {

@@ -974,3 +974,39 @@ mod tests {
         );
     }
 }
+
+/// Who made an audited change: a user or an API key, with the name it had then.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuditActor {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_id: Option<ApiKeyId>,
+    /// The user's email or the key's name at the time.
+    pub label: String,
+}
+
+/// One change staff or an API key made, written in the change's own transaction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuditEvent {
+    pub id: String,
+    pub at: String,
+    pub actor: AuditActor,
+    /// `<thing>.<verb>`: `program.update`, `user.permissions`, `deal.update`, …
+    pub action: String,
+    /// `program`, `user:<id>`, `partner:<id>`, `deal:<external id>`, `webhook:<id>`, …
+    pub target: String,
+    /// The changed fields as `{"field": {"from": …, "to": …}}`, or what was made; never a
+    /// secret.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub details: serde_json::Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuditPage {
+    pub items: Vec<AuditEvent>,
+    pub next_cursor: Option<String>,
+}

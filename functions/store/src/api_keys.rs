@@ -38,6 +38,7 @@ impl Store {
         &self,
         key: &ApiKeyRecord,
         secret_hash: &str,
+        audit: &crate::audit::AuditRecord,
     ) -> Result<(), StoreError> {
         let item = ItemBuilder::new(&keys::api_key(secret_hash), "api_key")
             .s("tenant_id", key.tenant_id.as_str())
@@ -49,15 +50,8 @@ impl Store {
             .s(keys::GSI1_PK, keys::api_keys_list(&key.tenant_id))
             .s(keys::GSI1_SK, format!("{}#{}", key.created_at, key.id))
             .build();
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
+        self.write_audited(crate::ops::put_new(&self.table, item)?, Some(audit))
             .await
-            .map_err(StoreError::sdk)?;
-        Ok(())
     }
 
     pub async fn api_key_by_hash(
@@ -126,31 +120,41 @@ impl Store {
         }
     }
 
-    /// Revokes the keys matching `which`; answers how many went. The key answers 401 at once:
-    /// every request reads its item.
+    /// Revokes the keys matching `which`, each with its audit record (`audit` names the
+    /// action and the actor; the target is the key); answers how many went. The key answers
+    /// 401 at once: every request reads its item.
     pub async fn revoke_api_keys(
         &self,
         tenant: &TenantId,
         which: impl Fn(&ApiKeyRecord) -> bool,
+        audit: impl Fn(&ApiKeyRecord) -> crate::audit::AuditRecord,
     ) -> Result<usize, StoreError> {
         let mut revoked = 0;
         for item in self.api_key_items(tenant).await? {
             let view = View(&item);
-            if !which(&key_from(&view)?) {
+            let record = key_from(&view)?;
+            if !which(&record) {
                 continue;
             }
             let key = keys::Key {
                 pk: view.s(keys::PK)?.to_owned(),
                 sk: view.s(keys::SK)?.to_owned(),
             };
-            self.client
-                .delete_item()
+            let delete = aws_sdk_dynamodb::types::Delete::builder()
                 .table_name(&self.table)
                 .set_key(Some(key_item(&key)))
-                .send()
-                .await
-                .map_err(StoreError::sdk)?;
-            revoked += 1;
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .map_err(StoreError::build)?;
+            let action = aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                .delete(delete)
+                .build();
+            // Revoked meanwhile by someone else: theirs is the record of it.
+            if crate::ops::condition_passed(
+                self.write_audited(action, Some(&audit(&record))).await,
+            )? {
+                revoked += 1;
+            }
         }
         Ok(revoked)
     }

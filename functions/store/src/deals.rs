@@ -222,12 +222,13 @@ impl Store {
         &self,
         deal: &DealRecord,
         first: &TransitionRecord,
+        audit: Option<&crate::audit::AuditRecord>,
     ) -> Result<(), SaveDealError> {
         let actions = vec![
             put_new(&self.table, deal_item(deal))?,
             put_new(&self.table, transition_item(first))?,
         ];
-        self.write_deal(actions).await
+        self.write_deal(actions, audit).await
     }
 
     /// Saves a changed deal if it is still at `previous_seq`; a status change brings its transition.
@@ -236,6 +237,7 @@ impl Store {
         deal: &DealRecord,
         previous_seq: u64,
         transition: Option<&TransitionRecord>,
+        audit: Option<&crate::audit::AuditRecord>,
     ) -> Result<(), SaveDealError> {
         let put = Put::builder()
             .table_name(&self.table)
@@ -248,10 +250,19 @@ impl Store {
         if let Some(transition) = transition {
             actions.push(put_new(&self.table, transition_item(transition))?);
         }
-        self.write_deal(actions).await
+        self.write_deal(actions, audit).await
     }
 
-    async fn write_deal(&self, actions: Vec<TransactWriteItem>) -> Result<(), SaveDealError> {
+    /// The deal's writes and, when staff or a key made them, their audit record: the record
+    /// comes last, so a failed condition is always the deal's.
+    async fn write_deal(
+        &self,
+        mut actions: Vec<TransactWriteItem>,
+        audit: Option<&crate::audit::AuditRecord>,
+    ) -> Result<(), SaveDealError> {
+        if let Some(audit) = audit {
+            actions.push(audit.put(&self.table)?);
+        }
         match self.transact(actions).await {
             Ok(()) => Ok(()),
             Err(StoreError::ConditionFailed { .. }) => Err(SaveDealError::Concurrent),

@@ -279,6 +279,17 @@ pub fn dead_letter(sequence_number: &str) -> Key {
     key(format!("DLQ#{sequence_number}"), "DLQ")
 }
 
+/// One record of the tenant's audit log: its own partition, sorted by the record's ULID (so by
+/// time), read newest first. Staff changes are rare; API-key deal writes are the busiest
+/// writer, far below a partition's 1,000 writes/s (DESIGN.md).
+pub fn audit_record(t: &TenantId, id: &str) -> Key {
+    key(audit_log(t), id)
+}
+
+pub fn audit_log(t: &TenantId) -> String {
+    format!("T#{t}#AUDIT")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

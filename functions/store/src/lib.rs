@@ -3,6 +3,7 @@
 //! down in `DESIGN.md` next to this crate.
 
 pub mod api_keys;
+pub mod audit;
 mod dead_letters;
 pub mod deals;
 pub mod delivery;

@@ -336,22 +336,28 @@ impl Store {
         tenant: &TenantId,
         partner_id: &PartnerId,
         new_sponsor: Option<&PartnerId>,
+        audit: &crate::audit::AuditRecord,
     ) -> Result<Option<PartnerRecord>, MoveError> {
         self.finish_pending_move(tenant).await?;
-        let Some(job) = self.start_move(tenant, partner_id, new_sponsor).await? else {
+        let Some(job) = self
+            .start_move(tenant, partner_id, new_sponsor, Some(audit))
+            .await?
+        else {
             return Ok(self.partner(tenant, partner_id).await?);
         };
         self.run_move(tenant, &job).await?;
         Ok(self.partner(tenant, partner_id).await?)
     }
 
-    /// Checks a move and records it as started; nobody has moved yet. `None` when there is
-    /// nothing to do (unknown partner or sponsor, or the sponsor it already has).
+    /// Checks a move and records it as started (with its audit record, when given); nobody
+    /// has moved yet. `None` when there is nothing to do (unknown partner or sponsor, or the
+    /// sponsor it already has).
     pub async fn start_move(
         &self,
         tenant: &TenantId,
         partner_id: &PartnerId,
         new_sponsor: Option<&PartnerId>,
+        audit: Option<&crate::audit::AuditRecord>,
     ) -> Result<Option<MoveJob>, MoveError> {
         let Some(partner) = self.partner(tenant, partner_id).await? else {
             return Ok(None);
@@ -391,14 +397,9 @@ impl Store {
             )
             .build();
         let started = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(record))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
+            .write_audited(crate::ops::put_new(&self.table, record)?, audit)
             .await;
-        match started.map_err(StoreError::sdk) {
+        match started {
             Ok(_) => Ok(Some(job)),
             // Another move started in between; the caller may retry once it is done.
             Err(StoreError::ConditionFailed { .. }) => Err(MoveError::Store(

@@ -74,16 +74,18 @@ impl Store {
         tenant: &TenantId,
         program: &Program,
         version: u64,
+        audit: &crate::audit::AuditRecord,
     ) -> Result<(), StoreError> {
-        self.client
-            .put_item()
+        let put = aws_sdk_dynamodb::types::Put::builder()
             .table_name(&self.table)
             .set_item(Some(program_item(tenant, program, version + 1)))
             .condition_expression("version = :v")
             .expression_attribute_values(":v", crate::item::n(version))
-            .send()
-            .await
-            .map_err(StoreError::sdk)?;
-        Ok(())
+            .build()
+            .map_err(StoreError::build)?;
+        let action = aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .put(put)
+            .build();
+        self.write_audited(action, Some(audit)).await
     }
 }

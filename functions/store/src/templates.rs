@@ -31,6 +31,7 @@ impl Store {
         &self,
         tenant: &TenantId,
         template: &TemplateRecord,
+        audit: &crate::audit::AuditRecord,
     ) -> Result<(), StoreError> {
         let item = ItemBuilder::new(
             &keys::template(tenant, &template.name, template.language.code()),
@@ -43,14 +44,15 @@ impl Store {
         .s("body", &template.body)
         .s("updated_at", &template.updated_at)
         .build();
-        self.client
-            .put_item()
+        let put = aws_sdk_dynamodb::types::Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
-            .send()
-            .await
-            .map_err(StoreError::sdk)?;
-        Ok(())
+            .build()
+            .map_err(StoreError::build)?;
+        let action = aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .put(put)
+            .build();
+        self.write_audited(action, Some(audit)).await
     }
 
     pub async fn template(

@@ -243,13 +243,13 @@ impl Store {
         tenant: &TenantId,
         user: &UserId,
         permissions: &[Permission],
+        audit: &crate::audit::AuditRecord,
     ) -> Result<(), StoreError> {
         let list = permissions
             .iter()
             .map(|p| aws_sdk_dynamodb::types::AttributeValue::S(p.as_str().to_owned()))
             .collect();
-        self.client
-            .update_item()
+        let update = aws_sdk_dynamodb::types::Update::builder()
             .table_name(&self.table)
             .set_key(Some(key_item(&keys::user(tenant, user))))
             .condition_expression("attribute_exists(pk)")
@@ -259,10 +259,12 @@ impl Store {
                 ":permissions",
                 aws_sdk_dynamodb::types::AttributeValue::L(list),
             )
-            .send()
-            .await
-            .map_err(StoreError::sdk)?;
-        Ok(())
+            .build()
+            .map_err(StoreError::build)?;
+        let action = aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .update(update)
+            .build();
+        self.write_audited(action, Some(audit)).await
     }
 
     /// Ends one session (`POST /v1/auth/logout`); sessions that have expired anyway leave the
@@ -320,10 +322,9 @@ impl Store {
         tenant: &TenantId,
         user: &UserId,
         supervisor: Option<&UserId>,
+        audit: &crate::audit::AuditRecord,
     ) -> Result<(), StoreError> {
-        let request = self
-            .client
-            .update_item()
+        let request = aws_sdk_dynamodb::types::Update::builder()
             .table_name(&self.table)
             .set_key(Some(key_item(&keys::user(tenant, user))))
             .condition_expression("attribute_exists(pk)");
@@ -333,8 +334,10 @@ impl Store {
                 .expression_attribute_values(":s", s(supervisor.as_str())),
             None => request.update_expression("REMOVE supervisor_id"),
         };
-        request.send().await.map_err(StoreError::sdk)?;
-        Ok(())
+        let action = aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .update(request.build().map_err(StoreError::build)?)
+            .build();
+        self.write_audited(action, Some(audit)).await
     }
 }
 

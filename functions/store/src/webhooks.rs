@@ -99,7 +99,11 @@ pub fn delivery_from(view: &View) -> Result<DeliveryRecord, StoreError> {
 }
 
 impl Store {
-    pub async fn create_webhook(&self, webhook: &WebhookRecord) -> Result<(), StoreError> {
+    pub async fn create_webhook(
+        &self,
+        webhook: &WebhookRecord,
+        audit: &crate::audit::AuditRecord,
+    ) -> Result<(), StoreError> {
         let item = ItemBuilder::new(
             &keys::webhook(&webhook.tenant_id, &webhook.id),
             WEBHOOK_ENTITY,
@@ -111,15 +115,8 @@ impl Store {
         .s("secret", &webhook.secret)
         .s("created_at", &webhook.created_at)
         .build();
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
+        self.write_audited(crate::ops::put_new(&self.table, item)?, Some(audit))
             .await
-            .map_err(StoreError::sdk)?;
-        Ok(())
     }
 
     pub async fn webhook(
@@ -146,17 +143,22 @@ impl Store {
     }
 
     /// Removes an endpoint; `false` when there was none. Its delivery log stays readable.
-    pub async fn delete_webhook(&self, tenant: &TenantId, id: &str) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .delete_item()
+    pub async fn delete_webhook(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        audit: &crate::audit::AuditRecord,
+    ) -> Result<bool, StoreError> {
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
             .table_name(&self.table)
             .set_key(Some(key_item(&keys::webhook(tenant, id))))
             .condition_expression("attribute_exists(pk)")
-            .send()
-            .await
-            .map_err(StoreError::sdk);
-        condition_passed(result)
+            .build()
+            .map_err(StoreError::build)?;
+        let action = aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .delete(delete)
+            .build();
+        condition_passed(self.write_audited(action, Some(audit)).await)
     }
 
     /// Replaces the secret; the old one keeps signing until `previous_until`. `false` when the
@@ -167,10 +169,9 @@ impl Store {
         id: &str,
         new_secret: &str,
         previous_until: &str,
+        audit: &crate::audit::AuditRecord,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
+        let update = aws_sdk_dynamodb::types::Update::builder()
             .table_name(&self.table)
             .set_key(Some(key_item(&keys::webhook(tenant, id))))
             .update_expression(
@@ -179,10 +180,12 @@ impl Store {
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":until", s(previous_until))
             .expression_attribute_values(":new", s(new_secret))
-            .send()
-            .await
-            .map_err(StoreError::sdk);
-        condition_passed(result)
+            .build()
+            .map_err(StoreError::build)?;
+        let action = aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .update(update)
+            .build();
+        condition_passed(self.write_audited(action, Some(audit)).await)
     }
 
     /// Writes a delivery unless it exists (the same event seen twice on the stream); `true`

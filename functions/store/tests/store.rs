@@ -174,7 +174,7 @@ async fn a_walk_is_written_once_and_a_replay_is_refused_by_its_condition() {
         at: Timestamp::now(),
         event: None,
     };
-    store.create_deal(&deal, &transition).await.unwrap();
+    store.create_deal(&deal, &transition, None).await.unwrap();
     let mut plan = upline_domain::default_plan();
     plan.rules[0]
         .levels

@@ -48,7 +48,13 @@ pub async fn create(
         last_used_at: None,
         last_used_millis: 0,
     };
-    state.store.create_api_key(&record, &hash).await?;
+    let audit = super::audit::record(
+        &caller,
+        "api_key.create",
+        format!("api_key:{}", record.id),
+        serde_json::json!({"name": record.name, "expires_at": record.expires_at}),
+    );
+    state.store.create_api_key(&record, &hash, &audit).await?;
     Ok((
         StatusCode::CREATED,
         Json(ApiKeyCreated {
@@ -95,7 +101,18 @@ pub async fn delete(
     let tenant = caller.tenant_id().clone();
     let revoked = state
         .store
-        .revoke_api_keys(&tenant, |key| key.id.as_str() == id)
+        .revoke_api_keys(
+            &tenant,
+            |key| key.id.as_str() == id,
+            |key| {
+                super::audit::record(
+                    &caller,
+                    "api_key.revoke",
+                    format!("api_key:{}", key.id),
+                    serde_json::json!({"name": key.name}),
+                )
+            },
+        )
         .await?;
     if revoked == 0 {
         return Err(ApiError::not_found("api key"));

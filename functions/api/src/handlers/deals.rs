@@ -57,9 +57,19 @@ pub async fn put(
                     updated_at: now.rfc3339.clone(),
                 };
                 let first = transition(&deal, None, now);
+                let audit = super::audit::record(
+                    &caller,
+                    "deal.create",
+                    format!("deal:{external_id}"),
+                    serde_json::json!({
+                        "status": deal.status,
+                        "amount": deal.amount,
+                        "partner_id": deal.partner_id,
+                    }),
+                );
                 state
                     .store
-                    .create_deal(&deal, &first)
+                    .create_deal(&deal, &first, Some(&audit))
                     .await
                     .map(|()| StatusCode::CREATED)
             }
@@ -87,9 +97,18 @@ pub async fn put(
                     };
                     let change = status_changed
                         .then(|| transition(&deal, Some(current.status.clone()), now));
+                    let audit = super::audit::record(
+                        &caller,
+                        "deal.update",
+                        format!("deal:{external_id}"),
+                        super::audit::changes(
+                            &serde_json::json!({"status": current.status, "amount": current.amount}),
+                            &serde_json::json!({"status": deal.status, "amount": deal.amount}),
+                        ),
+                    );
                     state
                         .store
-                        .update_deal(&deal, current.seq, change.as_ref())
+                        .update_deal(&deal, current.seq, change.as_ref(), Some(&audit))
                         .await
                         .map(|()| StatusCode::OK)
                 }

@@ -98,6 +98,16 @@ pub async fn create(
     let to_name = format!("{first_name} {last_name}");
     let language = request.language.unwrap_or(inviter.language);
     let mut tx = state.store.tx();
+    // A partner inviting to their own downline acts as a partner; inviting at level zero is a
+    // staff action, and staff actions are audited.
+    if request.level_zero {
+        tx.audit(&super::audit::record(
+            &caller,
+            "invitation.create",
+            format!("invitation:{id}"),
+            serde_json::json!({"email": email, "level_zero": true}),
+        ))?;
+    }
     let expires_at = TokenEmail {
         tenant: &tenant,
         purpose: TokenPurpose::Invitation,

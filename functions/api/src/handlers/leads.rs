@@ -81,6 +81,13 @@ pub async fn create(
     let mut tx = state.store.tx();
     tx.put_lead(&lead)?;
     tx.put_event_transition(&lead_event(&lead, EventKind::LeadCreated, currency, at))?;
+    // Who the lead is stays in the lead; the log says who brought it in, for whom.
+    tx.audit(&super::audit::record(
+        &caller,
+        "lead.create",
+        format!("lead:{}", lead.id),
+        serde_json::json!({"partner_id": lead.partner_id, "source": lead.source}),
+    ))?;
     match state.store.commit(tx).await {
         Ok(()) => Ok((
             StatusCode::CREATED,
@@ -137,6 +144,12 @@ pub async fn registered(
     let at = Timestamp::now();
     let mut tx = state.store.tx();
     tx.mark_lead_registered(&lead, &at.rfc3339)?;
+    tx.audit(&super::audit::record(
+        &caller,
+        "lead.registered",
+        format!("lead:{}", lead.id),
+        serde_json::json!({"partner_id": lead.partner_id}),
+    ))?;
     tx.put_event_transition(&lead_event(
         &lead,
         EventKind::ClientRegistered,

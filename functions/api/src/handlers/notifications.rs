@@ -134,7 +134,13 @@ pub async fn put_template(
         body: request.body,
         updated_at: Timestamp::now().rfc3339,
     };
-    state.store.put_template(&tenant, &record).await?;
+    let audit = super::audit::record(
+        &caller,
+        "template.update",
+        format!("template:{name}/{}", record.language.code()),
+        serde_json::json!({"subject": record.subject}),
+    );
+    state.store.put_template(&tenant, &record, &audit).await?;
     Ok(Json(NotificationTemplate {
         name,
         language: record.language,

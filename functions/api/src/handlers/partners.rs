@@ -83,6 +83,17 @@ pub async fn create(
             ended_sessions: Vec::new(),
         };
         tx.put_new_user(&user)?;
+        tx.audit(&super::audit::record(
+            &caller,
+            "partner.create",
+            format!("partner:{}", partner.id),
+            serde_json::json!({
+                "email": partner.email,
+                "name": partner.name,
+                "sponsor_id": partner.sponsor_id(),
+                "external_id": partner.external_id,
+            }),
+        ))?;
         TokenEmail {
             tenant: &tenant,
             purpose: TokenPurpose::SetPassword,
@@ -293,9 +304,18 @@ pub async fn set_sponsor(
             "is not a partner of this program",
         ));
     }
+    let Some(before) = state.store.partner(&tenant, &partner_id).await? else {
+        return Err(ApiError::not_found("partner"));
+    };
+    let audit = super::audit::record(
+        &caller,
+        "partner.move",
+        format!("partner:{partner_id}"),
+        serde_json::json!({"sponsor_id": {"from": before.sponsor_id(), "to": request.sponsor_id}}),
+    );
     let moved = state
         .store
-        .move_partner(&tenant, &partner_id, request.sponsor_id.as_ref())
+        .move_partner(&tenant, &partner_id, request.sponsor_id.as_ref(), &audit)
         .await
         .map_err(|err| match err {
             MoveError::Cycle => ApiError::conflict(

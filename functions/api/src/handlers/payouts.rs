@@ -248,6 +248,12 @@ pub async fn pay(
     let mut tx = state.store.tx();
     tx.pay_payout(&payout, &now, &caller.actor())?;
     notify(&mut tx, &payout, "payout_paid", None)?;
+    tx.audit(&super::audit::record(
+        &caller,
+        "payout.pay",
+        format!("payout:{}", payout.id),
+        serde_json::json!({"amount": payout.amount, "partner_id": payout.partner_id}),
+    ))?;
     match state.store.commit(tx).await {
         Ok(()) => {}
         Err(TxError::Refused("balance")) => return Err(insufficient(StatusCode::CONFLICT)),
@@ -281,6 +287,12 @@ pub async fn reject(
     let mut tx = state.store.tx();
     tx.decide_payout(&payout, "rejected", &now.rfc3339, Some(&reason))?;
     notify(&mut tx, &payout, "payout_rejected", Some(&reason))?;
+    tx.audit(&super::audit::record(
+        &caller,
+        "payout.reject",
+        format!("payout:{}", payout.id),
+        serde_json::json!({"amount": payout.amount, "partner_id": payout.partner_id, "reason": reason}),
+    ))?;
     match state.store.commit(tx).await {
         Ok(()) => {}
         Err(TxError::Refused("payout_state")) => return Err(not_open("decided")),

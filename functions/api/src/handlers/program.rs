@@ -36,10 +36,16 @@ pub async fn update(
             .program(&tenant)
             .await?
             .ok_or_else(|| ApiError::not_found("program"))?;
-        let program = merged(current, request.clone())?;
+        let program = merged(current.clone(), request.clone())?;
+        let audit = super::audit::record(
+            &caller,
+            "program.update",
+            "program",
+            super::audit::changes(&current, &program),
+        );
         match state
             .store
-            .replace_program(&tenant, &program, version)
+            .replace_program(&tenant, &program, version, &audit)
             .await
         {
             Ok(()) => return Ok(Json(program)),

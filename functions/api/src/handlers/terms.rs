@@ -159,9 +159,15 @@ pub async fn upload(
             uploaded_at: Timestamp::now().rfc3339,
         };
         program.terms = Some(terms.clone());
+        let audit = super::audit::record(
+            &caller,
+            "program.terms_upload",
+            "program",
+            serde_json::json!({"version": terms.version, "bytes": pdf.len()}),
+        );
         match state
             .store
-            .replace_program(&tenant, &program, version)
+            .replace_program(&tenant, &program, version, &audit)
             .await
         {
             Ok(()) => return Ok((StatusCode::CREATED, Json(terms))),

@@ -3,6 +3,7 @@
 //! the partner tree: moving one never moves the other.
 
 use super::accounts::tx_error;
+use super::audit::record;
 use super::members::TokenEmail;
 use super::{encode_cursor, new_id, user_view};
 use crate::AppState;
@@ -12,6 +13,7 @@ use crate::extract::{JsonBody, ListParams, PathParam, QueryParams};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use serde_json::json;
 use upline_contract::{
     CreateUserRequest, Permission, SetPermissionsRequest, SetSupervisorRequest, TenantId, User,
     UserId, UserPage,
@@ -57,6 +59,12 @@ pub async fn create(
     };
     let mut tx = state.store.tx();
     tx.put_new_user(&user)?;
+    tx.audit(&record(
+        &caller,
+        "user.create",
+        format!("user:{}", user.id),
+        json!({"email": user.email, "name": user.name, "permissions": user.permissions}),
+    ))?;
     TokenEmail {
         tenant: &tenant,
         purpose: TokenPurpose::ConfirmEmail,
@@ -103,7 +111,7 @@ pub async fn set_supervisor(
         .tenant_id
         .clone();
     let user_id = UserId(id);
-    state
+    let before = state
         .store
         .user(&tenant, &user_id)
         .await?
@@ -128,9 +136,15 @@ pub async fn set_supervisor(
                 .supervisor_id;
         }
     }
+    let audit = record(
+        &caller,
+        "user.supervisor",
+        format!("user:{user_id}"),
+        json!({"supervisor_id": {"from": before.supervisor_id, "to": request.supervisor_id}}),
+    );
     state
         .store
-        .set_supervisor(&tenant, &user_id, request.supervisor_id.as_ref())
+        .set_supervisor(&tenant, &user_id, request.supervisor_id.as_ref(), &audit)
         .await?;
     let user = state
         .store
@@ -210,12 +224,29 @@ pub async fn set_permissions(
     {
         state
             .store
-            .revoke_api_keys(&tenant, |key| key.created_by.as_ref() == Some(&user_id))
+            .revoke_api_keys(
+                &tenant,
+                |key| key.created_by.as_ref() == Some(&user_id),
+                |key| {
+                    record(
+                        &caller,
+                        "api_key.revoke",
+                        format!("api_key:{}", key.id),
+                        json!({"name": key.name, "reason": "its creator lost configure_program"}),
+                    )
+                },
+            )
             .await?;
     }
+    let audit = record(
+        &caller,
+        "user.permissions",
+        format!("user:{user_id}"),
+        json!({"permissions": {"from": user.permissions, "to": permissions}}),
+    );
     state
         .store
-        .set_permissions(&tenant, &user_id, &permissions)
+        .set_permissions(&tenant, &user_id, &permissions, &audit)
         .await?;
     Ok(Json(user_view(&UserRecord {
         permissions,

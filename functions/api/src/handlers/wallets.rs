@@ -149,6 +149,12 @@ pub async fn adjust(
     );
     let mut tx = state.store.tx();
     tx.add_entry(&tenant, &entry, currency.code(), true)?;
+    tx.audit(&super::audit::record(
+        &caller,
+        "wallet.adjust",
+        format!("partner:{partner}"),
+        serde_json::json!({"amount": amount, "reason": reason}),
+    ))?;
     match state.store.commit(tx).await {
         Ok(()) => Ok((
             StatusCode::CREATED,

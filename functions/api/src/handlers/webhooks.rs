@@ -145,7 +145,13 @@ pub async fn create(
         previous_secret_until: None,
         created_at: Timestamp::now().rfc3339,
     };
-    state.store.create_webhook(&record).await?;
+    let audit = super::audit::record(
+        &caller,
+        "webhook.create",
+        format!("webhook:{}", record.id),
+        serde_json::json!({"url": record.url, "events": record.events}),
+    );
+    state.store.create_webhook(&record, &audit).await?;
     Ok((
         StatusCode::CREATED,
         Json(WebhookCreated {
@@ -183,7 +189,13 @@ pub async fn delete(
         .require(Permission::ConfigureProgram)?
         .tenant_id
         .clone();
-    if !state.store.delete_webhook(&tenant, &id).await? {
+    let audit = super::audit::record(
+        &caller,
+        "webhook.delete",
+        format!("webhook:{id}"),
+        serde_json::json!({}),
+    );
+    if !state.store.delete_webhook(&tenant, &id, &audit).await? {
         return Err(ApiError::not_found("webhook"));
     }
     Ok(StatusCode::NO_CONTENT)
@@ -201,9 +213,15 @@ pub async fn rotate_secret(
         .clone();
     let secret = new_secret();
     let until = Timestamp::from(time::OffsetDateTime::now_utc() + ROTATION_OVERLAP).rfc3339;
+    let audit = super::audit::record(
+        &caller,
+        "webhook.rotate_secret",
+        format!("webhook:{id}"),
+        serde_json::json!({"previous_secret_until": until}),
+    );
     if !state
         .store
-        .rotate_webhook_secret(&tenant, &id, &secret, &until)
+        .rotate_webhook_secret(&tenant, &id, &secret, &until, &audit)
         .await?
     {
         return Err(ApiError::not_found("webhook"));
