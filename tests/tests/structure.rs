@@ -229,7 +229,7 @@ async fn a_move_interrupted_halfway_is_finished_by_the_next_one() {
 
     // B's move under Z is recorded, then the function "dies" before anyone moved.
     let job = store
-        .start_move(&tenant.id, &chain[1], Some(&z), None)
+        .start_move(&tenant.id, &chain[1], Some(&z), |_| None)
         .await
         .unwrap()
         .expect("a move to make");

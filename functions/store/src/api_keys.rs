@@ -140,15 +140,7 @@ impl Store {
                 pk: view.s(keys::PK)?.to_owned(),
                 sk: view.s(keys::SK)?.to_owned(),
             };
-            let delete = aws_sdk_dynamodb::types::Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(key_item(&key)))
-                .condition_expression("attribute_exists(pk)")
-                .build()
-                .map_err(StoreError::build)?;
-            let action = aws_sdk_dynamodb::types::TransactWriteItem::builder()
-                .delete(delete)
-                .build();
+            let action = crate::ops::delete_existing(&self.table, &key)?;
             // Revoked meanwhile by someone else: theirs is the record of it.
             if crate::ops::condition_passed(
                 self.write_audited(action, Some(&audit(&record))).await,

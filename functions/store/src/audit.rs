@@ -53,7 +53,7 @@ impl AuditRecord {
         Self {
             tenant_id: tenant_id.clone(),
             id: format!("au_{ulid}"),
-            at: Timestamp::from(OffsetDateTime::from(ulid.datetime())),
+            at: moment_of(ulid),
             actor: actor.into(),
             actor_label: actor_label.into(),
             action: action.into(),
@@ -76,19 +76,22 @@ impl AuditRecord {
     }
 }
 
+/// A record's time is its id's: the ULID carries the millisecond it was made.
+fn moment_of(ulid: Ulid) -> Timestamp {
+    Timestamp::from(OffsetDateTime::from(ulid.datetime()))
+}
+
 fn audit_from(view: &View) -> Result<AuditRecord, StoreError> {
+    let id = view.s(keys::SK)?;
+    let ulid = id
+        .strip_prefix("au_")
+        .and_then(|u| u.parse::<Ulid>().ok())
+        .ok_or_else(|| StoreError::Corrupt(format!("audit record id {id}")))?;
     let details = view.s("details")?;
     Ok(AuditRecord {
         tenant_id: TenantId::from(view.s("tenant_id")?),
-        id: view.s(keys::SK)?.to_owned(),
-        at: {
-            let rfc3339 = view.s("at")?.to_owned();
-            let millis =
-                OffsetDateTime::parse(&rfc3339, &time::format_description::well_known::Rfc3339)
-                    .map(|at| (at.unix_timestamp_nanos() / 1_000_000) as i64)
-                    .map_err(|_| StoreError::Corrupt(format!("audit record at {rfc3339}")))?;
-            Timestamp { rfc3339, millis }
-        },
+        id: id.to_owned(),
+        at: moment_of(ulid),
         actor: view.s("actor")?.to_owned(),
         actor_label: view.s("actor_label")?.to_owned(),
         action: view.s("action")?.to_owned(),

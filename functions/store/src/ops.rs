@@ -20,6 +20,23 @@ pub(crate) fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, Stor
         .build())
 }
 
+/// A Delete inside a transaction of an item that must exist.
+pub(crate) fn delete_existing(
+    table: &str,
+    key: &keys::Key,
+) -> Result<TransactWriteItem, StoreError> {
+    Ok(TransactWriteItem::builder()
+        .delete(
+            aws_sdk_dynamodb::types::Delete::builder()
+                .table_name(table)
+                .set_key(Some(key_item(key)))
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .map_err(StoreError::build)?,
+        )
+        .build())
+}
+
 /// `Ok(true)` when a conditional write went through, `Ok(false)` when its condition failed.
 pub(crate) fn condition_passed<T>(result: Result<T, StoreError>) -> Result<bool, StoreError> {
     match result {

@@ -336,11 +336,13 @@ impl Store {
         tenant: &TenantId,
         partner_id: &PartnerId,
         new_sponsor: Option<&PartnerId>,
-        audit: &crate::audit::AuditRecord,
+        audit: impl FnOnce(&PartnerRecord) -> crate::audit::AuditRecord,
     ) -> Result<Option<PartnerRecord>, MoveError> {
         self.finish_pending_move(tenant).await?;
         let Some(job) = self
-            .start_move(tenant, partner_id, new_sponsor, Some(audit))
+            .start_move(tenant, partner_id, new_sponsor, |partner| {
+                Some(audit(partner))
+            })
             .await?
         else {
             return Ok(self.partner(tenant, partner_id).await?);
@@ -349,15 +351,15 @@ impl Store {
         Ok(self.partner(tenant, partner_id).await?)
     }
 
-    /// Checks a move and records it as started (with its audit record, when given); nobody
-    /// has moved yet. `None` when there is nothing to do (unknown partner or sponsor, or the
-    /// sponsor it already has).
+    /// Checks a move and records it as started, with the audit record `audit` makes of the
+    /// partner as it was (if any); nobody has moved yet. `None` when there is nothing to do
+    /// (unknown partner or sponsor, or the sponsor it already has).
     pub async fn start_move(
         &self,
         tenant: &TenantId,
         partner_id: &PartnerId,
         new_sponsor: Option<&PartnerId>,
-        audit: Option<&crate::audit::AuditRecord>,
+        audit: impl FnOnce(&PartnerRecord) -> Option<crate::audit::AuditRecord>,
     ) -> Result<Option<MoveJob>, MoveError> {
         let Some(partner) = self.partner(tenant, partner_id).await? else {
             return Ok(None);
@@ -397,7 +399,10 @@ impl Store {
             )
             .build();
         let started = self
-            .write_audited(crate::ops::put_new(&self.table, record)?, audit)
+            .write_audited(
+                crate::ops::put_new(&self.table, record)?,
+                audit(&partner).as_ref(),
+            )
             .await;
         match started {
             Ok(_) => Ok(Some(job)),

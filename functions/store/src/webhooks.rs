@@ -149,15 +149,7 @@ impl Store {
         id: &str,
         audit: &crate::audit::AuditRecord,
     ) -> Result<bool, StoreError> {
-        let delete = aws_sdk_dynamodb::types::Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::webhook(tenant, id))))
-            .condition_expression("attribute_exists(pk)")
-            .build()
-            .map_err(StoreError::build)?;
-        let action = aws_sdk_dynamodb::types::TransactWriteItem::builder()
-            .delete(delete)
-            .build();
+        let action = crate::ops::delete_existing(&self.table, &keys::webhook(tenant, id))?;
         condition_passed(self.write_audited(action, Some(audit)).await)
     }
 

@@ -304,18 +304,18 @@ pub async fn set_sponsor(
             "is not a partner of this program",
         ));
     }
-    let Some(before) = state.store.partner(&tenant, &partner_id).await? else {
-        return Err(ApiError::not_found("partner"));
+    // The record is made of the partner the move reads anyway (no read of its own).
+    let audit = |before: &PartnerRecord| {
+        super::audit::record(
+            &caller,
+            "partner.move",
+            format!("partner:{}", before.id),
+            serde_json::json!({"sponsor_id": {"from": before.sponsor_id(), "to": request.sponsor_id}}),
+        )
     };
-    let audit = super::audit::record(
-        &caller,
-        "partner.move",
-        format!("partner:{partner_id}"),
-        serde_json::json!({"sponsor_id": {"from": before.sponsor_id(), "to": request.sponsor_id}}),
-    );
     let moved = state
         .store
-        .move_partner(&tenant, &partner_id, request.sponsor_id.as_ref(), &audit)
+        .move_partner(&tenant, &partner_id, request.sponsor_id.as_ref(), audit)
         .await
         .map_err(|err| match err {
             MoveError::Cycle => ApiError::conflict(
