@@ -104,6 +104,16 @@ texts! {
     NavProgram => "Program", "Program", "Программа", "Програма";
     NavUsers => "Staff users", "Użytkownicy", "Сотрудники", "Співробітники";
     NavDeals => "Deals", "Transakcje", "Сделки", "Угоди";
+    NavAudit => "Audit log", "Dziennik zmian", "Журнал изменений", "Журнал змін";
+    PeriodFrom => "From", "Od", "С", "З";
+    PeriodTo => "To", "Do", "По", "По";
+    Who => "Who", "Kto", "Кто", "Хто";
+    Anyone => "Anyone", "Wszyscy", "Все", "Усі";
+    Action => "Action", "Działanie", "Действие", "Дія";
+    Target => "Target", "Obiekt", "Объект", "Об'єкт";
+    Changes => "Changes", "Zmiany", "Изменения", "Зміни";
+    ApiKeyMark => "API key", "klucz API", "API-ключ", "API-ключ";
+    NoAuditEvents => "No changes in this period.", "Brak zmian w tym okresie.", "За этот период изменений нет.", "За цей період змін немає.";
     LogOut => "Log out", "Wyloguj", "Выйти", "Вийти";
     // Accounts
     LogIn => "Log in", "Zaloguj się", "Войти", "Увійти";

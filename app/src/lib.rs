@@ -14,7 +14,7 @@ pub mod session;
 use crate::components::Loading;
 use crate::i18n::T;
 use crate::navigation::Page;
-use crate::pages::{auth, partner, program, staff};
+use crate::pages::{audit, auth, partner, program, staff};
 use crate::session::{Session, session, text, tr};
 use leptos::prelude::*;
 use upline_contract::{Language, Permission};
@@ -60,6 +60,9 @@ lazy_pages! {
     deal_lookup_page_view => view! {
         <Private><Allowed to=Permission::ViewAllPartners><staff::DealLookup/></Allowed></Private>
     };
+    audit_page_view => view! {
+        <Private><Allowed to=Permission::ConfigureProgram><audit::StaffAudit/></Allowed></Private>
+    };
 }
 
 /// The view of a page, once its chunk is loaded.
@@ -90,6 +93,7 @@ async fn page_view(page: Page) -> AnyView {
         Page::Program => program_page_view().await,
         Page::StaffUsers => staff_users_page_view().await,
         Page::Deals => deal_lookup_page_view().await,
+        Page::Audit => audit_page_view().await,
         Page::NotFound => {
             view! { <p class="empty" data-testid="not-found">{text(T::NotFound)}</p> }.into_any()
         }
@@ -254,6 +258,7 @@ fn Header() -> impl IntoView {
                                 <Show when=move || session.can(Permission::ConfigureProgram)>
                                     {link("/staff/program", T::NavProgram, "nav-staff-program")}
                                     {link("/staff/users", T::NavUsers, "nav-staff-users")}
+                                    {link("/staff/audit", T::NavAudit, "nav-staff-audit")}
                                 </Show>
                             </div>
                         </details>

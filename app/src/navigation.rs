@@ -30,6 +30,7 @@ pub enum Page {
     Program,
     StaffUsers,
     Deals,
+    Audit,
     NotFound,
 }
 
@@ -58,6 +59,7 @@ impl Page {
             "/staff/program" => Page::Program,
             "/staff/users" => Page::StaffUsers,
             "/staff/deals" => Page::Deals,
+            "/staff/audit" => Page::Audit,
             _ => match path.strip_prefix("/r/") {
                 Some(code) if !code.is_empty() && !code.contains('/') => {
                     Page::Referral(decode(code))

@@ -195,6 +195,20 @@ impl Browser {
         Ok(input.send_keys(text).await?)
     }
 
+    /// Sets a date input to `iso` (`2026-12-31`) as a date picker would, with its change event:
+    /// typing into one depends on the browser's locale.
+    pub async fn choose_date(&self, id: &str, iso: &str) -> Result<()> {
+        let input = self.find(id).await?;
+        self.client
+            .execute(
+                "arguments[0].value = arguments[1]; \
+                 arguments[0].dispatchEvent(new Event('change', { bubbles: true }))",
+                vec![serde_json::to_value(&input)?, serde_json::json!(iso)],
+            )
+            .await?;
+        Ok(())
+    }
+
     pub async fn text(&self, id: &str) -> Result<String> {
         Ok(self.find(id).await?.text().await?)
     }

@@ -843,6 +843,45 @@ async fn everyday_work(app: &TestApp, browser: &Browser) -> Result<()> {
         json!(["view_all_partners", "manage_balances"])
     );
 
+    // The audit log has both changes, newest first, with who made them and what changed.
+    browser.goto("/staff/audit").await?;
+    browser
+        .wait_for_text("audit-table", "user.permissions", false)
+        .await?;
+    let actions = browser.attrs("audit-row", "data-action").await?;
+    assert_eq!(
+        actions[..2],
+        ["user.permissions".to_owned(), "user.create".to_owned()],
+        "newest first: {actions:?}"
+    );
+    let log = browser.text("audit-table").await?;
+    assert!(log.contains(&owner_email), "the owner made them: {log}");
+    assert!(
+        log.contains(
+            "permissions: [\"manage_balances\"] → [\"view_all_partners\",\"manage_balances\"]"
+        ),
+        "what changed: {log}"
+    );
+    both_widths(browser, "staff-audit").await?;
+    // Bea has changed nothing; a period that ended before the program started has no changes.
+    let bea_id = bea["id"].as_str().unwrap();
+    browser
+        .find("audit-actor")
+        .await?
+        .select_by_value(bea_id)
+        .await?;
+    browser.find("empty").await?;
+    browser
+        .find("audit-actor")
+        .await?
+        .select_by_value("")
+        .await?;
+    browser
+        .wait_for_text("audit-table", "user.create", false)
+        .await?;
+    browser.choose_date("audit-to", "2020-01-01").await?;
+    browser.find("empty").await?;
+
     // In Russian the menu speaks Russian, and stays so after a reload.
     browser
         .find("language")

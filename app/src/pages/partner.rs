@@ -96,10 +96,10 @@ pub fn EntriesTable(
             let kind = entry.kind;
             view! {
                 <tr data-testid="entry-row">
-                    <td>{date(&entry.created_at)}</td>
-                    <td>{move || tr(kind_label(kind))}</td>
-                    <td class="source" data-testid="entry-source">{source}</td>
-                    <td class="amount" class:negative=negative data-testid="entry-amount">{money(entry.amount, currency)}</td>
+                    <td data-label=text(T::Date)>{date(&entry.created_at)}</td>
+                    <td data-label=text(T::Kind)>{move || tr(kind_label(kind))}</td>
+                    <td class="source" data-label=text(T::Source) data-testid="entry-source">{source}</td>
+                    <td class="amount" class:negative=negative data-label=text(T::Amount) data-testid="entry-amount">{money(entry.amount, currency)}</td>
                 </tr>
             }
         })
@@ -592,8 +592,8 @@ pub fn Referrals() -> impl IntoView {
                                     <tbody>
                                         {rows.into_iter().map(|p| view! {
                                             <tr data-testid="referral-row">
-                                                <td>{p.name}</td><td>{p.email}</td><td>{p.level}</td>
-                                                <td>{p.external_id}</td><td>{date(&p.joined_at)}</td>
+                                                <td data-label=text(T::Name)>{p.name}</td><td data-label=text(T::Email)>{p.email}</td><td data-label=text(T::Level)>{p.level}</td>
+                                                <td data-label=text(T::ExternalId)>{p.external_id}</td><td data-label=text(T::Joined)>{date(&p.joined_at)}</td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>
@@ -648,10 +648,10 @@ fn LeadsCard() -> impl IntoView {
                                 };
                                 view! {
                                     <tr data-testid="lead-row">
-                                        <td>{lead.name}</td>
-                                        <td>{lead.source}</td>
-                                        <td>{date(&lead.created_at)}</td>
-                                        <td>{status}</td>
+                                        <td data-label=text(T::Name)>{lead.name}</td>
+                                        <td data-label=text(T::Source)>{lead.source}</td>
+                                        <td data-label=text(T::Date)>{date(&lead.created_at)}</td>
+                                        <td data-label=text(T::Status)>{status}</td>
                                     </tr>
                                 }
                             }).collect_view()}
@@ -753,10 +753,10 @@ pub fn Payouts() -> impl IntoView {
                         <tbody>
                             {items.into_iter().map(|p| view! {
                                 <tr data-testid="payout-row">
-                                    <td>{date(&p.created_at)}</td>
-                                    <td class="amount">{money(p.amount, p.currency)}</td>
-                                    <td><StatusBadge status=p.status/></td>
-                                    <td>{p.reason}</td>
+                                    <td data-label=text(T::Date)>{date(&p.created_at)}</td>
+                                    <td class="amount" data-label=text(T::Amount)>{money(p.amount, p.currency)}</td>
+                                    <td data-label=text(T::Status)><StatusBadge status=p.status/></td>
+                                    <td data-label=text(T::Reason)>{p.reason}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

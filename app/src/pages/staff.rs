@@ -31,7 +31,7 @@ fn WalletCell(partner: Partner) -> impl IntoView {
     let adjusting = RwSignal::new(false);
     let manage = session().can(Permission::ManageBalances);
     view! {
-        <td class="amount" data-testid="partner-balance">
+        <td class="amount" data-label=text(T::Wallet) data-testid="partner-balance">
             {move || wallet.get().map(|w| match w {
                 Ok(w) => money(w.balance, w.currency),
                 Err(_) => "—".to_owned(),
@@ -107,7 +107,7 @@ fn SponsorCell(
     let editing = RwSignal::new(false);
     let can_move = session().can(Permission::ConfigureProgram);
     view! {
-        <td>
+        <td data-label=text(T::Sponsor)>
             {current}
             <Show when=move || can_move && !editing.get()>
                 " "<button type="button" class="link" on:click=move |_| editing.set(true) data-testid="change-sponsor">{text(T::Change)}</button>
@@ -202,11 +202,11 @@ pub fn StaffPartners() -> impl IntoView {
                         let sponsor = p.sponsor_id.as_ref().map(|s| names.get(&s.to_string()).cloned().unwrap_or_else(|| s.to_string()));
                         view! {
                             <tr data-testid="partner-row">
-                                <td>{p.name.clone()}</td>
-                                <td>{p.email.clone()}</td>
-                                <td>{p.external_id.clone()}</td>
+                                <td data-label=text(T::Name)>{p.name.clone()}</td>
+                                <td data-label=text(T::Email)>{p.email.clone()}</td>
+                                <td data-label=text(T::ExternalId)>{p.external_id.clone()}</td>
                                 <SponsorCell partner=p.clone() current=sponsor everyone=everyone.clone() on_moved=Callback::new(move |_| partners.refetch())/>
-                                <td>{p.depth}</td>
+                                <td data-label=text(T::Depth)>{p.depth}</td>
                                 <WalletCell partner=p/>
                             </tr>
                         }
@@ -375,10 +375,10 @@ fn QueueRow(payout: Payout, name: String, on_done: Callback<()>) -> impl IntoVie
     };
     view! {
         <tr data-testid="queue-row">
-            <td>{date(&payout.created_at)}</td>
-            <td>{name}</td>
-            <td class="amount">{money(payout.amount, payout.currency)}</td>
-            <td><StatusBadge status=payout.status.clone()/>" "{payout.reason.clone()}</td>
+            <td data-label=text(T::Date)>{date(&payout.created_at)}</td>
+            <td data-label=text(T::Partner)>{name}</td>
+            <td class="amount" data-label=text(T::Amount)>{money(payout.amount, payout.currency)}</td>
+            <td data-label=text(T::Status)><StatusBadge status=payout.status.clone()/>" "{payout.reason.clone()}</td>
             <td>
                 <Show when=move || open && !rejecting.get()>
                     <button type="button" class="primary" on:click=pay.clone() data-testid="pay">{text(T::Pay)}</button>
@@ -592,9 +592,9 @@ fn UserRow(
     let (name, email) = (user.name.clone(), user.email.clone());
     view! {
         <tr data-testid="user-row">
-            <td>{name}</td>
-            <td>{email}</td>
-            <td>
+            <td data-label=text(T::Name)>{name}</td>
+            <td data-label=text(T::Email)>{email}</td>
+            <td data-label=text(T::Permissions)>
                 <Show when=move || !editing.get() fallback=move || {
                     let (user, everyone) = (user.clone(), everyone.clone());
                     later!(user_editor_view(user, everyone, editing, on_saved))
@@ -602,7 +602,7 @@ fn UserRow(
                     <code>{shown.clone()}</code>
                 </Show>
             </td>
-            <td>{boss}</td>
+            <td data-label=text(T::Supervisor)>{boss}</td>
             <td>
                 <Show when=move || !is_me && !editing.get()>
                     <button type="button" on:click=move |_| editing.set(true) data-testid="edit-user">{text(T::Edit)}</button>
