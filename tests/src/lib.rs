@@ -70,6 +70,7 @@ impl TestApp {
         Store::new(
             upline_local::dynamodb_client(self.cloud.dynamodb_endpoint()),
             self.cloud.table(),
+            self.cloud.sealer(),
         )
     }
 

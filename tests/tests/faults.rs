@@ -181,7 +181,15 @@ fn faulty_store(endpoint: &str, table: &str, faults: Arc<Faults>) -> Store {
         .http_client(FaultyHttp { inner, faults })
         .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
         .build();
-    Store::new(aws_sdk_dynamodb::Client::from_conf(config), table)
+    Store::new(aws_sdk_dynamodb::Client::from_conf(config), table, sealer())
+}
+
+/// One master key for every store of a run, so a secret one seals another opens.
+fn sealer() -> upline_store::sealed::Sealer {
+    static KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    upline_store::sealed::Sealer::local(
+        *KEY.get_or_init(upline_store::sealed::Sealer::random_local_key),
+    )
 }
 
 /// Reads a table's stream from where it last stopped.
@@ -607,7 +615,11 @@ async fn retried_read<T, F: std::future::Future<Output = Result<T, upline_store:
 /// Runs seeds `first..first + count` against one table; returns how many passed.
 async fn run_seeds(endpoint: String, first: u64, count: u64, injected: Arc<Injected>) -> u64 {
     let table = dynamodb_local::unique_table_name("upline-faults");
-    let clean = Store::new(dynamodb_local::dynamodb_client(&endpoint), table.clone());
+    let clean = Store::new(
+        dynamodb_local::dynamodb_client(&endpoint),
+        table.clone(),
+        sealer(),
+    );
     upline_store::schema::create_table(&clean.client, &table)
         .await
         .unwrap();

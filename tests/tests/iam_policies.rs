@@ -7,7 +7,7 @@ use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use upline_api::routes::{Iam, KEY_USE_IAM, ROUTES, STREAM_IAM};
-use upline_local::requests::{FUNCTION, iam_seen};
+use upline_local::requests::{FUNCTION, KEY_USE_FAMILY, iam_seen};
 use upline_stream::StreamHandler;
 use upline_tests::{PASSWORD, StatusCode, TestApp, read_stream};
 
@@ -36,7 +36,10 @@ fn observed(seen: &Seen, function: &str) -> (BTreeSet<String>, BTreeSet<String>)
     let uses = seen.get(function).cloned().unwrap_or_default();
     (
         uses.iter().map(|(a, _)| a.clone()).collect(),
-        uses.iter().map(|(_, k)| k.clone()).collect(),
+        uses.iter()
+            .filter(|(_, k)| k != KEY_USE_FAMILY)
+            .map(|(_, k)| k.clone())
+            .collect(),
     )
 }
 

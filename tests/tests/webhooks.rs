@@ -148,6 +148,21 @@ async fn a_receiver_gets_every_event_signed_and_the_log_shows_each_delivery() {
         list["items"][0].get("secret").is_none(),
         "secrets are shown once: {list}"
     );
+    // At rest the secret is sealed: the table's item does not hold it.
+    let stored = app
+        .store()
+        .get(&upline_store::keys::webhook(
+            &tenant.id,
+            hook["id"].as_str().unwrap(),
+        ))
+        .await
+        .unwrap()
+        .expect("the endpoint is stored");
+    let stored_secret = stored["secret"].as_s().unwrap();
+    assert!(
+        stored_secret.starts_with("sealed1.") && !stored_secret.contains(&secret[6..]),
+        "sealed at rest: {stored_secret}"
+    );
 
     // A partner who registers, brings a lead and a deal, earns, and asks for payouts.
     app.use_three_level_plan(&tenant).await;
@@ -391,6 +406,16 @@ async fn a_failing_receiver_is_retried_with_backoff_and_a_rotated_secret_signs_a
         "{:?}",
         received[3]
     );
+    let stored = app
+        .store()
+        .get(&upline_store::keys::webhook(&tenant.id, &hook_id))
+        .await
+        .unwrap()
+        .expect("the endpoint is stored");
+    for attribute in ["secret", "previous_secret"] {
+        let value = stored[attribute].as_s().unwrap();
+        assert!(value.starts_with("sealed1."), "{attribute} sealed: {value}");
+    }
 
     // Deleted: no more deliveries, the log stays.
     let (status, _) = app

@@ -154,6 +154,10 @@ const QUERY: &str = "dynamodb:Query";
 const BATCH_GET: &str = "dynamodb:BatchGetItem";
 const DELETE: &str = "dynamodb:DeleteItem";
 const CHECK: &str = "dynamodb:ConditionCheckItem";
+/// Seals a secret (webhook, TOTP) under a new data key: see `upline_store::sealed`.
+const SEAL: &str = "kms:GenerateDataKey";
+/// Opens a sealed secret.
+const OPEN: &str = "kms:Decrypt";
 
 /// Key families (see store/DESIGN.md).
 const SLUG: &str = "SLUG#*";
@@ -201,7 +205,7 @@ impl Route {
 
 /// What the stream handler's function does to the table.
 pub const STREAM_IAM: Iam = Iam {
-    actions: &[BATCH_GET, GET, PUT, QUERY, UPDATE],
+    actions: &[BATCH_GET, GET, PUT, QUERY, UPDATE, OPEN],
     keys: &[
         TENANT,
         PARTNER,
@@ -862,7 +866,7 @@ pub static ROUTES: &[Route] = &[
         response: Some(schema_of::<c::WebhookCreated>),
         mount: || post(webhooks::create),
         iam: Iam {
-            actions: &[GET, PUT, QUERY],
+            actions: &[GET, PUT, QUERY, SEAL],
             keys: &[TENANT, USER, API_KEY, AUDIT],
         },
     },
@@ -907,7 +911,7 @@ pub static ROUTES: &[Route] = &[
         response: Some(schema_of::<c::SecretRotated>),
         mount: || post(webhooks::rotate_secret),
         iam: Iam {
-            actions: &[GET, PUT, UPDATE],
+            actions: &[GET, PUT, UPDATE, SEAL],
             keys: &[TENANT, USER, API_KEY, AUDIT],
         },
     },

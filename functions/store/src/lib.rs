@@ -18,6 +18,7 @@ pub mod partners;
 pub mod payouts;
 pub mod program;
 pub mod schema;
+pub mod sealed;
 pub mod templates;
 pub mod tenants;
 pub mod tokens;
@@ -33,18 +34,21 @@ use aws_sdk_dynamodb::Client;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// The table and the client to reach it; cheap to clone, built once per Lambda.
+/// The table, the client to reach it, and what seals the secrets kept in it; cheap to clone,
+/// built once per Lambda.
 #[derive(Clone, Debug)]
 pub struct Store {
     pub client: Client,
     pub table: String,
+    pub sealer: sealed::Sealer,
 }
 
 impl Store {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub fn new(client: Client, table: impl Into<String>, sealer: sealed::Sealer) -> Self {
         Self {
             client,
             table: table.into(),
+            sealer,
         }
     }
 }

@@ -18,7 +18,8 @@ pub struct WebhookRecord {
     pub url: String,
     pub events: Vec<String>,
     pub description: Option<String>,
-    /// `whsec_<base64>`: stored as is, because every delivery is signed with it.
+    /// `whsec_<base64>`, sealed ([`crate::sealed`]) except as
+    /// [`Store::webhook_for_signing`] reads it.
     pub secret: String,
     /// The secret before the last rotation, still signing until `previous_secret_until`.
     pub previous_secret: Option<String>,
@@ -98,7 +99,22 @@ pub fn delivery_from(view: &View) -> Result<DeliveryRecord, StoreError> {
     })
 }
 
+/// What a webhook's sealed secrets are bound to: a sealed value does not open on another item.
+fn seal_context(tenant: &TenantId, id: &str) -> String {
+    format!("webhook|{}|{id}", tenant.as_str())
+}
+
 impl Store {
+    /// The endpoint as read, with its secrets opened.
+    async fn opened(&self, mut webhook: WebhookRecord) -> Result<WebhookRecord, StoreError> {
+        let context = seal_context(&webhook.tenant_id, &webhook.id);
+        webhook.secret = self.sealer.open(&context, &webhook.secret).await?;
+        if let Some(previous) = &webhook.previous_secret {
+            webhook.previous_secret = Some(self.sealer.open(&context, previous).await?);
+        }
+        Ok(webhook)
+    }
+
     pub async fn create_webhook(
         &self,
         webhook: &WebhookRecord,
@@ -112,7 +128,16 @@ impl Store {
         .s("url", &webhook.url)
         .list("events", webhook.events.iter().map(String::as_str))
         .opt_s("description", webhook.description.as_deref())
-        .s("secret", &webhook.secret)
+        .s(
+            "secret",
+            &self
+                .sealer
+                .seal(
+                    &seal_context(&webhook.tenant_id, &webhook.id),
+                    &webhook.secret,
+                )
+                .await?,
+        )
         .s("created_at", &webhook.created_at)
         .build();
         self.write_audited(crate::ops::put_new(&self.table, item)?, Some(audit))
@@ -128,6 +153,19 @@ impl Store {
             .await?
             .map(|item| webhook_from(&View(&item)))
             .transpose()
+    }
+
+    /// The endpoint with its secrets opened, to sign a delivery: the one read that needs the
+    /// key (KMS `Decrypt` in the cloud), so only the sender is allowed it.
+    pub async fn webhook_for_signing(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<WebhookRecord>, StoreError> {
+        match self.webhook(tenant, id).await? {
+            Some(endpoint) => Ok(Some(self.opened(endpoint).await?)),
+            None => Ok(None),
+        }
     }
 
     /// Every endpoint of the tenant (a handful: they live in the tenant's own partition).
@@ -154,7 +192,8 @@ impl Store {
     }
 
     /// Replaces the secret; the old one keeps signing until `previous_until`. `false` when the
-    /// endpoint does not exist.
+    /// endpoint does not exist. The old sealed value is moved as it is: its seal is bound to the
+    /// endpoint, not to the attribute.
     pub async fn rotate_webhook_secret(
         &self,
         tenant: &TenantId,
@@ -171,7 +210,13 @@ impl Store {
             )
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":until", s(previous_until))
-            .expression_attribute_values(":new", s(new_secret))
+            .expression_attribute_values(
+                ":new",
+                s(&self
+                    .sealer
+                    .seal(&seal_context(tenant, id), new_secret)
+                    .await?),
+            )
             .build()
             .map_err(StoreError::build)?;
         let action = aws_sdk_dynamodb::types::TransactWriteItem::builder()

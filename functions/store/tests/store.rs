@@ -18,7 +18,11 @@ async fn fresh_store() -> Store {
     schema::create_table(&client, &table)
         .await
         .expect("the table is created");
-    Store::new(client, table)
+    Store::new(
+        client,
+        table,
+        upline_store::sealed::Sealer::local(upline_store::sealed::Sealer::random_local_key()),
+    )
 }
 
 fn tenant(id: &str, slug: &str) -> TenantRecord {

@@ -97,7 +97,13 @@ async fn main() -> Result<(), Error> {
         .init();
     let config = aws_config::load_from_env().await;
     let table = std::env::var("UPLINE_TABLE").map_err(|_| "UPLINE_TABLE is not set")?;
-    let store = upline_store::Store::new(aws_sdk_dynamodb::Client::new(&config), table);
+    // The KMS key that wraps the data keys sealing webhook and TOTP secrets.
+    let kms_key = std::env::var("UPLINE_KMS_KEY").map_err(|_| "UPLINE_KMS_KEY is not set")?;
+    let store = upline_store::Store::new(
+        aws_sdk_dynamodb::Client::new(&config),
+        table,
+        upline_store::sealed::Sealer::kms(aws_sdk_kms::Client::new(&config), kms_key),
+    );
     let key = std::env::var("UPLINE_SESSION_KEY").map_err(|_| "UPLINE_SESSION_KEY is not set")?;
     let links = EmailLinks {
         key: upline_store::tokens::TokenKey::new(key.as_bytes()),

@@ -324,7 +324,7 @@ pub(crate) async fn deliver_webhook(
         return Ok(());
     };
     let Some(endpoint) = store
-        .webhook(&delivery.tenant_id, &delivery.endpoint_id)
+        .webhook_for_signing(&delivery.tenant_id, &delivery.endpoint_id)
         .await?
     else {
         let error = "the endpoint was deleted";

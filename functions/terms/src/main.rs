@@ -16,7 +16,13 @@ async fn main() -> Result<(), Error> {
     let key = std::env::var("UPLINE_SESSION_KEY").map_err(|_| "UPLINE_SESSION_KEY is not set")?;
     let bucket =
         std::env::var("UPLINE_TERMS_BUCKET").map_err(|_| "UPLINE_TERMS_BUCKET is not set")?;
-    let store = upline_store::Store::new(aws_sdk_dynamodb::Client::new(&config), table);
+    // The KMS key that wraps the data keys sealing webhook and TOTP secrets.
+    let kms_key = std::env::var("UPLINE_KMS_KEY").map_err(|_| "UPLINE_KMS_KEY is not set")?;
+    let store = upline_store::Store::new(
+        aws_sdk_dynamodb::Client::new(&config),
+        table,
+        upline_store::sealed::Sealer::kms(aws_sdk_kms::Client::new(&config), kms_key),
+    );
     let mut state =
         AppState::new(store, SessionKey(key.into_bytes())).with_terms_store(Arc::new(S3Terms {
             client: aws_sdk_s3::Client::new(&config),

@@ -34,6 +34,8 @@ pub struct LocalConfig {
     pub dynamodb_endpoint: String,
     /// Session-signing key, 32+ bytes.
     pub session_key: Vec<u8>,
+    /// The master key that wraps the data keys sealing secrets at rest (KMS in the cloud).
+    pub sealing_key: [u8; 32],
     /// Outbox journal and stream checkpoints live here; `None`: memory only.
     pub data_dir: Option<PathBuf>,
     /// The built portal (`dist/`); `None`: no static files.
@@ -52,6 +54,7 @@ impl std::fmt::Debug for LocalConfig {
             .field("table", &self.table)
             .field("dynamodb_endpoint", &self.dynamodb_endpoint)
             .field("session_key", &"<redacted>")
+            .field("sealing_key", &"<redacted>")
             .field("data_dir", &self.data_dir)
             .field("app_dir", &self.app_dir)
             .field("sweep_every", &self.sweep_every)
@@ -68,6 +71,7 @@ impl LocalConfig {
             table: table.into(),
             dynamodb_endpoint: dynamodb_endpoint.into(),
             session_key: random_key(),
+            sealing_key: upline_store::sealed::Sealer::random_local_key(),
             data_dir: None,
             app_dir: None,
             sweep_every: None,
@@ -96,6 +100,7 @@ pub struct LocalCloud {
     /// Kept alive for the terms bucket.
     _s3: LocalS3,
     session_key: Vec<u8>,
+    sealing_key: [u8; 32],
     server: Option<JoinHandle<std::io::Result<()>>>,
     stop_server: Option<oneshot::Sender<()>>,
 }
@@ -154,7 +159,14 @@ impl LocalCloud {
         });
         let base_url = format!("http://{addr}");
 
-        let store = upline_store::Store::new(dynamodb.clone(), config.table.clone());
+        let store = upline_store::Store::new(
+            dynamodb.clone(),
+            config.table.clone(),
+            upline_store::sealed::Sealer::local_watched(
+                config.sealing_key,
+                crate::requests::record_key_use,
+            ),
+        );
         let stream_handler = Arc::new(
             upline_stream::StreamHandler::new(
                 store.clone(),
@@ -253,6 +265,7 @@ impl LocalCloud {
             sweeper,
             _s3: s3,
             session_key: config.session_key.clone(),
+            sealing_key: config.sealing_key,
             server: Some(server),
             stop_server: Some(stop_server),
         })
@@ -293,6 +306,11 @@ impl LocalCloud {
     /// The key this cloud signs sessions with (tests forge expired tokens with it).
     pub fn session_key(&self) -> upline_api::SessionKey {
         upline_api::SessionKey(self.session_key.clone())
+    }
+
+    /// What seals secrets in this cloud's table, for a test's own reads of it.
+    pub fn sealer(&self) -> upline_store::sealed::Sealer {
+        upline_store::sealed::Sealer::local(self.sealing_key)
     }
 
     /// What the stream handler "sent".

@@ -79,18 +79,18 @@ fn parse_args() -> anyhow::Result<Args> {
     Ok(args)
 }
 
-/// `$UPLINE_SESSION_KEY`, else the key stored in the data dir (created on first run), else (in
-/// memory) a fresh one.
-fn session_key(data_dir: Option<&Path>) -> anyhow::Result<Vec<u8>> {
-    if let Ok(encoded) = std::env::var("UPLINE_SESSION_KEY")
+/// A key of the local cloud: `$<env_var>` (base64), else the one stored in the data dir as
+/// `file` (created on first run), else (in memory) a fresh one.
+fn local_key(env_var: &str, file: &str, data_dir: Option<&Path>) -> anyhow::Result<Vec<u8>> {
+    if let Ok(encoded) = std::env::var(env_var)
         && !encoded.is_empty()
     {
         let key = BASE64
             .decode(encoded.trim())
-            .context("UPLINE_SESSION_KEY is not base64")?;
+            .with_context(|| format!("{env_var} is not base64"))?;
         if key.len() < 32 {
             bail!(
-                "UPLINE_SESSION_KEY must hold at least 32 bytes, it holds {}",
+                "{env_var} must hold at least 32 bytes, it holds {}",
                 key.len()
             );
         }
@@ -99,7 +99,7 @@ fn session_key(data_dir: Option<&Path>) -> anyhow::Result<Vec<u8>> {
     let Some(dir) = data_dir else {
         return Ok(upline_local::random_key());
     };
-    let path = dir.join("session.key");
+    let path = dir.join(file);
     match std::fs::read_to_string(&path) {
         Ok(encoded) => {
             let key = BASE64.decode(encoded.trim()).with_context(|| {
@@ -119,7 +119,7 @@ fn session_key(data_dir: Option<&Path>) -> anyhow::Result<Vec<u8>> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             let key = upline_local::random_key();
             write_private(&path, BASE64.encode(&key).as_bytes())?;
-            tracing::info!(file = %path.display(), "generated a session key");
+            tracing::info!(file = %path.display(), "generated a key");
             Ok(key)
         }
         Err(error) => Err(error).with_context(|| format!("reading {}", path.display())),
@@ -197,7 +197,12 @@ async fn main() -> anyhow::Result<()> {
         port: args.port,
         table: args.table,
         dynamodb_endpoint: dynamodb.endpoint().to_owned(),
-        session_key: session_key(data_dir.as_deref())?,
+        session_key: local_key("UPLINE_SESSION_KEY", "session.key", data_dir.as_deref())?,
+        // The local stand-in for the cloud's KMS key: it wraps the data keys that seal webhook
+        // and TOTP secrets. Losing it makes the sealed secrets unreadable, as losing a KMS key
+        // would.
+        sealing_key: local_key("UPLINE_SEALING_KEY", "sealing.key", data_dir.as_deref())?[..32]
+            .try_into()?,
         data_dir: data_dir.clone(),
         app_dir: Some(args.app_dir),
         // Due email and webhook retries, as often as the cloud's schedule (every minute) would

@@ -148,6 +148,20 @@ pub fn since(before: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
         .collect()
 }
 
+/// Records a use of the sealing key (`kms:…`) by the current function.
+pub fn record_key_use(action: &'static str) {
+    if let Ok(function) = FUNCTION.try_with(|f| *f)
+        && let Ok(mut uses) = USES.lock()
+    {
+        uses.entry(function.to_owned())
+            .or_default()
+            .insert((action.to_owned(), KEY_USE_FAMILY.to_owned()));
+    }
+}
+
+/// The "key family" of a KMS use: KMS actions are on the sealing key, not on table keys.
+pub const KEY_USE_FAMILY: &str = "(sealing key)";
+
 /// What each function has been seen to do: function → {(IAM action, key family)}.
 pub fn iam_seen() -> BTreeMap<String, BTreeSet<(String, String)>> {
     USES.lock().map(|uses| uses.clone()).unwrap_or_default()

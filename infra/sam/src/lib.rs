@@ -82,11 +82,36 @@ fn table_statement(iam: &Iam) -> Value {
     if iam.actions.contains(&"dynamodb:Query") {
         resources.push(json!({"Fn::Sub": "${Table.Arn}/index/*"}));
     }
+    let actions: Vec<&str> = iam
+        .actions
+        .iter()
+        .copied()
+        .filter(|action| action.starts_with("dynamodb:"))
+        .collect();
     json!({
         "Effect": "Allow",
-        "Action": iam.actions,
+        "Action": actions,
         "Resource": resources,
         "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": iam.keys}},
+    })
+}
+
+/// A function's use of the sealing key (`kms:GenerateDataKey` to seal a secret, `kms:Decrypt`
+/// to open one), only for data keys made for Upline; `None` when it touches no secret.
+fn sealing_statement(iam: &Iam) -> Option<Value> {
+    let actions: Vec<&str> = iam
+        .actions
+        .iter()
+        .copied()
+        .filter(|action| action.starts_with("kms:"))
+        .collect();
+    (!actions.is_empty()).then(|| {
+        json!({
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": {"Fn::GetAtt": ["SealingKey", "Arn"]},
+            "Condition": {"StringEquals": {"kms:EncryptionContext:app": "upline"}},
+        })
     })
 }
 
@@ -144,6 +169,26 @@ pub fn template() -> Value {
         }),
     );
     resources.insert(
+        "SealingKey".into(),
+        json!({
+            "Type": "AWS::KMS::Key",
+            // Deleting the stack must not destroy the key: every sealed secret would be lost.
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "Description": "Wraps the data keys that seal Upline's webhook and TOTP secrets at rest",
+                "EnableKeyRotation": true,
+                "KeyPolicy": {"Version": "2012-10-17", "Statement": [{
+                    "Sid": "The account administers the key; functions get use through their own policies",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                }]},
+            }
+        }),
+    );
+    resources.insert(
         "HttpApi".into(),
         json!({
             "Type": "AWS::Serverless::HttpApi",
@@ -174,6 +219,9 @@ pub fn template() -> Value {
         }
         if route.admits_keys() {
             statements.push(table_statement(&KEY_USE_IAM));
+        }
+        if let Some(statement) = sealing_statement(&route.iam) {
+            statements.push(statement);
         }
         if TERMS_WRITERS.contains(&route.id) {
             statements.push(json!({"Effect": "Allow", "Action": ["s3:PutObject"],
@@ -209,13 +257,15 @@ pub fn template() -> Value {
 
     let inserted = json!({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"entity": {"S": STREAM_ENTITIES}}}});
     let modified = json!({"eventName": ["MODIFY"], "dynamodb": {"NewImage": {"entity": {"S": STREAM_MODIFIED_ENTITIES}}}});
-    let stream_statements = vec![
+    let mut stream_statements = vec![
         table_statement(&STREAM_IAM),
         json!({"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": ["StreamDeadLetters", "Arn"]}}),
         json!({"Effect": "Allow", "Action": ["ses:SendEmail", "ses:SendRawEmail"], "Resource": "*",
                "Condition": {"StringEquals": {"ses:FromAddress": {"Ref": "NotificationSender"}}}}),
         json!({"Effect": "Allow", "Action": ["sns:Publish"], "NotResource": "arn:aws:sns:*:*:*"}),
     ];
+    // It opens webhook secrets to sign deliveries.
+    stream_statements.extend(sealing_statement(&STREAM_IAM));
     let stream_events = json!({"TableStream": {"Type": "DynamoDB", "Properties": {
         "Stream": {"Fn::GetAtt": ["Table", "StreamArn"]},
         "StartingPosition": "TRIM_HORIZON",
@@ -439,6 +489,7 @@ pub fn template() -> Value {
                 "UPLINE_PORTAL_URL": {"Fn::If": ["HasPortalDomain", {"Fn::Sub": "https://${PortalDomainName}"}, ""]},
                 // Resolved at deploy time from Secrets Manager.
                 "UPLINE_SESSION_KEY": {"Fn::Sub": "{{resolve:secretsmanager:${SessionKey}:SecretString}}"},
+                "UPLINE_KMS_KEY": {"Ref": "SealingKey"},
                 "RUST_LOG": "info",
             }},
         }},
@@ -457,10 +508,12 @@ pub fn template() -> Value {
 pub fn template_yaml() -> String {
     let body = serde_yaml::to_string(&template()).unwrap_or_default();
     // YAML 1.1 readers (cfn-lint, the SAM CLI) would read an unquoted 2010-09-09 as a date.
-    let body = body.replace(
-        "AWSTemplateFormatVersion: 2010-09-09",
-        "AWSTemplateFormatVersion: '2010-09-09'",
-    );
+    let body = body
+        .replace(
+            "AWSTemplateFormatVersion: 2010-09-09",
+            "AWSTemplateFormatVersion: '2010-09-09'",
+        )
+        .replace("Version: 2012-10-17\n", "Version: '2012-10-17'\n");
     format!(
         "# GENERATED by `cargo run -p upline-sam` — edit infra/sam/src/lib.rs, not this file.\n{body}"
     )

@@ -1,6 +1,6 @@
 //! The committed SAM template agrees with the code: routes, functions, policies and table.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use upline_api::routes::{ROUTES, STREAM_IAM, TERMS_WRITERS};
 use upline_sam::function_name;
@@ -70,17 +70,20 @@ fn every_route_has_its_own_function_and_the_http_api_serves_nothing_else() {
     }
 }
 
-fn table_statement(function: &Value) -> Option<&Value> {
+fn function_statements(function: &Value) -> impl Iterator<Item = &Value> {
     function["Properties"]["Policies"][0]["Statement"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| {
-            s["Action"].as_array().is_some_and(|a| {
-                a.iter()
-                    .any(|a| a.as_str().unwrap().starts_with("dynamodb:"))
-            })
+}
+
+fn table_statement(function: &Value) -> Option<&Value> {
+    function_statements(function).find(|s| {
+        s["Action"].as_array().is_some_and(|a| {
+            a.iter()
+                .any(|a| a.as_str().unwrap().starts_with("dynamodb:"))
         })
+    })
 }
 
 fn strings(value: &Value) -> BTreeSet<String> {
@@ -103,11 +106,36 @@ fn each_function_is_granted_its_declared_actions_on_its_declared_keys_only() {
             continue;
         }
         let statement = statement.unwrap_or_else(|| panic!("{name} has no table statement"));
+        let declared = |prefix: &str| -> BTreeSet<String> {
+            iam.actions
+                .iter()
+                .filter(|a| a.starts_with(prefix))
+                .map(|a| a.to_string())
+                .collect()
+        };
         assert_eq!(
             strings(&statement["Action"]),
-            iam.actions.iter().map(|a| a.to_string()).collect(),
+            declared("dynamodb:"),
             "{name}"
         );
+        // The sealing key: only the KMS actions declared, only on that key, only for Upline's
+        // data keys.
+        let key_statement = function_statements(&resources[&name])
+            .find(|s| s["Action"].to_string().contains("kms:"));
+        match key_statement {
+            None => assert!(declared("kms:").is_empty(), "{name} may not use the key"),
+            Some(key) => {
+                assert_eq!(strings(&key["Action"]), declared("kms:"), "{name}");
+                assert_eq!(
+                    key["Resource"],
+                    json!({"Fn::GetAtt": ["SealingKey", "Arn"]})
+                );
+                assert_eq!(
+                    key["Condition"]["StringEquals"]["kms:EncryptionContext:app"],
+                    "upline"
+                );
+            }
+        }
         let keys = &statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
         assert_eq!(
             strings(keys),

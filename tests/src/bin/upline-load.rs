@@ -308,6 +308,8 @@ async fn wait_until_landed(
     let store = Store::new(
         aws_sdk_dynamodb::Client::new(&upline_local::sdk_config(endpoint)),
         table,
+        // It reads balances only, never a sealed secret.
+        upline_store::sealed::Sealer::local(upline_store::sealed::Sealer::random_local_key()),
     );
     let expected = Decimal::new(1000, 2) * Decimal::from(count as u64);
     loop {
