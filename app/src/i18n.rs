@@ -104,6 +104,7 @@ texts! {
     NavProgram => "Program", "Program", "Программа", "Програма";
     NavUsers => "Staff users", "Użytkownicy", "Сотрудники", "Співробітники";
     NavDeals => "Deals", "Transakcje", "Сделки", "Угоди";
+    AuthenticatorCode => "Code from your authenticator app", "Kod z aplikacji uwierzytelniającej", "Код из приложения-аутентификатора", "Код із застосунку-автентифікатора";
     NavAudit => "Audit log", "Dziennik zmian", "Журнал изменений", "Журнал змін";
     PeriodFrom => "From", "Od", "С", "З";
     PeriodTo => "To", "Do", "По", "По";

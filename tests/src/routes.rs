@@ -112,6 +112,9 @@ pub fn request_for(route_id: &str, path: &str, ours: &Targets) -> (String, Optio
             false,
         ),
         "set_language" => (Some(json!({"language": "pl"})), false),
+        "start_totp" => (None, false),
+        // A code that is not 6 digits: refused before any secret is read.
+        "confirm_totp" | "disable_totp" => (Some(json!({"code": "not-a-code"})), false),
         "list_webhooks"
         | "delete_webhook"
         | "rotate_webhook_secret"

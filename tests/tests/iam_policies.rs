@@ -103,6 +103,7 @@ async fn drive_every_route(app: &TestApp) {
     .await;
 
     drive_account_routes(app, &tenant, &key, &a, code).await;
+    drive_two_factor_routes(app, &tenant).await;
     drive_integration_routes(app, &tenant, &key, code).await;
     drive_payout_routes(app, &tenant, &key).await;
 
@@ -151,6 +152,9 @@ async fn drive_every_route(app: &TestApp) {
 /// Routes driven one by one in `drive_account_routes` (they need tokens from emails, a
 /// partner's session, …).
 const ACCOUNT_ROUTES: &[&str] = &[
+    "start_totp",
+    "confirm_totp",
+    "disable_totp",
     "register",
     "confirm_email",
     "resend_confirmation",
@@ -192,6 +196,49 @@ const ACCOUNT_ROUTES: &[&str] = &[
 ];
 
 /// Each account route once with the session that may use it and once with the API key.
+/// Two-factor login on, a login with a code, and off again (codes of three successive steps).
+async fn drive_two_factor_routes(app: &TestApp, tenant: &upline_tests::TestTenant) {
+    let (status, setup) = app
+        .post("/v1/me/totp", Some(&tenant.token), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{setup}");
+    let bytes = totp_rs::Secret::Encoded(setup["secret"].as_str().unwrap().to_owned())
+        .to_bytes()
+        .unwrap();
+    let totp = totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        0,
+        30,
+        bytes,
+        None,
+        String::new(),
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let (status, answer) = app
+        .post(
+            "/v1/me/totp/confirm",
+            Some(&tenant.token),
+            json!({"code": totp.generate(now - 30)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, answer) = app.post("/v1/auth/login", None, json!({"tenant": tenant.slug, "email": format!("owner@{}.example", tenant.slug), "password": PASSWORD, "totp": totp.generate(now)})).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, answer) = app
+        .request(
+            reqwest::Method::DELETE,
+            "/v1/me/totp",
+            Some(&tenant.token),
+            Some(json!({"code": totp.generate(now + 30)})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+}
+
 async fn drive_account_routes(
     app: &TestApp,
     tenant: &upline_tests::TestTenant,

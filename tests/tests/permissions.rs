@@ -79,7 +79,13 @@ fn admitted(route_id: &str) -> Option<&'static [Caller]> {
     Some(match route_id {
         "create_tenant" | "login" | "register" | "confirm_email" | "forgot_password"
         | "set_password" | "get_invitation" | "get_public_program" | "openapi" => return None,
-        "me" | "resend_confirmation" | "set_language" | "logout" => USERS,
+        "me"
+        | "resend_confirmation"
+        | "set_language"
+        | "logout"
+        | "start_totp"
+        | "confirm_totp"
+        | "disable_totp" => USERS,
         "get_program"
         | "my_partner"
         | "my_qr_code"

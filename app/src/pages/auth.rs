@@ -27,20 +27,30 @@ pub fn Login() -> impl IntoView {
     let program = RwSignal::new(session::stored_program().unwrap_or_default());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let totp = RwSignal::new(String::new());
+    // Shown once the API says this account has two-factor login on.
+    let asks_code = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         pending.set(true);
+        let code = totp.get_untracked().trim().to_owned();
         let request = LoginRequest {
             tenant: program.get_untracked().trim().to_owned(),
             email: email.get_untracked().trim().to_owned(),
             password: password.get_untracked(),
+            totp: (!code.is_empty()).then_some(code),
         };
         spawn_local(async move {
             match api::post::<TokenResponse>("/v1/auth/login", &request).await {
                 Ok(answer) => signed_in(&request.tenant, answer.token),
-                Err(e) => error.set(Some(e)),
+                Err(e) => {
+                    if e.code == "totp_required" || e.code == "invalid_totp" {
+                        asks_code.set(true);
+                    }
+                    error.set(Some(e));
+                }
             }
             pending.set(false);
         });
@@ -52,7 +62,10 @@ pub fn Login() -> impl IntoView {
                 <Field label=T::Program name="tenant" value=program error=error required=true autocomplete="organization"/>
                 <Field label=T::Email name="email" value=email error=error kind="email" required=true autocomplete="email"/>
                 <Field label=T::Password name="password" value=password error=error kind="password" required=true autocomplete="current-password"/>
-                <FormError error=error fields=&["tenant", "email", "password"]/>
+                <Show when=move || asks_code.get()>
+                    <Field label=T::AuthenticatorCode name="totp" value=totp error=error required=true autocomplete="one-time-code"/>
+                </Show>
+                <FormError error=error fields=&["tenant", "email", "password", "totp"]/>
                 <button type="submit" class="primary" data-testid="login-submit" disabled=move || pending.get()>
                     {text(T::LogIn)}
                 </button>

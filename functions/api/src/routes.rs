@@ -6,7 +6,7 @@ use crate::auth::{Caller, SessionUser};
 use crate::error::ApiError;
 use crate::handlers::{
     accounts, api_keys, audit, auth, deals, invitations, leads, notifications, partners, payouts,
-    program, tenants, terms, users, wallets, webhooks,
+    program, tenants, terms, totp, users, wallets, webhooks,
 };
 use crate::openapi::{SchemaFn, schema_of};
 use axum::Router;
@@ -244,7 +244,7 @@ pub static ROUTES: &[Route] = &[
         response: Some(schema_of::<c::TokenResponse>),
         mount: || post(auth::login),
         iam: Iam {
-            actions: &[GET, UPDATE, DELETE],
+            actions: &[GET, UPDATE, DELETE, OPEN],
             keys: &[SLUG, USER, EMAIL, CLIENT_THROTTLE],
         },
     },
@@ -973,6 +973,51 @@ pub static ROUTES: &[Route] = &[
         iam: Iam {
             actions: &[GET, PUT],
             keys: &[TENANT, USER, API_KEY, AUDIT],
+        },
+    },
+    Route {
+        id: "start_totp",
+        method: Method::POST,
+        path: "/v1/me/totp",
+        summary: "Start two-factor login: a new authenticator secret, on once a code from it is confirmed",
+        who: Who::Session,
+        request: None,
+        status: 201,
+        response: Some(schema_of::<c::TotpSetup>),
+        mount: || post(totp::start),
+        iam: Iam {
+            actions: &[GET, UPDATE, SEAL],
+            keys: &[USER],
+        },
+    },
+    Route {
+        id: "disable_totp",
+        method: Method::DELETE,
+        path: "/v1/me/totp",
+        summary: "Turn two-factor login off, with a current code from it",
+        who: Who::Session,
+        request: Some(schema_of::<c::TotpCode>),
+        status: 204,
+        response: None,
+        mount: || delete(totp::disable),
+        iam: Iam {
+            actions: &[GET, PUT, UPDATE, OPEN],
+            keys: &[USER, AUDIT],
+        },
+    },
+    Route {
+        id: "confirm_totp",
+        method: Method::POST,
+        path: "/v1/me/totp/confirm",
+        summary: "Turn two-factor login on with a code from the new secret; login then needs `totp`",
+        who: Who::Session,
+        request: Some(schema_of::<c::TotpCode>),
+        status: 200,
+        response: Some(schema_of::<c::TotpStatus>),
+        mount: || post(totp::confirm),
+        iam: Iam {
+            actions: &[GET, PUT, UPDATE, OPEN],
+            keys: &[USER, AUDIT],
         },
     },
     Route {

@@ -58,6 +58,33 @@ pub struct LoginRequest {
     pub tenant: String,
     pub email: String,
     pub password: String,
+    /// The 6-digit code of the user's authenticator, when two-factor login is on (without it
+    /// such a login answers 401 `totp_required`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<String>,
+}
+
+/// Turning two-factor login on: the secret for an authenticator app (also as an `otpauth://`
+/// URL, for a QR code). It is on once a code from it is confirmed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TotpSetup {
+    /// Base32, as authenticator apps take it.
+    pub secret: String,
+    pub otpauth_url: String,
+}
+
+/// A 6-digit code from the authenticator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TotpCode {
+    pub code: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TotpStatus {
+    pub enabled: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! User accounts of a tenant: the user item plus an email claim that makes emails unique.
 //! The staff structure (`supervisor_id`) lives here and never touches the partner tree.
 
-use crate::item::{Item, ItemBuilder, View, key_item, s};
+use crate::item::{Item, ItemBuilder, View, key_item, n, s};
 use crate::ops::{Tx, put_new};
 use crate::{Store, StoreError, keys};
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
@@ -32,6 +32,24 @@ pub struct UserRecord {
     /// Sessions ended by logging out, as `<expiry>:<session id>` (kept until they would have
     /// expired anyway).
     pub ended_sessions: Vec<String>,
+    /// Two-factor login.
+    pub totp: TotpState,
+}
+
+/// A user's TOTP (RFC 6238) secrets, sealed ([`crate::sealed`]), bound to the user.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TotpState {
+    /// On: login needs a code from it.
+    pub secret: Option<String>,
+    /// Made by `POST /v1/me/totp`, on once a code from it is confirmed.
+    pub pending: Option<String>,
+    /// The last 30-second step a code was accepted for: a code is accepted once.
+    pub last_step: i64,
+}
+
+/// What a user's sealed TOTP secret is bound to.
+pub fn totp_seal_context(tenant: &TenantId, user: &UserId) -> String {
+    format!("totp|{}|{}", tenant.as_str(), user.as_str())
 }
 
 impl UserRecord {
@@ -104,6 +122,11 @@ pub(crate) fn user_from(view: &View) -> Result<UserRecord, StoreError> {
         owner: view.bool("owner")?,
         sessions_valid_from: view.i64("sessions_valid_from")?,
         ended_sessions: view.string_set("ended_sessions")?,
+        totp: TotpState {
+            secret: view.opt_s("totp_secret")?.map(str::to_owned),
+            pending: view.opt_s("totp_pending")?.map(str::to_owned),
+            last_step: view.i64("totp_last_step")?,
+        },
     })
 }
 
@@ -368,5 +391,103 @@ impl Store {
             actions.push(TransactWriteItem::builder().update(update).build());
         }
         self.transact(actions).await
+    }
+}
+
+impl Store {
+    /// Starts turning TOTP on: a new secret, sealed, waiting for a code from it.
+    pub async fn set_pending_totp(
+        &self,
+        user: &UserRecord,
+        secret: &str,
+    ) -> Result<(), StoreError> {
+        let sealed = self
+            .sealer
+            .seal(&totp_seal_context(&user.tenant_id, &user.id), secret)
+            .await?;
+        let action = user_update(
+            &self.table,
+            &user.tenant_id,
+            &user.id,
+            "SET totp_pending = :pending",
+            "attribute_exists(pk)",
+            &[(":pending", s(sealed))],
+        )?;
+        self.transact(vec![action]).await
+    }
+
+    /// A user's TOTP secret opened (the pending one with `pending`), if there is one.
+    pub async fn open_totp(
+        &self,
+        user: &UserRecord,
+        pending: bool,
+    ) -> Result<Option<String>, StoreError> {
+        let sealed = if pending {
+            &user.totp.pending
+        } else {
+            &user.totp.secret
+        };
+        match sealed {
+            Some(sealed) => Ok(Some(
+                self.sealer
+                    .open(&totp_seal_context(&user.tenant_id, &user.id), sealed)
+                    .await?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// Takes 30-second `step` as used, once: `false` when a code of this step or a later one
+    /// was already accepted (a replayed code). With `enable`, the pending secret becomes the
+    /// one login asks for, in the same write (and its audit record).
+    pub async fn use_totp_step(
+        &self,
+        user: &UserRecord,
+        step: i64,
+        enable: Option<&crate::audit::AuditRecord>,
+    ) -> Result<bool, StoreError> {
+        let (expression, condition) = match enable {
+            Some(_) => (
+                "SET totp_last_step = :step, totp_secret = totp_pending REMOVE totp_pending",
+                "attribute_exists(totp_pending) AND totp_pending = :pending \
+                 AND (attribute_not_exists(totp_last_step) OR totp_last_step < :step)",
+            ),
+            None => (
+                "SET totp_last_step = :step",
+                "attribute_exists(totp_secret) \
+                 AND (attribute_not_exists(totp_last_step) OR totp_last_step < :step)",
+            ),
+        };
+        let mut values = vec![(":step", n(step))];
+        if enable.is_some() {
+            // The secret the code was checked against is still the pending one.
+            values.push((":pending", s(user.totp.pending.clone().unwrap_or_default())));
+        }
+        let action = user_update(
+            &self.table,
+            &user.tenant_id,
+            &user.id,
+            expression,
+            condition,
+            &values,
+        )?;
+        crate::ops::condition_passed(self.write_audited(action, enable).await)
+    }
+
+    /// Turns TOTP off (after a code from it was accepted).
+    pub async fn disable_totp(
+        &self,
+        user: &UserRecord,
+        audit: &crate::audit::AuditRecord,
+    ) -> Result<(), StoreError> {
+        let action = user_update(
+            &self.table,
+            &user.tenant_id,
+            &user.id,
+            "REMOVE totp_secret, totp_pending",
+            "attribute_exists(pk)",
+            &[],
+        )?;
+        self.write_audited(action, Some(audit)).await
     }
 }

@@ -52,6 +52,7 @@ fn owner(tenant: &TenantId, email: &str) -> UserRecord {
         owner: true,
         sessions_valid_from: 0,
         ended_sessions: Vec::new(),
+        totp: Default::default(),
     }
 }
 

@@ -167,6 +167,7 @@ pub async fn register(
             owner: false,
             sessions_valid_from: 0,
             ended_sessions: Vec::new(),
+            totp: Default::default(),
         };
         tx.put_new_user(&user)?;
         match &invitation_hash {

@@ -68,6 +68,23 @@ pub async fn login(
     let Some(user) = user else {
         return Err(wrong_credentials());
     };
+    // The second factor, inside the same throttle: a wrong code counts as a failed attempt.
+    if user.totp.secret.is_some() {
+        let Some(code) = request.totp.as_deref() else {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "totp_required",
+                "two-factor login is on: send the authenticator's 6-digit code as totp",
+            ));
+        };
+        if !super::totp::accept_code(&state, &user, code, None).await? {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_totp",
+                "the code is wrong, expired or already used",
+            ));
+        }
+    }
     // The right password starts this email's counts afresh (only its owner can do that); the
     // address's count across emails gets back only this attempt, or an attacker could clear it
     // by logging in to an account of their own.

@@ -14,6 +14,7 @@ pub mod payouts;
 pub mod program;
 pub mod tenants;
 pub mod terms;
+pub mod totp;
 pub mod users;
 pub mod wallets;
 pub mod webhooks;

@@ -81,6 +81,7 @@ pub async fn create(
             owner: false,
             sessions_valid_from: 0,
             ended_sessions: Vec::new(),
+            totp: Default::default(),
         };
         tx.put_new_user(&user)?;
         tx.audit(&super::audit::record(

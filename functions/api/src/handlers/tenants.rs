@@ -80,6 +80,7 @@ pub async fn create(
         owner: true,
         sessions_valid_from: 0,
         ended_sessions: Vec::new(),
+        totp: Default::default(),
     };
     // The owner gets a confirmation email with the signup, like everyone else.
     let mut tx = state.store.tx();

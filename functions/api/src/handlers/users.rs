@@ -56,6 +56,7 @@ pub async fn create(
         owner: false,
         sessions_valid_from: 0,
         ended_sessions: Vec::new(),
+        totp: Default::default(),
     };
     let mut tx = state.store.tx();
     tx.put_new_user(&user)?;
