@@ -92,6 +92,13 @@ pub fn StaffAudit() -> impl IntoView {
         more_error.set(None);
         first.refetch();
     };
+    // A filter's change handler: keep the value, read the log again from its newest change.
+    let refilter_by = move |filter: RwSignal<String>| {
+        move |ev: leptos::ev::Event| {
+            filter.set(event_target_value(&ev));
+            refilter();
+        }
+    };
     let next_cursor = move |first_page: &Page<AuditEvent>| {
         older.with(|pages| match pages.last() {
             Some(page) => page.next_cursor.clone(),
@@ -117,22 +124,13 @@ pub fn StaffAudit() -> impl IntoView {
         <section class="card">
             <div class="toolbar">
                 <label>{text(T::PeriodFrom)}" "
-                    <input type="date" data-testid="audit-from" prop:value=from on:change=move |ev| {
-                        from.set(event_target_value(&ev));
-                        refilter();
-                    }/>
+                    <input type="date" data-testid="audit-from" prop:value=from on:change=refilter_by(from)/>
                 </label>
                 <label>{text(T::PeriodTo)}" "
-                    <input type="date" data-testid="audit-to" prop:value=to on:change=move |ev| {
-                        to.set(event_target_value(&ev));
-                        refilter();
-                    }/>
+                    <input type="date" data-testid="audit-to" prop:value=to on:change=refilter_by(to)/>
                 </label>
                 <label>{text(T::Who)}" "
-                    <select data-testid="audit-actor" on:change=move |ev| {
-                        actor.set(event_target_value(&ev));
-                        refilter();
-                    }>
+                    <select data-testid="audit-actor" on:change=refilter_by(actor)>
                         <option value="">{text(T::Anyone)}</option>
                         {move || actors.get().unwrap_or_default().into_iter().map(|(id, label)| view! {
                             <option value=id.clone() selected=move || actor.get() == id>{label}</option>

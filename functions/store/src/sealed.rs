@@ -76,22 +76,21 @@ fn broken(what: &str) -> StoreError {
 
 impl Sealer {
     pub fn new(source: KeySource) -> Self {
+        Self::built(source, None)
+    }
+
+    fn built(source: KeySource, observer: Option<fn(&'static str)>) -> Self {
         Sealer(Arc::new(Inner {
             source,
             current: OnceCell::new(),
             opened: Mutex::new(HashMap::new()),
-            observer: None,
+            observer,
         }))
     }
 
     /// A local sealer that tells `observer` the KMS action each call would need in the cloud.
     pub fn local_watched(master: [u8; 32], observer: fn(&'static str)) -> Self {
-        Sealer(Arc::new(Inner {
-            source: KeySource::Local(master),
-            current: OnceCell::new(),
-            opened: Mutex::new(HashMap::new()),
-            observer: Some(observer),
-        }))
+        Self::built(KeySource::Local(master), Some(observer))
     }
 
     fn observe(&self, action: &'static str) {
@@ -157,19 +156,8 @@ impl Sealer {
         let body = URL_SAFE_NO_PAD
             .decode(body)
             .map_err(|_| broken("body is not base64url"))?;
-        if body.len() < NONCE_LEN {
-            return Err(broken("too short"));
-        }
         let key = self.data_key(&wrapped).await?;
-        let (nonce, ciphertext) = body.split_at(NONCE_LEN);
-        let plain = Aes256Gcm::new(&key)
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad: context.as_bytes(),
-                },
-            )
+        let plain = decrypt(&key, &body, context.as_bytes())
             .map_err(|_| broken("does not open (another key, or another item's value)"))?;
         String::from_utf8(plain).map_err(|_| broken("not UTF-8"))
     }
@@ -178,19 +166,7 @@ impl Sealer {
         match &self.0.source {
             KeySource::Local(master) => {
                 let plain = Aes256Gcm::generate_key(OsRng);
-                let nonce = Aes256Gcm::generate_nonce(OsRng);
-                let mut wrapped = nonce.to_vec();
-                wrapped.extend(
-                    Aes256Gcm::new(master.into())
-                        .encrypt(
-                            &nonce,
-                            Payload {
-                                msg: plain.as_slice(),
-                                aad: LOCAL_WRAP_CONTEXT,
-                            },
-                        )
-                        .map_err(|_| broken("wrapping failed"))?,
-                );
+                let wrapped = encrypt(master.into(), plain.as_slice(), LOCAL_WRAP_CONTEXT)?;
                 Ok(DataKey { plain, wrapped })
             }
             KeySource::Kms { client, key_id } => {
@@ -227,18 +203,7 @@ impl Sealer {
         }
         let key = match &self.0.source {
             KeySource::Local(master) => {
-                if wrapped.len() < NONCE_LEN {
-                    return Err(broken("wrapped data key too short"));
-                }
-                let (nonce, sealed) = wrapped.split_at(NONCE_LEN);
-                let plain = Aes256Gcm::new(master.into())
-                    .decrypt(
-                        Nonce::from_slice(nonce),
-                        Payload {
-                            msg: sealed,
-                            aad: LOCAL_WRAP_CONTEXT,
-                        },
-                    )
+                let plain = decrypt(master.into(), wrapped, LOCAL_WRAP_CONTEXT)
                     .map_err(|_| broken("data key was wrapped by another master key"))?;
                 if plain.len() != 32 {
                     return Err(broken("data key of the wrong size"));
@@ -270,6 +235,35 @@ impl Sealer {
         // A panic elsewhere while holding the map leaves it intact: keep using it.
         self.0.opened.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// `nonce ‖ AES-256-GCM(key, message, aad)`, with a fresh nonce.
+fn encrypt(key: &Key<Aes256Gcm>, message: &[u8], aad: &[u8]) -> Result<Vec<u8>, StoreError> {
+    let nonce = Aes256Gcm::generate_nonce(OsRng);
+    let sealed = Aes256Gcm::new(key)
+        .encrypt(&nonce, Payload { msg: message, aad })
+        .map_err(|_| broken("encryption failed"))?;
+    let mut body = nonce.to_vec();
+    body.extend(sealed);
+    Ok(body)
+}
+
+/// The message of what [`encrypt`] made; `Err` when it is short, altered, or of another key or
+/// `aad`.
+fn decrypt(key: &Key<Aes256Gcm>, body: &[u8], aad: &[u8]) -> Result<Vec<u8>, StoreError> {
+    if body.len() < NONCE_LEN {
+        return Err(broken("too short"));
+    }
+    let (nonce, ciphertext) = body.split_at(NONCE_LEN);
+    Aes256Gcm::new(key)
+        .decrypt(
+            Nonce::from_slice(nonce),
+            Payload {
+                msg: ciphertext,
+                aad,
+            },
+        )
+        .map_err(|_| broken("does not open"))
 }
 
 #[cfg(test)]

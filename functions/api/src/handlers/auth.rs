@@ -78,11 +78,7 @@ pub async fn login(
             ));
         };
         if !super::totp::accept_code(&state, &user, code, None).await? {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_totp",
-                "the code is wrong, expired or already used",
-            ));
+            return Err(super::totp::wrong_code());
         }
     }
     // The right password starts this email's counts afresh (only its owner can do that); the

@@ -70,7 +70,7 @@ fn code_field(code: &str) -> Result<(), ApiError> {
     }
 }
 
-fn wrong_code() -> ApiError {
+pub fn wrong_code() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "invalid_totp",
