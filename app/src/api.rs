@@ -175,6 +175,11 @@ pub async fn put_ignoring_answer(path: &str, body: &impl Serialize) -> ApiResult
     send("PUT", path, Some(json_body(body)?)).await.map(drop)
 }
 
+/// A DELETE that carries a body (the code that turns two-factor login off); answers 204.
+pub async fn delete_with_body(path: &str, body: &impl Serialize) -> ApiResult<()> {
+    send("DELETE", path, Some(json_body(body)?)).await.map(drop)
+}
+
 /// A body that is not JSON (the terms PDF); only whether it was taken matters.
 pub async fn put_file(path: &str, file: &web_sys::File) -> ApiResult<()> {
     let body = Some(("application/pdf", JsValue::from(file.clone())));

@@ -105,6 +105,17 @@ texts! {
     NavUsers => "Staff users", "Użytkownicy", "Сотрудники", "Співробітники";
     NavDeals => "Deals", "Transakcje", "Сделки", "Угоди";
     AuthenticatorCode => "Code from your authenticator app", "Kod z aplikacji uwierzytelniającej", "Код из приложения-аутентификатора", "Код із застосунку-автентифікатора";
+    NavSecurity => "Two-factor login", "Logowanie dwuetapowe", "Двухфакторный вход", "Двофакторний вхід";
+    TwoFactorIntro => "With two-factor login, signing in needs your password and a code from an authenticator app on your phone.", "Przy logowaniu dwuetapowym potrzebne są hasło i kod z aplikacji uwierzytelniającej w telefonie.", "При двухфакторном входе нужны пароль и код из приложения-аутентификатора на телефоне.", "Під час двофакторного входу потрібні пароль і код із застосунку-автентифікатора на телефоні.";
+    TwoFactorOn => "Two-factor login is on.", "Logowanie dwuetapowe jest włączone.", "Двухфакторный вход включён.", "Двофакторний вхід увімкнено.";
+    TwoFactorOff => "Two-factor login is off.", "Logowanie dwuetapowe jest wyłączone.", "Двухфакторный вход выключен.", "Двофакторний вхід вимкнено.";
+    TurnOnTwoFactor => "Turn on two-factor login", "Włącz logowanie dwuetapowe", "Включить двухфакторный вход", "Увімкнути двофакторний вхід";
+    TurnOffTwoFactor => "Turn off two-factor login", "Wyłącz logowanie dwuetapowe", "Выключить двухфакторный вход", "Вимкнути двофакторний вхід";
+    ScanTwoFactorCode => "Scan this code with your authenticator app, then type the code it shows.", "Zeskanuj ten kod aplikacją uwierzytelniającą i wpisz kod, który pokaże.", "Отсканируйте этот код приложением-аутентификатором и введите показанный код.", "Відскануйте цей код застосунком-автентифікатором і введіть показаний код.";
+    TwoFactorKey => "Or enter this key by hand:", "Albo wpisz ten klucz ręcznie:", "Или введите этот ключ вручную:", "Або введіть цей ключ вручну:";
+    ConfirmCode => "Confirm", "Potwierdź", "Подтвердить", "Підтвердити";
+    TwoFactorRequiredNotice => "Your program requires two-factor login for staff. Turn it on to continue.", "Twój program wymaga logowania dwuetapowego od personelu. Włącz je, aby kontynuować.", "Ваша программа требует двухфакторного входа для сотрудников. Включите его, чтобы продолжить.", "Ваша програма вимагає двофакторного входу для працівників. Увімкніть його, щоб продовжити.";
+    StaffTwoFactorRequired => "Staff must use two-factor login", "Personel musi używać logowania dwuetapowego", "Сотрудники обязаны использовать двухфакторный вход", "Працівники мають використовувати двофакторний вхід";
     NavAudit => "Audit log", "Dziennik zmian", "Журнал изменений", "Журнал змін";
     PeriodFrom => "From", "Od", "С", "З";
     PeriodTo => "To", "Do", "По", "По";

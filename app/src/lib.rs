@@ -14,7 +14,7 @@ pub mod session;
 use crate::components::Loading;
 use crate::i18n::T;
 use crate::navigation::Page;
-use crate::pages::{audit, auth, partner, program, staff};
+use crate::pages::{account, audit, auth, partner, program, staff};
 use crate::session::{Session, session, text, tr};
 use leptos::prelude::*;
 use upline_contract::{Language, Permission};
@@ -60,6 +60,7 @@ lazy_pages! {
     deal_lookup_page_view => view! {
         <Private><Allowed to=Permission::ViewAllPartners><staff::DealLookup/></Allowed></Private>
     };
+    security_page_view => view! { <Private><account::Security/></Private> };
     audit_page_view => view! {
         <Private><Allowed to=Permission::ConfigureProgram><audit::StaffAudit/></Allowed></Private>
     };
@@ -94,6 +95,7 @@ async fn page_view(page: Page) -> AnyView {
         Page::StaffUsers => staff_users_page_view().await,
         Page::Deals => deal_lookup_page_view().await,
         Page::Audit => audit_page_view().await,
+        Page::Security => security_page_view().await,
         Page::NotFound => {
             view! { <p class="empty" data-testid="not-found">{text(T::NotFound)}</p> }.into_any()
         }
@@ -182,6 +184,13 @@ fn Private(children: ChildrenFn) -> impl IntoView {
                 let email = me.user.email;
                 Suspend::new(async move { email_gate_view(email).await }).into_any()
             }
+            // The program requires two-factor login of staff: until it is on, the API answers
+            // nothing else to this session, so every page leads to where it is turned on.
+            Some(Ok(Some(me)))
+                if me.two_factor_setup_required && navigation::page() != Page::Security =>
+            {
+                redirected("/account/security")
+            }
             Some(Ok(Some(_))) => children().into_any(),
         }
     }
@@ -263,6 +272,7 @@ fn Header() -> impl IntoView {
                             </div>
                         </details>
                     </Show>
+                    {link("/account/security", T::NavSecurity, "nav-security")}
                 </Show>
             </nav>
             <div class="header-tools">

@@ -31,6 +31,7 @@ pub enum Page {
     StaffUsers,
     Deals,
     Audit,
+    Security,
     NotFound,
 }
 
@@ -60,6 +61,7 @@ impl Page {
             "/staff/users" => Page::StaffUsers,
             "/staff/deals" => Page::Deals,
             "/staff/audit" => Page::Audit,
+            "/account/security" => Page::Security,
             _ => match path.strip_prefix("/r/") {
                 Some(code) if !code.is_empty() && !code.contains('/') => {
                     Page::Referral(decode(code))

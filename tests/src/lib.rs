@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod routes;
+pub mod two_factor;
 
 use anyhow::{Context, Result};
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};

@@ -549,7 +549,7 @@ async fn fields_that_would_grant_privileges_are_never_applied() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let user = upline_contract::UserId::from(me["user"]["id"].as_str().unwrap());
     let key = app.cloud.session_key();
-    let expired = key.issue_expiring(&tenant.id, &user, 1_700_000_000);
+    let expired = key.issue_expiring(&tenant.id, &user, 1_700_000_000, false);
     let (status, _) = app.get("/v1/me", &expired).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "expired");
     let fresh = key.issue(&tenant.id, &user);

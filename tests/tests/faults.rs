@@ -308,6 +308,7 @@ async fn write_scenario(store: &Store, run: u64, rng: &mut StdRng) -> Scenario {
         reversal_statuses: vec!["refunded".to_owned()],
         widget_origins: Vec::new(),
         terms: None,
+        staff_two_factor_required: false,
     };
     let mut tx = store.tx();
     tx.put_new_tenant(

@@ -353,6 +353,28 @@ async fn drive_account_routes(
     ok(status, &body, "set_password");
     // The new password ended Rey's older sessions; the answer is the one that stands.
     let rey = body["token"].as_str().unwrap().to_owned();
+    // A staff member's new session reads the program: it may require two-factor login.
+    app.staff_user(&tenant, "Sue", &["view_all_partners"], None)
+        .await;
+    let (status, body) = app
+        .post(
+            "/v1/auth/forgot-password",
+            None,
+            json!({"tenant": tenant.slug, "email": "sue@staff.example"}),
+        )
+        .await;
+    ok(status, &body, "forgot_password");
+    let reset = app
+        .token_from_email("sue@staff.example", "/set-password?token=")
+        .await;
+    let (status, body) = app
+        .post(
+            "/v1/auth/set-password",
+            None,
+            json!({"token": reset, "password": "another horse battery"}),
+        )
+        .await;
+    ok(status, &body, "set_password");
     for (route, path) in [
         ("me", "/v1/me"),
         ("my_partner", "/v1/partners/me"),

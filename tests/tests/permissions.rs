@@ -19,11 +19,14 @@ enum Caller {
     Owner,
     ApiKey,
     Partner,
+    /// Staff holding every staff permission, in a program that requires two-factor login of
+    /// staff, who has not turned it on: a session only for turning it on.
+    TwoFactorPending,
 }
 
 use Caller::*;
 
-const CALLERS: [Caller; 10] = [
+const CALLERS: [Caller; 11] = [
     Anonymous,
     NoPermissions,
     Participate,
@@ -34,6 +37,7 @@ const CALLERS: [Caller; 10] = [
     Owner,
     ApiKey,
     Partner,
+    TwoFactorPending,
 ];
 
 const USERS: &[Caller] = &[
@@ -45,6 +49,7 @@ const USERS: &[Caller] = &[
     ConfigureProgram,
     Owner,
     Partner,
+    TwoFactorPending,
 ];
 const ANYONE: &[Caller] = &[
     NoPermissions,
@@ -168,6 +173,27 @@ async fn every_route_admits_exactly_the_callers_it_should() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{key}");
     tokens.push((ApiKey, key["key"].as_str().unwrap().to_owned()));
+    let strict = app.create_tenant("matrix-2fa").await;
+    upline_tests::two_factor::early_in_a_step().await;
+    upline_tests::two_factor::turn_on(&app, &strict.token).await;
+    let (status, program) = app
+        .put(
+            "/v1/program",
+            &strict.token,
+            json!({"staff_two_factor_required": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{program}");
+    let every_staff_permission = [
+        "view_all_partners",
+        "manage_balances",
+        "configure_program",
+        "invite_level_zero",
+    ];
+    let (_, pending) = app
+        .staff_user(&strict, "Pending", &every_staff_permission, None)
+        .await;
+    tokens.push((TwoFactorPending, pending));
     let (status, lead) = app
         .post(
             "/v1/leads",

@@ -7,6 +7,7 @@ use anyhow::Result;
 use serde_json::{Value, json};
 use upline_contract::PartnerId;
 use upline_tests::browser::{Browser, DESKTOP, PHONE};
+use upline_tests::two_factor::{code, early_in_a_step, now, turn_on};
 use upline_tests::{PASSWORD, StatusCode, TestApp, TestTenant};
 
 const EVA: &str = "eva@portal.example";
@@ -917,4 +918,66 @@ fn url_encoded(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[tokio::test]
+async fn staff_required_to_use_two_factor_login_turn_it_on_in_the_portal_and_then_log_in_with_a_code()
+ {
+    let app = TestApp::spawn_with_portal().await;
+    let tenant = app.create_tenant("guarded").await;
+    early_in_a_step().await;
+    turn_on(&app, &tenant.token).await;
+    let (status, program) = app
+        .put(
+            "/v1/program",
+            &tenant.token,
+            json!({"staff_two_factor_required": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{program}");
+    app.staff_user(&tenant, "Vic", &["view_all_partners"], None)
+        .await;
+    in_chromium(&app, async |browser| {
+        two_factor_in_the_portal(browser, "vic@staff.example").await
+    })
+    .await
+    .unwrap();
+}
+
+async fn two_factor_in_the_portal(browser: &Browser, email: &str) -> Result<()> {
+    let submit_login = async |code: Option<String>| -> Result<()> {
+        browser.goto("/login").await?;
+        browser.fill("input-tenant", "guarded").await?;
+        browser.fill("input-email", email).await?;
+        browser.fill("input-password", PASSWORD).await?;
+        browser.click("login-submit").await?;
+        if let Some(code) = code {
+            // The form asks for the code once the API says it is needed.
+            browser.fill("input-totp", &code).await?;
+            browser.click("login-submit").await?;
+        }
+        Ok(())
+    };
+    // Every page leads to turning it on, until it is on.
+    submit_login(None).await?;
+    browser.wait_for_path("/account/security").await?;
+    browser.find("two-factor-required").await?;
+    browser.goto("/staff/partners").await?;
+    browser.wait_for_path("/account/security").await?;
+    browser.click("two-factor-start").await?;
+    let secret = browser.wait_for_any_text("two-factor-secret").await?;
+    browser.find("two-factor-qr").await?;
+    both_widths(browser, "two-factor-setup").await?;
+    browser.fill("input-code", &code(&secret, now())).await?;
+    browser.click("two-factor-confirm").await?;
+    browser.find("two-factor-on").await?;
+    assert!(!browser.has("two-factor-required").await);
+    both_widths(browser, "two-factor-on").await?;
+    browser.goto("/staff/partners").await?;
+    browser.find("staff-partners-page").await?;
+
+    // The next login needs a code: this step's was taken by the confirmation, so the next one.
+    log_out(browser).await?;
+    submit_login(Some(code(&secret, now() + 30))).await?;
+    browser.wait_for_path("/dashboard").await
 }

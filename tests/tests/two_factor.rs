@@ -2,30 +2,8 @@
 //! works once, turning it off, and the secret sealed at rest.
 
 use serde_json::{Value, json};
-use std::time::{SystemTime, UNIX_EPOCH};
-use totp_rs::{Algorithm, Secret, TOTP};
+use upline_tests::two_factor::{code, early_in_a_step, now, turn_on};
 use upline_tests::{PASSWORD, StatusCode, TestApp, TestTenant};
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// The code an authenticator app shows for `secret` at `at` (unix seconds).
-fn code(secret: &str, at: u64) -> String {
-    let bytes = Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
-    TOTP::new_unchecked(Algorithm::SHA1, 6, 0, 30, bytes, None, String::new()).generate(at)
-}
-
-/// Waits until a 30-second step has at least 10 s left, so the codes of the steps around now
-/// stay valid while a test uses them.
-async fn early_in_a_step() {
-    while now() % 30 > 20 {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-}
 
 async fn login(app: &TestApp, tenant: &TestTenant, totp: Option<&str>) -> (StatusCode, Value) {
     let mut body = json!({"tenant": tenant.slug, "email": format!("owner@{}.example", tenant.slug), "password": PASSWORD});
@@ -33,31 +11,6 @@ async fn login(app: &TestApp, tenant: &TestTenant, totp: Option<&str>) -> (Statu
         body["totp"] = json!(totp);
     }
     app.post("/v1/auth/login", None, body).await
-}
-
-/// Starts and confirms two-factor login for the tenant's owner; the secret.
-async fn turn_on(app: &TestApp, tenant: &TestTenant) -> String {
-    let (status, setup) = app
-        .post("/v1/me/totp", Some(&tenant.token), json!({}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{setup}");
-    let secret = setup["secret"].as_str().unwrap().to_owned();
-    let url = setup["otpauth_url"].as_str().unwrap();
-    assert!(
-        url.starts_with("otpauth://totp/") && url.contains(&format!("secret={secret}")),
-        "{url}"
-    );
-    // The step before now: a phone a little behind is still believed.
-    let (status, on) = app
-        .post(
-            "/v1/me/totp/confirm",
-            Some(&tenant.token),
-            json!({"code": code(&secret, now() - 30)}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{on}");
-    assert_eq!(on, json!({"enabled": true}));
-    secret
 }
 
 #[tokio::test]
@@ -89,7 +42,7 @@ async fn with_two_factor_on_a_login_needs_a_fresh_code_and_each_code_works_once(
     assert_eq!(refused["error"]["code"], "invalid_totp");
 
     // Starting again replaces the unconfirmed secret.
-    let secret = turn_on(&app, &tenant).await;
+    let secret = turn_on(&app, &tenant.token).await;
     assert_ne!(secret, pending);
 
     let (status, answer) = login(&app, &tenant, None).await;
@@ -136,7 +89,7 @@ async fn two_factor_is_turned_off_only_with_a_current_code() {
     let app = TestApp::spawn().await;
     let tenant = app.create_tenant("twofactoroff").await;
     early_in_a_step().await;
-    let secret = turn_on(&app, &tenant).await;
+    let secret = turn_on(&app, &tenant.token).await;
 
     let delete = |body: Value| {
         let app = &app;
@@ -160,4 +113,53 @@ async fn two_factor_is_turned_off_only_with_a_current_code() {
     let (status, answer) = delete(json!({"code": code(&secret, now())})).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
     assert_eq!(login(&app, &tenant, None).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_program_requiring_two_factor_of_staff_lets_staff_without_it_only_turn_it_on() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("staff2fa").await;
+    early_in_a_step().await;
+    let require = json!({"staff_two_factor_required": true});
+
+    // Whoever requires it uses it first.
+    let (status, refused) = app.put("/v1/program", &tenant.token, require.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["code"], "two_factor_first");
+    turn_on(&app, &tenant.token).await;
+    let (status, program) = app.put("/v1/program", &tenant.token, require).await;
+    assert_eq!(status, StatusCode::OK, "{program}");
+    assert_eq!(program["staff_two_factor_required"], true);
+
+    // A staff user without it logs in to a session that can only turn it on.
+    let (_, token) = app
+        .staff_user(&tenant, "Viewer", &["view_all_partners"], None)
+        .await;
+    let (status, refused) = app.get("/v1/partners?scope=all", &token).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert_eq!(refused["error"]["code"], "two_factor_setup_required");
+    let (status, me) = app.get("/v1/me", &token).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["two_factor_setup_required"], true);
+    assert_eq!(me["user"]["two_factor"], false);
+
+    // Once it is on, the same session is a whole one.
+    turn_on(&app, &token).await;
+    let (status, partners) = app.get("/v1/partners?scope=all", &token).await;
+    assert_eq!(status, StatusCode::OK, "{partners}");
+    let (_, me) = app.get("/v1/me", &token).await;
+    assert_eq!(me["two_factor_setup_required"], false);
+    assert_eq!(me["user"]["two_factor"], true);
+
+    // Partners are not staff: the requirement is not theirs.
+    let top = app.create_partner(&tenant, "Top", None).await;
+    let (_, top_view) = app.get(&format!("/v1/partners/{top}"), &tenant.token).await;
+    app.register_confirmed(&tenant, "Pat", top_view["referral_code"].as_str().unwrap())
+        .await;
+    let (status, login) = app.login(&tenant, "pat@people.example", PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{login}");
+    assert_eq!(login["two_factor_setup_required"], false);
+    let partner_token = login["token"].as_str().unwrap();
+    let (status, me) = app.get("/v1/partners/me", partner_token).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
 }

@@ -1,5 +1,6 @@
 //! One module per area of the portal.
 
+pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod partner;

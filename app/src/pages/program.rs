@@ -206,6 +206,7 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
     let currency_code = RwSignal::new(program.currency.code().to_owned());
     let min_payout = RwSignal::new(program.min_payout.to_string());
     let open_signup = RwSignal::new(program.open_signup);
+    let staff_two_factor = RwSignal::new(program.staff_two_factor_required);
     let template = RwSignal::new(program.external_id_template.clone());
     let origins = RwSignal::new(program.widget_origins.join("\n"));
     let reversals = RwSignal::new(program.reversal_statuses.join(", "));
@@ -260,6 +261,7 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
                     .filter(|l| !l.is_empty())
                     .collect(),
             ),
+            staff_two_factor_required: Some(staff_two_factor.get_untracked()),
         };
         spawn_local(async move {
             match api::put::<Program>("/v1/program", &request).await {
@@ -297,6 +299,10 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
                     <input type="checkbox" id="open-signup" bind:checked=open_signup data-testid="input-open_signup"/>
                     <label for="open-signup">{text(T::OpenSignup)}</label>
                 </div>
+                <div class="field checkbox">
+                    <input type="checkbox" id="staff-two-factor" bind:checked=staff_two_factor data-testid="input-staff_two_factor_required"/>
+                    <label for="staff-two-factor">{text(T::StaffTwoFactorRequired)}</label>
+                </div>
                 <Field label=T::ReversalStatuses name="reversal_statuses" value=reversals error=error/>
                 <div class="field">
                     <label for="widget-origins">{text(T::WidgetOrigins)}</label>
@@ -317,7 +323,7 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
                 <p class="field-error" role="alert" data-testid="plan-error">
                     {move || checked_plan.get().err().map(|e| format!("{}: {}", e.field.unwrap_or_default(), e.message))}
                 </p>
-                <FormError error=error fields=&["currency", "min_payout", "external_id_template", "reversal_statuses"]/>
+                <FormError error=error fields=&["currency", "min_payout", "external_id_template", "reversal_statuses", "staff_two_factor_required"]/>
                 <button type="submit" class="primary" data-testid="save-program">{text(T::Save)}</button>
                 <Show when=move || saved.get()><span class="success" role="status" data-testid="saved">" "{text(T::Saved)}</span></Show>
             </form>

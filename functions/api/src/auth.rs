@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 use time::OffsetDateTime;
-use upline_contract::{PartnerId, Permission, TenantId, UserId};
+use upline_contract::{PartnerId, Permission, TenantId, TokenResponse, UserId};
 use upline_store::api_keys::ApiKeyRecord;
 use upline_store::users::UserRecord;
 
@@ -96,6 +96,10 @@ pub struct SessionClaims {
     /// Issued at, epoch ms: a password set again ends the sessions issued before.
     #[serde(default)]
     pub iat: i64,
+    /// Only for turning two-factor login on: the tenant requires it of this staff user, who
+    /// has not. Once it is on, the same session is a whole one (the user is read each request).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub setup: bool,
 }
 
 impl SessionKey {
@@ -111,11 +115,23 @@ impl SessionKey {
 
     pub fn issue(&self, tenant: &TenantId, user: &UserId) -> String {
         let expires = OffsetDateTime::now_utc().unix_timestamp() + SESSION_TTL_SECONDS;
-        self.issue_expiring(tenant, user, expires)
+        self.issue_expiring(tenant, user, expires, false)
+    }
+
+    /// A session that may only turn two-factor login on (see [`SessionClaims::setup`]).
+    pub fn issue_for_setup(&self, tenant: &TenantId, user: &UserId) -> String {
+        let expires = OffsetDateTime::now_utc().unix_timestamp() + SESSION_TTL_SECONDS;
+        self.issue_expiring(tenant, user, expires, true)
     }
 
     /// A token that expires at `exp` (unix seconds); `issue` is this with the session TTL.
-    pub fn issue_expiring(&self, tenant: &TenantId, user: &UserId, exp: i64) -> String {
+    pub fn issue_expiring(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        exp: i64,
+        setup: bool,
+    ) -> String {
         let mut id = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut id);
         let now = OffsetDateTime::now_utc();
@@ -125,6 +141,7 @@ impl SessionKey {
             exp,
             s: URL_SAFE_NO_PAD.encode(id),
             iat: (now.unix_timestamp_nanos() / 1_000_000) as i64,
+            setup,
         };
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap_or_default());
         let mut mac = self.mac();
@@ -252,7 +269,14 @@ impl FromRequestParts<AppState> for Caller {
                 .map(Caller::ApiKey)
                 .ok_or_else(ApiError::unauthorized);
         }
-        let user = session_user(token, state).await?;
+        let (claims, user) = session_user(token, state).await?;
+        if claims.setup && user.totp.secret.is_none() {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "two_factor_setup_required",
+                "this program requires two-factor login of staff: turn it on first (POST /v1/me/totp)",
+            ));
+        }
         if !user.email_confirmed {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -303,7 +327,9 @@ impl FromRequestParts<AppState> for SessionUser {
         if let Some(user) = parts.extensions.get::<SessionUser>() {
             return Ok(user.clone());
         }
-        session_user(bearer(parts)?, state).await.map(SessionUser)
+        session_user(bearer(parts)?, state)
+            .await
+            .map(|(_, user)| SessionUser(user))
     }
 }
 
@@ -319,17 +345,45 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
 
 /// The user of a session token, read fresh (permissions and confirmation may have changed),
 /// while the session stands: not logged out, and not from before the password was set again.
-async fn session_user(token: &str, state: &AppState) -> Result<UserRecord, ApiError> {
+async fn session_user(
+    token: &str,
+    state: &AppState,
+) -> Result<(SessionClaims, UserRecord), ApiError> {
     let claims = state
         .sessions
         .verify(token)
         .ok_or_else(ApiError::unauthorized)?;
-    state
+    let user = state
         .store
         .user(&claims.t, &claims.u)
         .await?
         .filter(|user| user.session_stands(&claims.s, claims.iat))
-        .ok_or_else(ApiError::unauthorized)
+        .ok_or_else(ApiError::unauthorized)?;
+    Ok((claims, user))
+}
+
+/// A new session for `user`, who has just proved who they are: a whole one, or one that may only
+/// turn two-factor login on when the program requires it of staff and this staff user has not.
+pub async fn open_session(state: &AppState, user: &UserRecord) -> Result<TokenResponse, ApiError> {
+    let is_staff = Permission::STAFF
+        .iter()
+        .any(|p| user.permissions.contains(p));
+    let setup_required = is_staff
+        && user.totp.secret.is_none()
+        && state
+            .store
+            .program(&user.tenant_id)
+            .await?
+            .is_some_and(|(program, _)| program.staff_two_factor_required);
+    let token = if setup_required {
+        state.sessions.issue_for_setup(&user.tenant_id, &user.id)
+    } else {
+        state.sessions.issue(&user.tenant_id, &user.id)
+    };
+    Ok(TokenResponse {
+        token,
+        two_factor_setup_required: setup_required,
+    })
 }
 
 /// The claims of the request's session token (after the route's gate admitted it).
@@ -382,6 +436,7 @@ mod tests {
             exp: 1,
             s: "sid".into(),
             iat: 0,
+            setup: false,
         };
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&expired).unwrap());
         let mut mac = key.mac();

@@ -245,7 +245,7 @@ pub static ROUTES: &[Route] = &[
         mount: || post(auth::login),
         iam: Iam {
             actions: &[GET, UPDATE, DELETE, OPEN],
-            keys: &[SLUG, USER, EMAIL, CLIENT_THROTTLE],
+            keys: &[SLUG, TENANT, USER, EMAIL, CLIENT_THROTTLE],
         },
     },
     Route {
@@ -331,7 +331,8 @@ pub static ROUTES: &[Route] = &[
         mount: || post(accounts::set_password),
         iam: Iam {
             actions: &[GET, UPDATE, DELETE],
-            keys: &[USER, TOKEN],
+            // The program, when a staff user's session may depend on its two-factor rule.
+            keys: &[TENANT, USER, TOKEN],
         },
     },
     Route {

@@ -72,6 +72,8 @@ pub struct TotpSetup {
     /// Base32, as authenticator apps take it.
     pub secret: String,
     pub otpauth_url: String,
+    /// `otpauth_url` as a QR code (SVG) for the authenticator app to scan.
+    pub qr_svg: String,
 }
 
 /// A 6-digit code from the authenticator.
@@ -91,6 +93,10 @@ pub struct TotpStatus {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct TokenResponse {
     pub token: String,
+    /// The tenant requires two-factor login of staff and this user has not turned it on yet:
+    /// the session may only do that (`POST /v1/me/totp`, confirm) until they do.
+    #[serde(default)]
+    pub two_factor_setup_required: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -155,6 +161,9 @@ pub struct User {
     /// The language of the emails this user gets.
     #[serde(default)]
     pub language: Language,
+    /// Whether logging in needs an authenticator's code.
+    #[serde(default)]
+    pub two_factor: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -224,6 +233,9 @@ pub struct Me {
     pub user: User,
     pub partner: Option<Partner>,
     pub tenant: Tenant,
+    /// As at login: this session may only turn two-factor login on until it is on.
+    #[serde(default)]
+    pub two_factor_setup_required: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -362,6 +374,10 @@ pub struct Program {
     /// The current terms (a PDF); joining needs accepting them. Set by `PUT /v1/program/terms`.
     #[serde(default)]
     pub terms: Option<Terms>,
+    /// Staff (anyone holding a staff permission) must log in with two-factor login; one who has
+    /// not turned it on gets a session that can only turn it on.
+    #[serde(default)]
+    pub staff_two_factor_required: bool,
 }
 
 /// What a partner's pages read of `GET /v1/program`: the payout minimum and the terms to accept.
@@ -402,6 +418,9 @@ pub struct UpdateProgramRequest {
     pub reversal_statuses: Option<Vec<String>>,
     #[serde(default)]
     pub widget_origins: Option<Vec<String>>,
+    /// Turning it on needs two-factor login on for the caller first (409 `two_factor_first`).
+    #[serde(default)]
+    pub staff_two_factor_required: Option<bool>,
 }
 
 // ---------------------------------------------------------------- partners
@@ -988,6 +1007,7 @@ mod tests {
                 url: "https://example.com/terms.pdf".into(),
                 uploaded_at: "2026-12-01T10:00:00Z".into(),
             }),
+            staff_two_factor_required: false,
         };
         let basics: ProgramBasics =
             serde_json::from_str(&serde_json::to_string(&program).unwrap()).unwrap();

@@ -31,6 +31,10 @@ pub(crate) fn program_item(tenant: &TenantId, program: &Program, version: u64) -
             "terms_uploaded_at",
             program.terms.as_ref().map(|t| t.uploaded_at.as_str()),
         )
+        .bool(
+            "staff_two_factor_required",
+            program.staff_two_factor_required,
+        )
         .n("version", version)
         .build()
 }
@@ -55,6 +59,7 @@ pub(crate) fn program_from(view: &View) -> Result<(Program, u64), StoreError> {
             }),
             None => None,
         },
+        staff_two_factor_required: view.bool("staff_two_factor_required")?,
     };
     Ok((program, view.u64("version")?))
 }

@@ -86,6 +86,7 @@ async fn a_taken_slug_writes_nothing_of_the_second_tenant() {
         reversal_statuses: vec![],
         widget_origins: vec![],
         terms: None,
+        staff_two_factor_required: false,
     };
     let first = tenant("tn_1", "acme");
     store

@@ -328,12 +328,16 @@ pub async fn set_password(
         Timestamp::now().millis,
     )?;
     match state.store.commit(tx).await {
-        Ok(()) => Ok(Json(TokenResponse {
-            token: state.sessions.issue(&token.tenant_id, &user),
-        })),
-        Err(TxError::Refused(_)) => Err(link_gone("token")),
-        Err(TxError::Store(err)) => Err(err.into()),
+        Ok(()) => {}
+        Err(TxError::Refused(_)) => return Err(link_gone("token")),
+        Err(TxError::Store(err)) => return Err(err.into()),
     }
+    let user = state
+        .store
+        .user(&token.tenant_id, &user)
+        .await?
+        .ok_or_else(|| link_gone("token"))?;
+    Ok(Json(crate::auth::open_session(&state, &user).await?))
 }
 
 /// `POST /v1/auth/logout`: this session answers 401 from now on; the user's other sessions
@@ -354,8 +358,13 @@ pub async fn logout(
 /// `GET /v1/me`: also for an unconfirmed email (the portal shows the gate from it).
 pub async fn me(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     SessionUser(user): SessionUser,
 ) -> ApiResult<Json<Me>> {
+    // The gate admitted the token, so its claims read; a setup-only session stops being one
+    // once two-factor login is on.
+    let setup_required =
+        crate::auth::session_claims(&headers, &state)?.setup && user.totp.secret.is_none();
     let tenant = state
         .store
         .tenant(&user.tenant_id)
@@ -369,6 +378,7 @@ pub async fn me(
         user: user_view(&user),
         partner: partner.map(|p| partner_view(&state, &p)),
         tenant: tenant_view(tenant),
+        two_factor_setup_required: setup_required,
     }))
 }
 

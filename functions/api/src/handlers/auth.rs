@@ -1,7 +1,7 @@
 //! `POST /v1/auth/login`: every attempt is counted before the password is checked.
 
 use crate::AppState;
-use crate::auth::verify_password;
+use crate::auth::{open_session, verify_password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
 use crate::throttle::{self, ClientIp};
@@ -88,9 +88,7 @@ pub async fn login(
     state.store.reset_window(&from_here.0).await?;
     state.store.reset_window(&everywhere.0).await?;
     state.store.give_back(&this_client.0).await?;
-    Ok(Json(TokenResponse {
-        token: state.sessions.issue(&user.tenant_id, &user.id),
-    }))
+    Ok(Json(open_session(&state, &user).await?))
 }
 
 fn wrong_credentials() -> ApiError {

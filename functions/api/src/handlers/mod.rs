@@ -102,6 +102,7 @@ pub fn user_view(user: &UserRecord) -> User {
         supervisor_id: user.supervisor_id.clone(),
         created_at: user.created_at.clone(),
         language: user.language,
+        two_factor: user.totp.secret.is_some(),
     }
 }
 

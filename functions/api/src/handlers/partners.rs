@@ -346,14 +346,7 @@ pub async fn qr(
     let link = partner_view(&state, &partner).referral_link;
     let code = qrcode::QrCode::new(link.as_bytes()).map_err(|e| ApiError::internal(&e))?;
     let (content_type, body) = match params.format.as_deref().unwrap_or("svg") {
-        "svg" => (
-            "image/svg+xml",
-            code.render::<qrcode::render::svg::Color>()
-                .min_dimensions(256, 256)
-                .quiet_zone(true)
-                .build()
-                .into_bytes(),
-        ),
+        "svg" => ("image/svg+xml", qr_svg(&code).into_bytes()),
         "png" => ("image/png", qr_png(&code, 8)?),
         _ => return Err(ApiError::invalid("format", "must be svg or png")),
     };
@@ -365,6 +358,14 @@ pub async fn qr(
         HeaderValue::from_static("private, max-age=3600"),
     );
     Ok(response)
+}
+
+/// The code as an SVG of at least 256 px, with its quiet zone.
+pub fn qr_svg(code: &qrcode::QrCode) -> String {
+    code.render::<qrcode::render::svg::Color>()
+        .min_dimensions(256, 256)
+        .quiet_zone(true)
+        .build()
 }
 
 /// A black-on-white grayscale PNG, `scale` pixels per module, with a 4-module quiet zone.

@@ -25,10 +25,8 @@ pub async fn update(
     caller: Caller,
     JsonBody(request): JsonBody<UpdateProgramRequest>,
 ) -> ApiResult<Json<Program>> {
-    let tenant = caller
-        .require(Permission::ConfigureProgram)?
-        .tenant_id
-        .clone();
+    let user = caller.require(Permission::ConfigureProgram)?;
+    let tenant = user.tenant_id.clone();
     // Replacement is optimistic: if someone saved in between, apply the change to theirs.
     for _ in 0..3 {
         let (current, version) = state
@@ -37,6 +35,17 @@ pub async fn update(
             .await?
             .ok_or_else(|| ApiError::not_found("program"))?;
         let program = merged(current.clone(), request.clone())?;
+        // Whoever requires it of staff shows the way works by using it themself first.
+        if program.staff_two_factor_required
+            && !current.staff_two_factor_required
+            && user.totp.secret.is_none()
+        {
+            return Err(ApiError::conflict(
+                "two_factor_first",
+                "turn on two-factor login for yourself before requiring it of staff",
+            )
+            .with_field("staff_two_factor_required"));
+        }
         let audit = super::audit::record(
             &caller,
             "program.update",
@@ -81,6 +90,9 @@ fn merged(current: Program, request: UpdateProgramRequest) -> Result<Program, Ap
             .unwrap_or(current.reversal_statuses),
         widget_origins: request.widget_origins.unwrap_or(current.widget_origins),
         terms: current.terms,
+        staff_two_factor_required: request
+            .staff_two_factor_required
+            .unwrap_or(current.staff_two_factor_required),
     };
     let min_payout = plan::check_amount(
         program.currency,

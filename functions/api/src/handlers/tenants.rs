@@ -63,6 +63,7 @@ pub async fn create(
         reversal_statuses: upline_domain::default_reversal_statuses(),
         widget_origins: Vec::new(),
         terms: None,
+        staff_two_factor_required: false,
     };
     let owner = UserRecord {
         tenant_id: tenant.id.clone(),

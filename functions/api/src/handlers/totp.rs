@@ -111,12 +111,14 @@ pub async fn start(
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let secret = Secret::Raw(bytes.to_vec()).to_encoded().to_string();
     let url = authenticator(&secret, &user.email)?.get_url();
+    let qr = qrcode::QrCode::new(url.as_bytes()).map_err(|e| ApiError::internal(&e))?;
     state.store.set_pending_totp(&user, &secret).await?;
     Ok((
         StatusCode::CREATED,
         Json(TotpSetup {
             secret,
             otpauth_url: url,
+            qr_svg: super::partners::qr_svg(&qr),
         }),
     ))
 }
