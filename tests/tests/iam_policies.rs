@@ -354,7 +354,7 @@ async fn drive_account_routes(
     // The new password ended Rey's older sessions; the answer is the one that stands.
     let rey = body["token"].as_str().unwrap().to_owned();
     // A staff member's new session reads the program: it may require two-factor login.
-    app.staff_user(&tenant, "Sue", &["view_all_partners"], None)
+    app.staff_user(tenant, "Sue", &["view_all_partners"], None)
         .await;
     let (status, body) = app
         .post(
