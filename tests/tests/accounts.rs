@@ -516,11 +516,24 @@ async fn fields_that_would_grant_privileges_are_never_applied() {
     let tenant = app.create_tenant("ways-privilege").await;
     let ann = app.create_partner(&tenant, "Ann", None).await;
     let code = referral_code(&app, &tenant, ann.as_str()).await;
+    // Fields the contract does not have are refused by name, not quietly dropped.
     let (status, body) = register(
         &app,
         &tenant,
         json!({"email": "sly@people.example", "name": "Sly", "referral_code": code,
                "permissions": ["configure_program", "manage_balances"], "email_confirmed": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let field = body["error"]["field"].as_str().unwrap();
+    assert!(
+        ["permissions", "email_confirmed"].contains(&field),
+        "{body}"
+    );
+    let (status, body) = register(
+        &app,
+        &tenant,
+        json!({"email": "sly@people.example", "name": "Sly", "referral_code": code}),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");

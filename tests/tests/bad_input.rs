@@ -68,6 +68,37 @@ async fn tenant_signup_names_the_bad_field() {
 }
 
 #[tokio::test]
+async fn a_body_field_the_contract_does_not_know_is_refused_by_name_and_nothing_changes() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("strict-bodies").await;
+    let (_, before) = app.get("/v1/program", &tenant.token).await;
+    // A misspelt setting must not look saved.
+    let (status, body) = app
+        .put(
+            "/v1/program",
+            &tenant.token,
+            json!({"min_payout": "25.00", "hold_day": 30}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "hold_day");
+    let (_, after) = app.get("/v1/program", &tenant.token).await;
+    assert_eq!(after, before);
+    // Nested objects too.
+    let (status, body) = app
+        .post(
+            "/v1/tenants",
+            None,
+            json!({"slug": "strict-two", "name": "Strict", "currency": "EUR",
+                   "owner": {"email": "o@strict.example", "password": "correct horse battery",
+                             "name": "O", "permissions": ["configure_program"]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "owner.permissions");
+}
+
+#[tokio::test]
 async fn malformed_oversized_and_non_json_bodies_are_refused() {
     let app = TestApp::spawn().await;
     let url = format!("{}/v1/tenants", app.base);

@@ -60,7 +60,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             .next()
             .unwrap_or(&message)
             .to_owned();
-        // A missing field is reported at its parent; name the field itself.
+        // A missing field is reported at its parent; name the field itself. (An unknown one's
+        // path already ends with it.)
         let field = match message
             .strip_prefix("missing field `")
             .and_then(|rest| rest.split('`').next())
@@ -189,6 +190,18 @@ mod tests {
     fn field_of(body: &str) -> (StatusCode, Option<String>) {
         let err = parse_json::<CreateTenantRequest>(body.as_bytes()).unwrap_err();
         (err.status, err.field)
+    }
+
+    #[test]
+    fn an_unknown_field_is_a_422_naming_it() {
+        let body = r#"{"slug":"a","name":"A","currency":"EUR","owner":{"email":"a@b.c","password":"p","name":"O","admin":true}}"#;
+        assert_eq!(
+            field_of(body),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("owner.admin".to_owned())
+            )
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub struct Page<T> {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreateTenantRequest {
     /// `^[a-z0-9-]{3,40}$`, unique.
     pub slug: String,
@@ -28,6 +29,7 @@ pub struct CreateTenantRequest {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct NewAccount {
     pub email: String,
     pub password: String,
@@ -53,6 +55,7 @@ pub struct CreateTenantResponse {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// The tenant's slug.
     pub tenant: String,
@@ -79,6 +82,7 @@ pub struct TotpSetup {
 /// A 6-digit code from the authenticator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct TotpCode {
     pub code: String,
 }
@@ -168,6 +172,7 @@ pub struct User {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// The tenant's slug.
     pub tenant: String,
@@ -202,12 +207,14 @@ pub struct RegisterResponse {
 /// A token from an email link.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct EmailTokenRequest {
     pub token: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ForgotPasswordRequest {
     pub tenant: String,
     pub email: String,
@@ -215,6 +222,7 @@ pub struct ForgotPasswordRequest {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct SetPasswordRequest {
     pub token: String,
     pub password: String,
@@ -240,6 +248,7 @@ pub struct Me {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     pub email: String,
     pub name: String,
@@ -256,6 +265,7 @@ pub struct CreateUserRequest {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct SetSupervisorRequest {
     pub supervisor_id: Option<UserId>,
 }
@@ -263,6 +273,7 @@ pub struct SetSupervisorRequest {
 /// A staff user's permissions, whole: what is not listed is taken away.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct SetPermissionsRequest {
     pub permissions: Vec<Permission>,
 }
@@ -276,6 +287,7 @@ pub struct UserPage {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct JoinRequest {
     #[serde(default)]
     pub accept_terms: bool,
@@ -403,6 +415,7 @@ pub struct Terms {
 /// `PUT /v1/program`: every field is optional; what is left out keeps its value.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct UpdateProgramRequest {
     #[serde(default)]
     pub currency: Option<Currency>,
@@ -427,6 +440,7 @@ pub struct UpdateProgramRequest {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreatePartnerRequest {
     pub email: String,
     pub name: String,
@@ -472,6 +486,7 @@ pub struct PartnerPage {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct SetSponsorRequest {
     /// The new sponsor, or null for the top of the structure.
     #[serde(default)]
@@ -480,6 +495,7 @@ pub struct SetSponsorRequest {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreateInvitationRequest {
     pub first_name: String,
     pub last_name: String,
@@ -523,6 +539,7 @@ pub struct InvitationPrefill {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreateLeadRequest {
     /// The code of the partner who brought the lead in.
     pub referral_code: String,
@@ -566,6 +583,7 @@ pub struct LeadPage {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct PutDealRequest {
     pub amount: Amount,
     pub status: String,
@@ -691,6 +709,7 @@ pub struct WalletEntry {
 /// A manual change of a wallet by staff: positive credits, negative debits.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct AdjustmentRequest {
     pub amount: Amount,
     pub reason: String,
@@ -706,12 +725,14 @@ pub struct WalletEntryPage {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreatePayoutRequest {
     pub amount: Amount,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct RejectPayoutRequest {
     pub reason: String,
 }
@@ -742,6 +763,7 @@ pub struct PayoutPage {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
     pub name: String,
     /// RFC 3339, in the future; none: the key works until it is revoked.
@@ -824,6 +846,7 @@ impl Language {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct SetLanguageRequest {
     pub language: Language,
 }
@@ -843,6 +866,7 @@ pub const WEBHOOK_EVENTS: [&str; 7] = [
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreateWebhookRequest {
     /// `https://…` (the local cloud also takes `http://`).
     pub url: String,
@@ -948,6 +972,7 @@ pub struct NotificationPage {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct PutTemplateRequest {
     pub language: Language,
     /// minijinja; variables: name, program_name, link, inviter_name, note, amount, currency,
