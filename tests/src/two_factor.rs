@@ -52,3 +52,17 @@ pub async fn turn_on(app: &TestApp, token: &str) -> String {
     assert_eq!(on, json!({"enabled": true}));
     secret
 }
+
+/// The owner (`token`) turns two-factor login on and requires it of staff.
+pub async fn require_of_staff(app: &TestApp, token: &str) {
+    early_in_a_step().await;
+    turn_on(app, token).await;
+    let (status, program) = app
+        .put(
+            "/v1/program",
+            token,
+            json!({"staff_two_factor_required": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{program}");
+}

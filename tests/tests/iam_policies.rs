@@ -332,49 +332,12 @@ async fn drive_account_routes(
         }
     }
     app.confirm_email("rey@iam.example").await;
-    let (status, body) = app
-        .post(
-            "/v1/auth/forgot-password",
-            None,
-            json!({"tenant": tenant.slug, "email": "rey@iam.example"}),
-        )
-        .await;
-    ok(status, &body, "forgot_password");
-    let reset = app
-        .token_from_email("rey@iam.example", "/set-password?token=")
-        .await;
-    let (status, body) = app
-        .post(
-            "/v1/auth/set-password",
-            None,
-            json!({"token": reset, "password": "another horse battery"}),
-        )
-        .await;
-    ok(status, &body, "set_password");
     // The new password ended Rey's older sessions; the answer is the one that stands.
-    let rey = body["token"].as_str().unwrap().to_owned();
+    let rey = reset_password(app, tenant, "rey@iam.example").await;
     // A staff member's new session reads the program: it may require two-factor login.
     app.staff_user(tenant, "Sue", &["view_all_partners"], None)
         .await;
-    let (status, body) = app
-        .post(
-            "/v1/auth/forgot-password",
-            None,
-            json!({"tenant": tenant.slug, "email": "sue@staff.example"}),
-        )
-        .await;
-    ok(status, &body, "forgot_password");
-    let reset = app
-        .token_from_email("sue@staff.example", "/set-password?token=")
-        .await;
-    let (status, body) = app
-        .post(
-            "/v1/auth/set-password",
-            None,
-            json!({"token": reset, "password": "another horse battery"}),
-        )
-        .await;
-    ok(status, &body, "set_password");
+    reset_password(app, tenant, "sue@staff.example").await;
     for (route, path) in [
         ("me", "/v1/me"),
         ("my_partner", "/v1/partners/me"),
@@ -475,6 +438,28 @@ async fn drive_account_routes(
 }
 
 /// Payouts: a partner asks, staff pay, the partner asks again, staff reject.
+/// Forgot password, then the emailed link: the new session's token.
+async fn reset_password(app: &TestApp, tenant: &upline_tests::TestTenant, email: &str) -> String {
+    let (status, body) = app
+        .post(
+            "/v1/auth/forgot-password",
+            None,
+            json!({"tenant": tenant.slug, "email": email}),
+        )
+        .await;
+    assert!(status.is_success(), "forgot_password: {status} {body}");
+    let reset = app.token_from_email(email, "/set-password?token=").await;
+    let (status, body) = app
+        .post(
+            "/v1/auth/set-password",
+            None,
+            json!({"token": reset, "password": "another horse battery"}),
+        )
+        .await;
+    assert!(status.is_success(), "set_password: {status} {body}");
+    body["token"].as_str().unwrap().to_owned()
+}
+
 async fn drive_payout_routes(app: &TestApp, tenant: &upline_tests::TestTenant, key: &str) {
     let (_, top) = app
         .get("/v1/partners?scope=all&limit=1", &tenant.token)

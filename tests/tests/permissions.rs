@@ -174,16 +174,7 @@ async fn every_route_admits_exactly_the_callers_it_should() {
     assert_eq!(status, StatusCode::CREATED, "{key}");
     tokens.push((ApiKey, key["key"].as_str().unwrap().to_owned()));
     let strict = app.create_tenant("matrix-2fa").await;
-    upline_tests::two_factor::early_in_a_step().await;
-    upline_tests::two_factor::turn_on(&app, &strict.token).await;
-    let (status, program) = app
-        .put(
-            "/v1/program",
-            &strict.token,
-            json!({"staff_two_factor_required": true}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{program}");
+    upline_tests::two_factor::require_of_staff(&app, &strict.token).await;
     let every_staff_permission = [
         "view_all_partners",
         "manage_balances",

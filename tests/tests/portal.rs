@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde_json::{Value, json};
 use upline_contract::PartnerId;
 use upline_tests::browser::{Browser, DESKTOP, PHONE};
-use upline_tests::two_factor::{code, early_in_a_step, now, turn_on};
+use upline_tests::two_factor::{code, now, require_of_staff};
 use upline_tests::{PASSWORD, StatusCode, TestApp, TestTenant};
 
 const EVA: &str = "eva@portal.example";
@@ -925,16 +925,7 @@ async fn staff_required_to_use_two_factor_login_turn_it_on_in_the_portal_and_the
  {
     let app = TestApp::spawn_with_portal().await;
     let tenant = app.create_tenant("guarded").await;
-    early_in_a_step().await;
-    turn_on(&app, &tenant.token).await;
-    let (status, program) = app
-        .put(
-            "/v1/program",
-            &tenant.token,
-            json!({"staff_two_factor_required": true}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{program}");
+    require_of_staff(&app, &tenant.token).await;
     app.staff_user(&tenant, "Vic", &["view_all_partners"], None)
         .await;
     in_chromium(&app, async |browser| {

@@ -102,6 +102,14 @@ pub struct SessionClaims {
     pub setup: bool,
 }
 
+impl SessionClaims {
+    /// Whether this session may still only turn two-factor login on: it was opened so, and
+    /// `user` (as read now) has not turned it on since.
+    pub fn only_for_setup(&self, user: &UserRecord) -> bool {
+        self.setup && user.totp.secret.is_none()
+    }
+}
+
 impl SessionKey {
     pub fn random() -> Self {
         let mut key = vec![0u8; 32];
@@ -212,13 +220,7 @@ impl Caller {
     pub fn require_backend_or_staff(&self) -> Result<(), ApiError> {
         match self {
             Caller::ApiKey(_) => Ok(()),
-            Caller::User(user)
-                if Permission::STAFF
-                    .iter()
-                    .any(|p| user.permissions.contains(p)) =>
-            {
-                Ok(())
-            }
+            Caller::User(user) if user.is_staff() => Ok(()),
             Caller::User(_) => Err(ApiError::forbidden(Permission::ViewAllPartners)),
         }
     }
@@ -270,7 +272,7 @@ impl FromRequestParts<AppState> for Caller {
                 .ok_or_else(ApiError::unauthorized);
         }
         let (claims, user) = session_user(token, state).await?;
-        if claims.setup && user.totp.secret.is_none() {
+        if claims.only_for_setup(&user) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "two_factor_setup_required",
@@ -365,10 +367,7 @@ async fn session_user(
 /// A new session for `user`, who has just proved who they are: a whole one, or one that may only
 /// turn two-factor login on when the program requires it of staff and this staff user has not.
 pub async fn open_session(state: &AppState, user: &UserRecord) -> Result<TokenResponse, ApiError> {
-    let is_staff = Permission::STAFF
-        .iter()
-        .any(|p| user.permissions.contains(p));
-    let setup_required = is_staff
+    let setup_required = user.is_staff()
         && user.totp.secret.is_none()
         && state
             .store

@@ -53,6 +53,13 @@ pub fn totp_seal_context(tenant: &TenantId, user: &UserId) -> String {
 }
 
 impl UserRecord {
+    /// Holds a staff permission (see [`Permission::STAFF`]).
+    pub fn is_staff(&self) -> bool {
+        Permission::STAFF
+            .iter()
+            .any(|p| self.permissions.contains(p))
+    }
+
     /// Whether the session `id`, issued at `issued_at_millis`, still stands.
     pub fn session_stands(&self, id: &str, issued_at_millis: i64) -> bool {
         issued_at_millis >= self.sessions_valid_from

@@ -361,10 +361,8 @@ pub async fn me(
     headers: axum::http::HeaderMap,
     SessionUser(user): SessionUser,
 ) -> ApiResult<Json<Me>> {
-    // The gate admitted the token, so its claims read; a setup-only session stops being one
-    // once two-factor login is on.
-    let setup_required =
-        crate::auth::session_claims(&headers, &state)?.setup && user.totp.secret.is_none();
+    // The gate admitted the token, so its claims read.
+    let setup_required = crate::auth::session_claims(&headers, &state)?.only_for_setup(&user);
     let tenant = state
         .store
         .tenant(&user.tenant_id)
