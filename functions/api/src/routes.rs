@@ -388,7 +388,7 @@ pub static ROUTES: &[Route] = &[
         who: CONFIGURE,
         request: None,
         status: 200,
-        response: Some(schema_of::<c::UserPage>),
+        response: Some(schema_of::<c::Page<c::User>>),
         mount: || get(users::list),
         iam: Iam {
             actions: &[GET, QUERY],
@@ -549,7 +549,7 @@ pub static ROUTES: &[Route] = &[
         who: Who::Anyone,
         request: None,
         status: 200,
-        response: Some(schema_of::<c::PartnerPage>),
+        response: Some(schema_of::<c::Page<c::Partner>>),
         mount: || get(partners::list),
         iam: Iam {
             actions: &[GET, QUERY],
@@ -669,7 +669,7 @@ pub static ROUTES: &[Route] = &[
         who: Who::Anyone,
         request: None,
         status: 200,
-        response: Some(schema_of::<c::LeadPage>),
+        response: Some(schema_of::<c::Page<c::Lead>>),
         mount: || get(leads::list),
         iam: Iam {
             actions: &[GET, QUERY],
@@ -744,7 +744,7 @@ pub static ROUTES: &[Route] = &[
         who: Who::Anyone,
         request: None,
         status: 200,
-        response: Some(schema_of::<c::WalletEntryPage>),
+        response: Some(schema_of::<c::Page<c::WalletEntry>>),
         mount: || get(wallets::own_entries),
         iam: Iam {
             actions: &[GET, QUERY],
@@ -774,7 +774,7 @@ pub static ROUTES: &[Route] = &[
         who: MANAGE_BALANCES,
         request: None,
         status: 200,
-        response: Some(schema_of::<c::WalletEntryPage>),
+        response: Some(schema_of::<c::Page<c::WalletEntry>>),
         mount: || get(wallets::entries_of_partner),
         iam: Iam {
             actions: &[GET, QUERY],
@@ -819,7 +819,7 @@ pub static ROUTES: &[Route] = &[
         who: PAYOUT_READERS,
         request: None,
         status: 200,
-        response: Some(schema_of::<c::PayoutPage>),
+        response: Some(schema_of::<c::Page<c::Payout>>),
         mount: || get(payouts::list),
         iam: Iam {
             actions: &[GET, QUERY],
@@ -924,7 +924,7 @@ pub static ROUTES: &[Route] = &[
         who: CONFIGURE,
         request: None,
         status: 200,
-        response: Some(schema_of::<c::WebhookDeliveryPage>),
+        response: Some(schema_of::<c::Page<c::WebhookDelivery>>),
         mount: || get(webhooks::deliveries),
         iam: Iam {
             actions: &[GET, QUERY],
@@ -939,7 +939,7 @@ pub static ROUTES: &[Route] = &[
         who: CONFIGURE,
         request: None,
         status: 200,
-        response: Some(schema_of::<c::NotificationPage>),
+        response: Some(schema_of::<c::Page<c::Notification>>),
         mount: || get(notifications::list),
         iam: Iam {
             actions: &[GET, QUERY],
@@ -1059,7 +1059,7 @@ pub static ROUTES: &[Route] = &[
         who: CONFIGURE,
         request: None,
         status: 200,
-        response: Some(schema_of::<c::ApiKeyPage>),
+        response: Some(schema_of::<c::Page<c::ApiKey>>),
         mount: || get(api_keys::list),
         iam: Iam {
             actions: &[GET, QUERY],
@@ -1089,7 +1089,7 @@ pub static ROUTES: &[Route] = &[
         who: CONFIGURE,
         request: None,
         status: 200,
-        response: Some(schema_of::<c::AuditPage>),
+        response: Some(schema_of::<c::Page<c::AuditEvent>>),
         mount: || get(audit::list),
         iam: Iam {
             actions: &[GET, QUERY],

@@ -14,6 +14,46 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// Named `Page<User>`, `Page<Partner>`, … in the OpenAPI document: one schema per item type.
+#[cfg(feature = "openapi")]
+impl<T: ToSchema> utoipa::PartialSchema for Page<T> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+        ObjectBuilder::new()
+            .property(
+                "items",
+                ArrayBuilder::new().items(utoipa::openapi::Ref::from_schema_name(T::name())),
+            )
+            .required("items")
+            .property(
+                "next_cursor",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                    .description(Some(
+                        "Passed back as `?cursor=` for the next page; null on the last.",
+                    )),
+            )
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl<T: ToSchema> ToSchema for Page<T> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        format!("{}Page", T::name()).into()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        schemas.push((T::name().into_owned(), T::schema()));
+        T::schemas(schemas);
+    }
+}
+
 // ---------------------------------------------------------------- tenants and accounts
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -280,13 +320,6 @@ pub struct SetPermissionsRequest {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct UserPage {
-    pub items: Vec<User>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct JoinRequest {
     #[serde(default)]
@@ -479,13 +512,6 @@ pub struct Partner {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct PartnerPage {
-    pub items: Vec<Partner>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetSponsorRequest {
     /// The new sponsor, or null for the top of the structure.
@@ -572,13 +598,6 @@ pub struct Lead {
     pub created_at: String,
     /// When the lead became a client (`POST /v1/leads/{id}/registered`).
     pub registered_at: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct LeadPage {
-    pub items: Vec<Lead>,
-    pub next_cursor: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -715,14 +734,6 @@ pub struct AdjustmentRequest {
     pub reason: String,
 }
 
-/// `Page<WalletEntry>` as the OpenAPI document names it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct WalletEntryPage {
-    pub items: Vec<WalletEntry>,
-    pub next_cursor: Option<String>,
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -750,13 +761,6 @@ pub struct Payout {
     pub decided_at: Option<String>,
     /// Why it was rejected.
     pub reason: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct PayoutPage {
-    pub items: Vec<Payout>,
-    pub next_cursor: Option<String>,
 }
 
 // ---------------------------------------------------------------- integrations
@@ -793,13 +797,6 @@ pub struct ApiKey {
     /// To the hour: a key's use is recorded at most once an hour.
     pub last_used_at: Option<String>,
     pub expires_at: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct ApiKeyPage {
-    pub items: Vec<ApiKey>,
-    pub next_cursor: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -942,13 +939,6 @@ pub struct WebhookDelivery {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct WebhookDeliveryPage {
-    pub items: Vec<WebhookDelivery>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Notification {
     pub id: String,
     pub template: String,
@@ -961,13 +951,6 @@ pub struct Notification {
     pub created_at: String,
     #[serde(flatten)]
     pub delivery: DeliveryStatus,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct NotificationPage {
-    pub items: Vec<Notification>,
-    pub next_cursor: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1074,11 +1057,4 @@ pub struct AuditEvent {
     /// secret.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub details: serde_json::Value,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct AuditPage {
-    pub items: Vec<AuditEvent>,
-    pub next_cursor: Option<String>,
 }

@@ -12,9 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use upline_contract::{
-    ApiKey, ApiKeyCreated, ApiKeyId, ApiKeyPage, CreateApiKeyRequest, Permission,
-};
+use upline_contract::{ApiKey, ApiKeyCreated, ApiKeyId, CreateApiKeyRequest, Page, Permission};
 use upline_domain::validate;
 use upline_store::Timestamp;
 use upline_store::api_keys::ApiKeyRecord;
@@ -70,14 +68,14 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(params): QueryParams<ListParams>,
-) -> ApiResult<Json<ApiKeyPage>> {
+) -> ApiResult<Json<Page<ApiKey>>> {
     let tenant = caller.tenant_id().clone();
     let after = params.decoded_cursor()?;
     let (keys, next) = state
         .store
         .api_keys_page(&tenant, params.limit()?, after.as_deref())
         .await?;
-    Ok(Json(ApiKeyPage {
+    Ok(Json(Page {
         items: keys
             .into_iter()
             .map(|key| ApiKey {

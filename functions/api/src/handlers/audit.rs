@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use upline_contract::{ApiKeyId, AuditActor, AuditEvent, AuditPage, Permission, UserId};
+use upline_contract::{ApiKeyId, AuditActor, AuditEvent, Page, Permission, UserId};
 use upline_store::audit::{AuditFilter, AuditRecord};
 
 /// The record of a change `caller` makes now.
@@ -135,7 +135,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(params): QueryParams<AuditParams>,
-) -> ApiResult<Json<AuditPage>> {
+) -> ApiResult<Json<Page<AuditEvent>>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -168,7 +168,7 @@ pub async fn list(
         .store
         .audit_page(&tenant, &filter, limit as usize, before)
         .await?;
-    Ok(Json(AuditPage {
+    Ok(Json(Page {
         items: records.into_iter().map(event).collect(),
         next_cursor: next,
     }))

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use upline_contract::EventKind;
-use upline_contract::{CreateLeadRequest, Lead, LeadCreated, LeadPage, PartnerId, TenantId};
+use upline_contract::{CreateLeadRequest, Lead, LeadCreated, Page, PartnerId, TenantId};
 use upline_domain::validate;
 use upline_store::deals::TransitionRecord;
 use upline_store::leads::LeadRecord;
@@ -185,7 +185,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(params): QueryParams<LeadListParams>,
-) -> ApiResult<Json<LeadPage>> {
+) -> ApiResult<Json<Page<Lead>>> {
     let tenant = caller.tenant_id().clone();
     let limit = params.list.limit()?;
     let after = params.list.decoded_cursor()?;
@@ -220,7 +220,7 @@ pub async fn list(
                 .await?
         }
     };
-    Ok(Json(LeadPage {
+    Ok(Json(Page {
         items: leads.into_iter().map(lead_view).collect(),
         next_cursor: next.as_deref().map(encode_cursor),
     }))

@@ -10,7 +10,7 @@ use crate::extract::{JsonBody, ListParams, PathParam, QueryParams};
 use axum::Json;
 use axum::extract::State;
 use upline_contract::{
-    Language, Notification, NotificationPage, NotificationTemplate, Permission, PutTemplateRequest,
+    Language, Notification, NotificationTemplate, Page, Permission, PutTemplateRequest,
     TemplateList,
 };
 use upline_domain::templates;
@@ -31,7 +31,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(params): QueryParams<NotificationListParams>,
-) -> ApiResult<Json<NotificationPage>> {
+) -> ApiResult<Json<Page<Notification>>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -63,7 +63,7 @@ pub async fn list(
             delivery: delivery_status(r.delivery),
         })
         .collect();
-    Ok(Json(NotificationPage {
+    Ok(Json(Page {
         items,
         next_cursor: next.as_deref().map(encode_cursor),
     }))

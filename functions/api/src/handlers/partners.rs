@@ -13,8 +13,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use upline_contract::{
-    CreatePartnerRequest, JoinRequest, Partner, PartnerId, PartnerPage, Permission,
-    SetSponsorRequest, UserId,
+    CreatePartnerRequest, JoinRequest, Page, Partner, PartnerId, Permission, SetSponsorRequest,
+    UserId,
 };
 use upline_domain::validate::{self, REFERRAL_CODE_ALPHABET, REFERRAL_CODE_LEN};
 use upline_store::Timestamp;
@@ -223,7 +223,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(params): QueryParams<PartnerListParams>,
-) -> ApiResult<Json<PartnerPage>> {
+) -> ApiResult<Json<Page<Partner>>> {
     let limit = params.list.limit()?;
     let after = params.list.decoded_cursor()?;
     match params.scope.as_deref().unwrap_or("downline") {
@@ -237,7 +237,7 @@ pub async fn list(
                 .store
                 .partners_page(caller.tenant_id(), limit, after.as_deref())
                 .await?;
-            Ok(Json(PartnerPage {
+            Ok(Json(Page {
                 items: partners.iter().map(|p| partner_view(&state, p)).collect(),
                 next_cursor: next.as_deref().map(encode_cursor),
             }))
@@ -250,7 +250,7 @@ pub async fn list(
                 ));
             }
             let Ok(me) = own_partner(&state, &caller).await else {
-                return Ok(Json(PartnerPage {
+                return Ok(Json(Page {
                     items: Vec::new(),
                     next_cursor: None,
                 }));
@@ -275,7 +275,7 @@ pub async fn list(
                     ..partner_view(&state, p)
                 })
                 .collect();
-            Ok(Json(PartnerPage {
+            Ok(Json(Page {
                 items,
                 next_cursor: next.as_deref().map(encode_cursor),
             }))

@@ -12,7 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use upline_contract::{
-    Amount, CreatePayoutRequest, Currency, PartnerId, Payout, PayoutPage, Permission,
+    Amount, CreatePayoutRequest, Currency, Page, PartnerId, Payout, Permission,
     RejectPayoutRequest, TenantId,
 };
 use upline_domain::{plan, validate};
@@ -123,7 +123,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(params): QueryParams<PayoutListParams>,
-) -> ApiResult<Json<PayoutPage>> {
+) -> ApiResult<Json<Page<Payout>>> {
     let status = params.status.as_deref();
     if let Some(status) = status
         && !["requested", "paid", "rejected"].contains(&status)
@@ -178,7 +178,7 @@ pub async fn list(
             break;
         }
     }
-    Ok(Json(PayoutPage {
+    Ok(Json(Page {
         items,
         next_cursor: after.as_deref().map(encode_cursor),
     }))

@@ -15,8 +15,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::json;
 use upline_contract::{
-    CreateUserRequest, Permission, SetPermissionsRequest, SetSupervisorRequest, TenantId, User,
-    UserId, UserPage,
+    CreateUserRequest, Page, Permission, SetPermissionsRequest, SetSupervisorRequest, TenantId,
+    User, UserId,
 };
 use upline_domain::validate;
 use upline_store::Timestamp;
@@ -84,7 +84,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(params): QueryParams<ListParams>,
-) -> ApiResult<Json<UserPage>> {
+) -> ApiResult<Json<Page<User>>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -94,7 +94,7 @@ pub async fn list(
         .store
         .users_page(&tenant, params.limit()?, after.as_deref())
         .await?;
-    Ok(Json(UserPage {
+    Ok(Json(Page {
         items: users.iter().map(user_view).collect(),
         next_cursor: next.as_deref().map(encode_cursor),
     }))

@@ -11,8 +11,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use upline_contract::{
-    AdjustmentRequest, Amount, PartnerId, Permission, TenantId, Wallet, WalletEntry,
-    WalletEntryPage,
+    AdjustmentRequest, Amount, Page, PartnerId, Permission, TenantId, Wallet, WalletEntry,
 };
 use upline_domain::{plan, validate};
 use upline_store::wallets::EntryRecord;
@@ -52,7 +51,7 @@ async fn entries(
     tenant: &TenantId,
     partner: PartnerId,
     params: ListParams,
-) -> ApiResult<Json<WalletEntryPage>> {
+) -> ApiResult<Json<Page<WalletEntry>>> {
     let limit = params.limit()?;
     let after = params.decoded_cursor()?;
     let (entries, next) = state
@@ -60,7 +59,7 @@ async fn entries(
         .entries(tenant, &partner, after.as_deref(), limit)
         .await?;
     let currency = tenant_currency(state, tenant).await?;
-    Ok(Json(WalletEntryPage {
+    Ok(Json(Page {
         items: entries
             .into_iter()
             .map(|e| entry_view(e, currency))
@@ -83,7 +82,7 @@ pub async fn entries_of_partner(
     caller: Caller,
     PathParam(id): PathParam,
     QueryParams(params): QueryParams<ListParams>,
-) -> ApiResult<Json<WalletEntryPage>> {
+) -> ApiResult<Json<Page<WalletEntry>>> {
     let partner = managed_partner(&state, &caller, id).await?;
     entries(&state, caller.tenant_id(), partner, params).await
 }
@@ -107,7 +106,7 @@ pub async fn own_entries(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(params): QueryParams<ListParams>,
-) -> ApiResult<Json<WalletEntryPage>> {
+) -> ApiResult<Json<Page<WalletEntry>>> {
     let partner = own_partner(&caller)?;
     entries(&state, caller.tenant_id(), partner, params).await
 }

@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use base64::Engine;
 use rand::RngCore;
 use upline_contract::{
-    CreateWebhookRequest, DeliveryStatus, Permission, SecretRotated, WEBHOOK_EVENTS, Webhook,
-    WebhookCreated, WebhookDelivery, WebhookDeliveryPage, WebhookList,
+    CreateWebhookRequest, DeliveryStatus, Page, Permission, SecretRotated, WEBHOOK_EVENTS, Webhook,
+    WebhookCreated, WebhookDelivery, WebhookList,
 };
 use upline_domain::address;
 use upline_domain::validate;
@@ -238,7 +238,7 @@ pub async fn deliveries(
     caller: Caller,
     PathParam(id): PathParam,
     QueryParams(params): QueryParams<ListParams>,
-) -> ApiResult<Json<WebhookDeliveryPage>> {
+) -> ApiResult<Json<Page<WebhookDelivery>>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -269,7 +269,7 @@ pub async fn deliveries(
             delivery: delivery_status(r.delivery),
         })
         .collect();
-    Ok(Json(WebhookDeliveryPage { items, next_cursor }))
+    Ok(Json(Page { items, next_cursor }))
 }
 
 #[cfg(test)]
