@@ -13,7 +13,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 UPLINE_PORT ?= 8080
 export UPLINE_PORT
 
-.PHONY: help tools app size dev test bench load load-accounts faults lint-infra package coldstart
+.PHONY: help tools app size dev test bench load load-accounts faults fuzz lint-infra package coldstart
 
 help:
 	@echo "make tools  install what is missing (wasm32 target, $(UPLINE_WASM_NIGHTLY) + rust-src, DynamoDB Local + wasm-opt, wasm-bindgen-cli $(WASM_BINDGEN_VERSION), wasm-split-cli, java, chromium, nextest)"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench  criterion benchmarks: the commission walk, argon2id password hashing (not part of make test)"
 	@echo "make load   load run through a local cloud: deals/s, requests per deal (DEALS=500 CONCURRENCY=16)"
 	@echo "make load-accounts  login latency and listing a downline (PARTNERS=10000 LOGINS=40)"
+	@echo "make fuzz   Schemathesis against the served OpenAPI document at length (EXAMPLES=200 per operation)"
 	@echo "make faults the seeded fault-injection test of the stream path, many runs (RUNS=2000; make test runs 60)"
 
 tools:
@@ -77,6 +78,12 @@ tools:
 	else \
 	  echo "tools: installing cfn-lint and aws-sam-translator into .venv (pip)"; \
 	  python3 -m venv .venv && .venv/bin/pip install -q -r infra/requirements-lint.txt; \
+	fi
+	@if [ -x .venv/bin/schemathesis ] && .venv/bin/pip freeze 2>/dev/null | grep -qx 'schemathesis==4.32.5'; then \
+	  echo "tools: schemathesis and openapi-spec-validator present (.venv)"; \
+	else \
+	  echo "tools: installing schemathesis and openapi-spec-validator into .venv (pip), to check the served OpenAPI document"; \
+	  { [ -x .venv/bin/pip ] || python3 -m venv .venv; } && .venv/bin/pip install -q -r tests/contract/requirements.txt; \
 	fi
 	@if cargo nextest --version > /dev/null 2>&1; then \
 	  echo "tools: cargo-nextest present"; \
@@ -134,6 +141,13 @@ LOGINS ?= 40
 load-accounts: tools
 	cargo build --release -p upline-tests --bin upline-accounts-load
 	$(TARGET_DIR)/release/upline-accounts-load $(PARTNERS) $(LOGINS)
+
+# Schemathesis at length against the served document (`make test` runs 8 examples per operation).
+EXAMPLES ?= 200
+fuzz: tools
+	cargo build -p upline-local --bin upline-dynamodb-local
+	UPLINE_FUZZ_EXAMPLES=$(EXAMPLES) $(TARGET_DIR)/debug/upline-dynamodb-local -- \
+	  cargo nextest run -p upline-tests --test contract --no-capture
 
 # The fault-injection test over many seeds (`make test` runs 60 of them); UPLINE_FAULT_SEED=N replays one.
 RUNS ?= 2000

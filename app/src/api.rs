@@ -1,9 +1,12 @@
-//! The only place that talks HTTP: the API of shared/API.md on the portal's own origin, with the
-//! session token from [`crate::session`]. Bodies are the `upline-contract` types.
+//! The only place that talks HTTP: the API on the portal's own origin, with the session token
+//! from [`crate::session`]. Each call names its endpoint (`api::call::<RequestPayout>(…)`):
+//! method, path, bodies and answer come from the contract's declaration, so no page spells a path.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use upline_contract::ErrorBody;
+use std::future::Future;
+use upline_contract::endpoint::{PathArgs, QueryArgs, ViewOf};
+use upline_contract::{Endpoint, ErrorBody, Method, NoBody, NoParams, NotJson, Page};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
@@ -152,52 +155,145 @@ fn json_body(body: &impl Serialize) -> ApiResult<(&'static str, JsValue)> {
     Ok(("application/json", JsValue::from_str(&text)))
 }
 
-pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
-    decode(&answer_text("GET", path, None).await?)
+fn encode(value: &str) -> String {
+    js_sys::encode_uri_component(value).into()
 }
 
-pub async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> ApiResult<T> {
-    decode(&answer_text("POST", path, Some(json_body(body)?)).await?)
+/// The path and query of a call to endpoint `E`, from the contract's declaration.
+pub fn url<E: Endpoint>(path: &E::Path, query: &E::Query) -> String {
+    upline_contract::endpoint::url(E::META.path, &path.args(), &query.pairs(), &encode)
 }
 
-pub async fn put<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> ApiResult<T> {
-    decode(&answer_text("PUT", path, Some(json_body(body)?)).await?)
+fn body_of<E: Endpoint>(body: &E::Request) -> ApiResult<Option<(&'static str, JsValue)>> {
+    match E::META.method {
+        Method::Get => Ok(None),
+        _ => json_body(body).map(Some),
+    }
 }
 
-/// A POST of an action without parameters (its body is `{}`).
-pub async fn post_action<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
-    let body = Some(("application/json", JsValue::from_str("{}")));
-    decode(&answer_text("POST", path, body).await?)
+/// A call of endpoint `E`: its method and path from the declaration, its body and answer of the
+/// declared types (a 204 answers `NoContent`).
+pub fn call<E: Endpoint>(
+    path: &E::Path,
+    query: &E::Query,
+    body: &E::Request,
+) -> impl Future<Output = ApiResult<E::Response>> + use<E> {
+    call_as::<E, E::Response>(path, query, body)
 }
 
-/// A PUT whose answer does not matter to the portal (only whether it succeeded).
-pub async fn put_ignoring_answer(path: &str, body: &impl Serialize) -> ApiResult<()> {
-    send("PUT", path, Some(json_body(body)?)).await.map(drop)
+/// A call of endpoint `E` whose answer is read as `V`, a part of it.
+pub fn call_as<E: Endpoint, V: DeserializeOwned + ViewOf<E::Response>>(
+    path: &E::Path,
+    query: &E::Query,
+    body: &E::Request,
+) -> impl Future<Output = ApiResult<V>> + use<E, V> {
+    // The inputs are read before the future is made, so it borrows nothing; the future depends
+    // only on the answer's type, so endpoints answering the same type share one copy of it.
+    answer_of::<V>(
+        E::META.method.as_str(),
+        url::<E>(path, query),
+        body_of::<E>(body),
+    )
 }
 
-/// A DELETE that carries a body (the code that turns two-factor login off); answers 204.
-pub async fn delete_with_body(path: &str, body: &impl Serialize) -> ApiResult<()> {
-    send("DELETE", path, Some(json_body(body)?)).await.map(drop)
+async fn answer_of<V: DeserializeOwned>(
+    method: &'static str,
+    url: String,
+    body: ApiResult<Option<(&'static str, JsValue)>>,
+) -> ApiResult<V> {
+    let text = answer_text(method, &url, body?).await?;
+    decode(if text.is_empty() { "null" } else { &text })
 }
 
-/// A body that is not JSON (the terms PDF); only whether it was taken matters.
-pub async fn put_file(path: &str, file: &web_sys::File) -> ApiResult<()> {
+/// A call of an endpoint that takes nothing.
+pub async fn fetch<E>() -> ApiResult<E::Response>
+where
+    E: Endpoint<Path = NoParams, Query = NoParams, Request = NoBody>,
+{
+    call::<E>(&NoParams {}, &NoParams {}, &NoBody {}).await
+}
+
+/// [`fetch`], the answer read as `V`.
+pub async fn fetch_as<E, V>() -> ApiResult<V>
+where
+    E: Endpoint<Path = NoParams, Query = NoParams, Request = NoBody>,
+    V: DeserializeOwned + ViewOf<E::Response>,
+{
+    call_as::<E, V>(&NoParams {}, &NoParams {}, &NoBody {}).await
+}
+
+/// A call of an endpoint that takes only a body.
+pub async fn submit<E>(body: &E::Request) -> ApiResult<E::Response>
+where
+    E: Endpoint<Path = NoParams, Query = NoParams>,
+{
+    call::<E>(&NoParams {}, &NoParams {}, body).await
+}
+
+/// [`submit`], the answer read as `V`.
+pub async fn submit_as<E, V>(body: &E::Request) -> ApiResult<V>
+where
+    E: Endpoint<Path = NoParams, Query = NoParams>,
+    V: DeserializeOwned + ViewOf<E::Response>,
+{
+    call_as::<E, V>(&NoParams {}, &NoParams {}, body).await
+}
+
+/// A call whose answer does not matter to the portal (only whether it succeeded), so its type's
+/// decoder stays out of the wasm.
+pub async fn call_ignoring_answer<E: Endpoint>(
+    path: &E::Path,
+    query: &E::Query,
+    body: &E::Request,
+) -> ApiResult<()> {
+    send(
+        E::META.method.as_str(),
+        &url::<E>(path, query),
+        body_of::<E>(body)?,
+    )
+    .await
+    .map(drop)
+}
+
+/// The terms PDF going up; only whether it was taken matters.
+pub async fn put_file<E>(path: &E::Path, file: &web_sys::File) -> ApiResult<()>
+where
+    E: Endpoint<Request = NotJson, Query = NoParams>,
+{
     let body = Some(("application/pdf", JsValue::from(file.clone())));
-    send("PUT", path, body).await.map(drop)
+    send(E::META.method.as_str(), &url::<E>(path, &NoParams {}), body)
+        .await
+        .map(drop)
 }
 
-/// Whether a GET succeeds, whatever it answers.
-pub async fn exists(path: &str) -> bool {
-    send("GET", path, None).await.is_ok()
+/// An answer that is not JSON (the QR code's SVG), as text.
+pub fn text<E>(path: &E::Path, query: &E::Query) -> impl Future<Output = ApiResult<String>> + use<E>
+where
+    E: Endpoint<Response = NotJson>,
+{
+    let url = url::<E>(path, query);
+    async move { answer_text(E::META.method.as_str(), &url, None).await }
 }
 
-pub async fn get_text(path: &str) -> ApiResult<String> {
-    answer_text("GET", path, None).await
+/// Whether the local cloud's outbox is there (it is not in the cloud), to offer its link.
+pub async fn local_outbox_exists() -> bool {
+    send("GET", "/_local/outbox?limit=1", None).await.is_ok()
 }
 
 /// An authenticated download as an object URL (the QR code as PNG or SVG).
-pub async fn object_url(path: &str) -> ApiResult<String> {
-    let response = send("GET", path, None).await?;
+pub fn object_url<E>(
+    path: &E::Path,
+    query: &E::Query,
+) -> impl Future<Output = ApiResult<String>> + use<E>
+where
+    E: Endpoint<Response = NotJson>,
+{
+    let url = url::<E>(path, query);
+    async move { blob_url(E::META.method.as_str(), &url).await }
+}
+
+async fn blob_url(method: &str, url: &str) -> ApiResult<String> {
+    let response = send(method, url, None).await?;
     let promise = response.blob().map_err(js_error)?;
     let blob: web_sys::Blob = JsFuture::from(promise)
         .await
@@ -229,13 +325,10 @@ async fn page_texts(path: &str, max_pages: usize) -> ApiResult<Vec<String>> {
     let mut cursor: Option<String> = None;
     for _ in 0..max_pages {
         let page_path = match &cursor {
-            Some(c) => format!(
-                "{path}{separator}limit=100&cursor={}",
-                js_sys::encode_uri_component(c)
-            ),
+            Some(c) => format!("{path}{separator}limit=100&cursor={}", encode(c)),
             None => format!("{path}{separator}limit=100"),
         };
-        let text = get_text(&page_path).await?;
+        let text = answer_text("GET", &page_path, None).await?;
         cursor = decode::<Cursor>(&text)?.next_cursor;
         pages.push(text);
         if cursor.is_none() {
@@ -245,11 +338,24 @@ async fn page_texts(path: &str, max_pages: usize) -> ApiResult<Vec<String>> {
     Ok(pages)
 }
 
-/// Every item of a list, following `next_cursor` (at most `max_pages` pages of 100).
-pub async fn all_pages<T: DeserializeOwned>(path: &str, max_pages: usize) -> ApiResult<Vec<T>> {
+/// Every item of a list endpoint `E`, following `next_cursor` (at most `max_pages` pages of 100);
+/// `query` gives the filters, the paging is added.
+pub fn all_pages<E, T>(
+    path: &E::Path,
+    query: &E::Query,
+    max_pages: usize,
+) -> impl Future<Output = ApiResult<Vec<T>>> + use<E, T>
+where
+    E: Endpoint<Response = Page<T>>,
+    T: DeserializeOwned + 'static,
+{
+    items_of::<T>(url::<E>(path, query), max_pages)
+}
+
+async fn items_of<T: DeserializeOwned>(url: String, max_pages: usize) -> ApiResult<Vec<T>> {
     let mut items = Vec::new();
-    for text in page_texts(path, max_pages).await? {
-        items.extend(decode::<upline_contract::Page<T>>(&text)?.items);
+    for text in page_texts(&url, max_pages).await? {
+        items.extend(decode::<Page<T>>(&text)?.items);
     }
     Ok(items)
 }

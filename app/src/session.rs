@@ -6,7 +6,8 @@ use crate::fetched::Fetched;
 use crate::i18n::{self, T};
 use leptos::prelude::*;
 use std::cell::Cell;
-use upline_contract::{Language, Me, Permission, SetLanguageRequest};
+use upline_contract as c;
+use upline_contract::{Language, Me, NoParams, Permission, SetLanguageRequest};
 
 const TOKEN_KEY: &str = "upline.session";
 const PROGRAM_KEY: &str = "upline.program";
@@ -65,7 +66,7 @@ thread_local! {
 /// import a chunk: component tests decode it in place.)
 #[cfg_attr(not(test), lazy)]
 async fn fetch_me() -> ApiResult<Me> {
-    api::get::<Me>("/v1/me").await
+    api::fetch::<c::GetMe>().await
 }
 
 /// The portal's session (created by [`Session::provide`] when the app mounts).
@@ -163,9 +164,13 @@ impl Session {
             i18n::texts(language).await;
             self.language.set(language);
             if self.token.get_untracked().is_some() {
-                let _ =
-                    api::put_ignoring_answer("/v1/me/language", &SetLanguageRequest { language })
-                        .await;
+                let request = SetLanguageRequest { language };
+                let _ = api::call_ignoring_answer::<c::SetLanguage>(
+                    &NoParams {},
+                    &NoParams {},
+                    &request,
+                )
+                .await;
             }
         });
     }

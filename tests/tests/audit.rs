@@ -153,6 +153,10 @@ async fn bad_filters_are_named() {
         assert_eq!(body["error"]["field"], field, "{query}: {body}");
     }
     let (status, body) = app.get("/v1/audit?acter=us_x", &tenant.token).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body.to_string().contains("acter"), "{body}");
+    // A parameter the endpoint does not know is refused by name, like an unknown body field.
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("acter")),
+        "{body}"
+    );
 }

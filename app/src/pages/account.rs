@@ -7,7 +7,8 @@ use crate::i18n::T;
 use crate::session::{session, text};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use upline_contract::{TotpCode, TotpSetup, TotpStatus};
+use upline_contract as c;
+use upline_contract::{TotpCode, TotpSetup};
 
 #[component]
 pub fn Security() -> impl IntoView {
@@ -37,7 +38,7 @@ fn TurnOn() -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let start = move |_| {
         spawn_local(async move {
-            match api::post_action::<TotpSetup>("/v1/me/totp").await {
+            match api::fetch::<c::StartTotp>().await {
                 Ok(started) => {
                     error.set(None);
                     setup.set(Some(started));
@@ -52,7 +53,7 @@ fn TurnOn() -> impl IntoView {
             code: code.get_untracked().trim().to_owned(),
         };
         spawn_local(async move {
-            match api::post::<TotpStatus>("/v1/me/totp/confirm", &request).await {
+            match api::submit::<c::ConfirmTotp>(&request).await {
                 // The session reads `/v1/me` again: the page turns to "on", and a session that
                 // could only set this up becomes a whole one.
                 Ok(_) => session().refresh(),
@@ -92,8 +93,8 @@ fn TurnOff() -> impl IntoView {
             code: code.get_untracked().trim().to_owned(),
         };
         spawn_local(async move {
-            match api::delete_with_body("/v1/me/totp", &request).await {
-                Ok(()) => session().refresh(),
+            match api::submit::<c::DisableTotp>(&request).await {
+                Ok(_) => session().refresh(),
                 Err(e) => error.set(Some(e)),
             }
         });

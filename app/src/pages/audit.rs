@@ -9,22 +9,22 @@ use crate::session::{text, tr};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
-use upline_contract::{ApiKey, AuditEvent, Page, User};
+use upline_contract as c;
+use upline_contract::{ApiKey, AuditEvent, AuditQuery, ListQuery, NoBody, NoParams, Page, User};
 
 /// How many changes one page of the log shows.
 const AUDIT_PAGE: u32 = 50;
 
-/// The log's address for the chosen filters, from `cursor` on.
-fn audit_path(from: &str, to: &str, actor: &str, cursor: Option<&str>) -> String {
-    let limit = AUDIT_PAGE.to_string();
-    let query = api::query(&[
-        ("from", from),
-        ("to", to),
-        ("actor", actor),
-        ("cursor", cursor.unwrap_or_default()),
-        ("limit", &limit),
-    ]);
-    format!("/v1/audit?{query}")
+/// The log's query for the chosen filters, from `cursor` on (a filter not chosen is left out).
+fn audit_query(from: &str, to: &str, actor: &str, cursor: Option<&str>) -> AuditQuery {
+    let chosen = |value: &str| (!value.is_empty()).then(|| value.to_owned());
+    AuditQuery {
+        from: chosen(from),
+        to: chosen(to),
+        actor: chosen(actor),
+        cursor: cursor.and_then(chosen),
+        limit: Some(AUDIT_PAGE.to_string()),
+    }
 }
 
 /// A value of the details as a person reads it: text without quotes, nothing as "—".
@@ -61,8 +61,14 @@ pub fn StaffAudit() -> impl IntoView {
     let actor = RwSignal::new(String::new());
     // Who can appear in the log: the staff users and the API keys, for the "Who" filter.
     let actors = Fetched::new(|| async {
-        let users: Vec<User> = api::all_pages("/v1/users", 20).await.unwrap_or_default();
-        let keys: Vec<ApiKey> = api::all_pages("/v1/api-keys", 5).await.unwrap_or_default();
+        let users: Vec<User> =
+            api::all_pages::<c::ListUsers, _>(&NoParams {}, &ListQuery::default(), 20)
+                .await
+                .unwrap_or_default();
+        let keys: Vec<ApiKey> =
+            api::all_pages::<c::ListApiKeys, _>(&NoParams {}, &ListQuery::default(), 5)
+                .await
+                .unwrap_or_default();
         let mut actors: Vec<(String, String)> = users
             .into_iter()
             .map(|u| (u.id.to_string(), format!("{} <{}>", u.name, u.email)))
@@ -76,13 +82,13 @@ pub fn StaffAudit() -> impl IntoView {
         actors
     });
     let first = Fetched::new(move || {
-        let path = audit_path(
+        let query = audit_query(
             &from.get_untracked(),
             &to.get_untracked(),
             &actor.get_untracked(),
             None,
         );
-        async move { api::get::<Page<AuditEvent>>(&path).await }
+        async move { api::call::<c::ListAudit>(&NoParams {}, &query, &NoBody {}).await }
     });
     // The pages after the first, as "Load more" brings them; a new filter starts over.
     let older = RwSignal::new(Vec::<Page<AuditEvent>>::new());
@@ -106,14 +112,14 @@ pub fn StaffAudit() -> impl IntoView {
         })
     };
     let load_more = move |cursor: String| {
-        let path = audit_path(
+        let query = audit_query(
             &from.get_untracked(),
             &to.get_untracked(),
             &actor.get_untracked(),
             Some(&cursor),
         );
         spawn_local(async move {
-            match api::get::<Page<AuditEvent>>(&path).await {
+            match api::call::<c::ListAudit>(&NoParams {}, &query, &NoBody {}).await {
                 Ok(page) => older.update(|pages| pages.push(page)),
                 Err(error) => more_error.set(Some(error)),
             }
@@ -229,7 +235,7 @@ mod tests {
     #[wasm_bindgen_test]
     fn the_log_address_leaves_out_the_filters_not_chosen() {
         assert_eq!(
-            audit_path("2026-12-01", "", "", None),
+            api::url::<c::ListAudit>(&NoParams {}, &audit_query("2026-12-01", "", "", None)),
             "/v1/audit?from=2026-12-01&limit=50"
         );
     }

@@ -9,10 +9,11 @@ use crate::navigation::{self, query};
 use crate::session::{self, session, text, tr};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use upline_contract as c;
 use upline_contract::{
-    Ack, CreateTenantRequest, CreateTenantResponse, EmailTokenRequest, ForgotPasswordRequest,
-    InvitationPrefill, JoinRequest, LoginRequest, NewAccount, Partner, ProgramBasics,
-    PublicProgram, RegisterRequest, SetPasswordRequest, Terms, TokenResponse,
+    CreateTenantRequest, EmailTokenRequest, ForgotPasswordRequest, InvitationPrefill, JoinRequest,
+    LoginRequest, NewAccount, NoBody, NoParams, ProgramBasics, ProgramPath, PublicProgramQuery,
+    RegisterRequest, SetPasswordRequest, Terms, TokenPath, TokenResponse,
 };
 
 /// In with a new session: this browser remembers the program, and the dashboard opens.
@@ -43,7 +44,7 @@ pub fn Login() -> impl IntoView {
             totp: (!code.is_empty()).then_some(code),
         };
         spawn_local(async move {
-            match api::post::<TokenResponse>("/v1/auth/login", &request).await {
+            match api::submit::<c::Login>(&request).await {
                 Ok(answer) => signed_in(&request.tenant, answer.token),
                 Err(e) => {
                     if e.code == "totp_required" || e.code == "invalid_totp" {
@@ -90,7 +91,7 @@ pub fn ForgotPassword() -> impl IntoView {
             email: email.get_untracked().trim().to_owned(),
         };
         spawn_local(async move {
-            match api::post::<Ack>("/v1/auth/forgot-password", &request).await {
+            match api::submit::<c::ForgotPassword>(&request).await {
                 Ok(_) => sent.set(true),
                 Err(e) => error.set(Some(e)),
             }
@@ -131,7 +132,8 @@ async fn load_prefill(
     referral: String,
 ) -> Result<Prefill, ApiError> {
     if let Some(token) = invitation {
-        let found: InvitationPrefill = api::get(&format!("/v1/invitations/{token}")).await?;
+        let found: InvitationPrefill =
+            api::call::<c::GetInvitation>(&TokenPath { token }, &NoParams {}, &NoBody {}).await?;
         let full_name = format!("{} {}", found.first_name, found.last_name);
         return Ok(Prefill {
             slug: Some(found.tenant.slug),
@@ -146,12 +148,11 @@ async fn load_prefill(
     let Some(hint) = program_hint else {
         return Ok(Prefill::default());
     };
-    let path = format!(
-        "/v1/public/programs/{}?{}",
-        js_sys::encode_uri_component(&hint),
-        api::query(&[("ref", &referral)])
-    );
-    match api::get::<PublicProgram>(&path).await {
+    let query = PublicProgramQuery {
+        referral_code: (!referral.is_empty()).then_some(referral),
+    };
+    let program = ProgramPath { program: hint };
+    match api::call::<c::GetPublicProgram>(&program, &query, &NoBody {}).await {
         Ok(found) => Ok(Prefill {
             slug: Some(found.tenant.slug),
             program_name: Some(found.tenant.name),
@@ -221,7 +222,7 @@ pub fn Register() -> impl IntoView {
         spawn_local(async move {
             // The answer also carries the new partner; the portal only needs the token (and
             // leaves decoding a whole partner to the pages that show one).
-            match api::post::<TokenResponse>("/v1/auth/register", &request).await {
+            match api::submit_as::<c::Register, TokenResponse>(&request).await {
                 Ok(answer) => signed_in(&request.tenant, answer.token),
                 Err(e) => error.set(Some(e)),
             }
@@ -285,7 +286,7 @@ pub fn ConfirmEmail() -> impl IntoView {
     let token = query("token").unwrap_or_default();
     let outcome = Fetched::new(move || {
         let token = token.clone();
-        async move { api::post::<Ack>("/v1/auth/confirm-email", &EmailTokenRequest { token }).await }
+        async move { api::submit::<c::ConfirmEmail>(&EmailTokenRequest { token }).await }
     });
     Effect::new(move || {
         if let Some(Ok(_)) = outcome.get() {
@@ -320,7 +321,7 @@ pub fn SetPassword() -> impl IntoView {
             password: password.get_untracked(),
         };
         spawn_local(async move {
-            match api::post::<TokenResponse>("/v1/auth/set-password", &request).await {
+            match api::submit::<c::SetPassword>(&request).await {
                 Ok(answer) => {
                     session().log_in(answer.token);
                     navigation::navigate("/dashboard");
@@ -346,11 +347,11 @@ pub fn SetPassword() -> impl IntoView {
 pub fn EmailGate(email: String) -> impl IntoView {
     let sent = RwSignal::new(false);
     // Only the local cloud has an outbox; in the cloud this answers 404 and shows nothing.
-    let local = Fetched::new(|| api::exists("/_local/outbox?limit=1"));
+    let local = Fetched::new(api::local_outbox_exists);
     let error = RwSignal::new(None::<ApiError>);
     let resend = move |_| {
         spawn_local(async move {
-            match api::post_action::<Ack>("/v1/auth/resend-confirmation").await {
+            match api::fetch::<c::ResendConfirmation>().await {
                 Ok(_) => sent.set(true),
                 Err(e) => error.set(Some(e)),
             }
@@ -374,7 +375,7 @@ pub fn EmailGate(email: String) -> impl IntoView {
 /// A staff user (or owner) who is not a partner yet may join.
 #[component]
 pub fn JoinProgram() -> impl IntoView {
-    let program = Fetched::new(|| api::get::<ProgramBasics>("/v1/program"));
+    let program = Fetched::new(api::fetch_as::<c::GetProgram, ProgramBasics>);
     let terms = move || program.get().and_then(|p| p.ok()).and_then(|p| p.terms);
     let accept = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
@@ -387,7 +388,7 @@ pub fn JoinProgram() -> impl IntoView {
             accept_terms: accept.get_untracked() || !has_terms,
         };
         spawn_local(async move {
-            match api::post::<Partner>("/v1/program/join", &request).await {
+            match api::submit::<c::JoinProgram>(&request).await {
                 Ok(_) => session().refresh(),
                 Err(e) => error.set(Some(e)),
             }
@@ -440,7 +441,7 @@ pub fn StartProgram() -> impl IntoView {
             },
         };
         spawn_local(async move {
-            match api::post::<CreateTenantResponse>("/v1/tenants", &request).await {
+            match api::submit::<c::CreateTenant>(&request).await {
                 Ok(created) => signed_in(&created.tenant.slug, created.token),
                 Err(e) => error.set(Some(e)),
             }

@@ -15,14 +15,20 @@ use crate::session::{session, text, tr};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::HashMap;
+use upline_contract as c;
 use upline_contract::{
-    Amount, CreateInvitationRequest, CreatePayoutRequest, Currency, EntryKind, InvitationCreated,
-    Lead, Partner, Payout, Permission, ProgramBasics, Wallet, WalletEntry,
+    Amount, CreateInvitationRequest, CreatePayoutRequest, Currency, EntryKind, IdPath,
+    InvitationCreated, Lead, LeadListQuery, ListQuery, NoBody, NoParams, Partner, PartnerListQuery,
+    Payout, PayoutListQuery, Permission, ProgramBasics, QrQuery, Wallet, WalletEntry,
 };
 
 /// The whole downline in tree order (each with its level below the caller).
 async fn downline() -> ApiResult<Vec<Partner>> {
-    api::all_pages("/v1/partners?scope=downline", 50).await
+    let downline = PartnerListQuery {
+        scope: Some("downline".into()),
+        ..Default::default()
+    };
+    api::all_pages::<c::ListPartners, _>(&NoParams {}, &downline, 50).await
 }
 
 /// Names of the partners below the caller, for "from whom".
@@ -202,9 +208,13 @@ fn ShareCard(partner: Partner) -> impl IntoView {
     leptos::wasm_split::wasm_split(share_extras, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
 fn share_extras_view(link: String, code: String) -> Result<AnyView, ApiError> {
-    let qr = Fetched::new(|| api::get_text("/v1/partners/me/qr.svg"));
-    let svg_url = Fetched::new(|| api::object_url("/v1/partners/me/qr.svg"));
-    let png_url = Fetched::new(|| api::object_url("/v1/partners/me/qr.svg?format=png"));
+    let svg = || QrQuery::default();
+    let png = || QrQuery {
+        format: Some("png".into()),
+    };
+    let qr = Fetched::new(move || api::text::<c::MyQrCode>(&NoParams {}, &svg()));
+    let svg_url = Fetched::new(move || api::object_url::<c::MyQrCode>(&NoParams {}, &svg()));
+    let png_url = Fetched::new(move || api::object_url::<c::MyQrCode>(&NoParams {}, &png()));
     let file = format!("referral-{code}");
     let file_png = format!("{file}.png");
     let file_svg = format!("{file}.svg");
@@ -299,7 +309,7 @@ fn payout_form_view(
             Err(e) => return error.set(Some(e)),
         };
         spawn_local(async move {
-            match api::post::<Payout>("/v1/payouts", &CreatePayoutRequest { amount: value }).await {
+            match api::submit::<c::RequestPayout>(&CreatePayoutRequest { amount: value }).await {
                 Ok(_) => {
                     asking.set(false);
                     on_requested.run(());
@@ -327,9 +337,13 @@ struct DashboardData {
 }
 
 /// The caller's own payouts: staff with `manage_balances` are shown everyone's by the API.
-async fn own_payouts(query: &str) -> ApiResult<Vec<Payout>> {
+async fn own_payouts(status: Option<&str>) -> ApiResult<Vec<Payout>> {
     let me = session().current().and_then(|m| m.partner).map(|p| p.id);
-    let all: Vec<Payout> = api::all_pages(&format!("/v1/payouts{query}"), 20).await?;
+    let query = PayoutListQuery {
+        status: status.map(str::to_owned),
+        ..Default::default()
+    };
+    let all: Vec<Payout> = api::all_pages::<c::ListPayouts, _>(&NoParams {}, &query, 20).await?;
     Ok(all
         .into_iter()
         .filter(|p| Some(&p.partner_id) == me.as_ref())
@@ -339,9 +353,9 @@ async fn own_payouts(query: &str) -> ApiResult<Vec<Payout>> {
 /// What the balance card needs, asked at once rather than one after another.
 async fn dashboard_data() -> ApiResult<DashboardData> {
     let (wallet, program, open) = futures::join!(
-        api::get::<Wallet>("/v1/wallet"),
-        api::get::<ProgramBasics>("/v1/program"),
-        own_payouts("?status=requested"),
+        api::fetch::<c::GetWallet>(),
+        api::fetch_as::<c::GetProgram, ProgramBasics>(),
+        own_payouts(Some("requested")),
     );
     Ok(DashboardData {
         wallet: wallet?,
@@ -361,7 +375,8 @@ async fn names_for(entries: &[WalletEntry]) -> HashMap<String, String> {
         if Some(id) == me.as_ref() || names.contains_key(id.as_str()) {
             continue;
         }
-        let name = match api::get::<Partner>(&format!("/v1/partners/{id}")).await {
+        let path = IdPath { id: id.to_string() };
+        let name = match api::call::<c::GetPartner>(&path, &NoParams {}, &NoBody {}).await {
             Ok(partner) => partner.name,
             Err(_) => id.to_string(),
         };
@@ -457,7 +472,9 @@ fn PartnerDashboard(partner: Partner, currency: Currency) -> impl IntoView {
 )]
 fn recent_activity_view(currency: Currency) -> Result<AnyView, ApiError> {
     let activity = Fetched::new(|| async {
-        let all: Vec<WalletEntry> = api::all_pages("/v1/wallet/entries", 10).await?;
+        let all: Vec<WalletEntry> =
+            api::all_pages::<c::ListWalletEntries, _>(&NoParams {}, &ListQuery::default(), 10)
+                .await?;
         let recent: Vec<WalletEntry> = all.iter().take(5).cloned().collect();
         let names = names_for(&recent).await;
         Ok::<_, ApiError>((all, recent, names))
@@ -482,10 +499,12 @@ const HISTORY_PAGE: usize = 25;
 
 #[component]
 pub fn Commissions() -> impl IntoView {
-    let wallet = Fetched::new(|| api::get::<Wallet>("/v1/wallet"));
+    let wallet = Fetched::new(api::fetch::<c::GetWallet>);
     let names = Fetched::new(|| async { downline().await.map(|d| names_of(&d)) });
     // One download serves the table and the charts; the table shows it a page at a time.
-    let entries = Fetched::new(|| api::all_pages::<WalletEntry>("/v1/wallet/entries", 50));
+    let entries = Fetched::new(|| {
+        api::all_pages::<c::ListWalletEntries, _>(&NoParams {}, &ListQuery::default(), 50)
+    });
     let shown = RwSignal::new(HISTORY_PAGE);
     view! {
         <h1 data-testid="commissions-page">{text(T::NavCommissions)}</h1>
@@ -617,12 +636,11 @@ fn LeadsCard() -> impl IntoView {
             .and_then(|m| m.partner)
             .map(|p| p.id.to_string());
         async move {
-            let me = me.unwrap_or_default();
-            api::all_pages::<Lead>(
-                &format!("/v1/leads?{}", api::query(&[("partner_id", &me)])),
-                10,
-            )
-            .await
+            let query = LeadListQuery {
+                partner_id: me,
+                ..Default::default()
+            };
+            api::all_pages::<c::ListLeads, Lead>(&NoParams {}, &query, 10).await
         }
     });
     view! {
@@ -692,7 +710,7 @@ pub fn Invite() -> impl IntoView {
             language: Some(session().language.get_untracked()),
         };
         spawn_local(async move {
-            match api::post::<InvitationCreated>("/v1/invitations", &request).await {
+            match api::submit::<c::CreateInvitation>(&request).await {
                 Ok(created) => {
                     sent.set(Some(created));
                     for field in [first, last, email, phone, subject, body] {
@@ -734,7 +752,7 @@ pub fn Invite() -> impl IntoView {
 
 #[component]
 pub fn Payouts() -> impl IntoView {
-    let payouts = Fetched::new(|| own_payouts(""));
+    let payouts = Fetched::new(|| own_payouts(None));
     view! {
         <h1 data-testid="payouts-page">{text(T::NavPayouts)}</h1>
         <section class="card">

@@ -12,9 +12,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
+use upline_contract as c;
 use upline_contract::{
-    Amount, Currency, EventKind, LevelReward, PartnerId, Plan, Program, Rule, Terms, Tier, Trigger,
-    UpdateProgramRequest,
+    Amount, Currency, EventKind, LevelReward, NoParams, PartnerId, Plan, Program, Rule, Terms,
+    Tier, Trigger, UpdateProgramRequest,
 };
 use upline_domain::{DealLedger, WalkInput, validate_plan, walk};
 use wasm_bindgen::JsCast;
@@ -194,7 +195,7 @@ pub fn simulate(
 
 #[component]
 pub fn ProgramSettings() -> impl IntoView {
-    let program = Fetched::new(|| api::get::<Program>("/v1/program"));
+    let program = Fetched::new(api::fetch::<c::GetProgram>);
     view! {
         <h1 data-testid="program-page">{text(T::NavProgram)}</h1>
         {loaded(program, move |p: Program| view! { <ProgramForm program=p on_saved=Callback::new(move |_| program.refetch())/> })}
@@ -264,7 +265,7 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
             staff_two_factor_required: Some(staff_two_factor.get_untracked()),
         };
         spawn_local(async move {
-            match api::put::<Program>("/v1/program", &request).await {
+            match api::submit::<c::UpdateProgram>(&request).await {
                 Ok(_) => {
                     error.set(None);
                     saved.set(true);
@@ -543,7 +544,7 @@ fn TermsUpload(terms: Option<Terms>, on_uploaded: Callback<()>) -> impl IntoView
             return;
         };
         spawn_local(async move {
-            match api::put_file("/v1/program/terms", &chosen).await {
+            match api::put_file::<c::UploadTerms>(&NoParams {}, &chosen).await {
                 Ok(_) => on_uploaded.run(()),
                 Err(e) => error.set(Some(e)),
             }

@@ -14,20 +14,28 @@ use crate::session::{session, text};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::HashMap;
+use upline_contract as c;
 use upline_contract::{
-    AdjustmentRequest, CommissionPreview, CreatePartnerRequest, CreateUserRequest, Deal, Partner,
-    Payout, Permission, RejectPayoutRequest, SetPermissionsRequest, SetSupervisorRequest, User,
-    UserId, Wallet, WalletEntry,
+    AdjustmentRequest, CommissionPreview, CreatePartnerRequest, CreateUserRequest, Deal, DealPath,
+    IdPath, ListQuery, NoBody, NoParams, Partner, PartnerListQuery, Payout, PayoutListQuery,
+    Permission, PreviewQuery, RejectPayoutRequest, SetPermissionsRequest, SetSupervisorRequest,
+    User, UserId,
 };
+
+/// `?scope=all`: every partner of the program.
+fn everyone() -> PartnerListQuery {
+    PartnerListQuery {
+        scope: Some("all".into()),
+        ..Default::default()
+    }
+}
 
 #[component]
 fn WalletCell(partner: Partner) -> impl IntoView {
     let id = partner.id.to_string();
-    let path = format!("/v1/partners/{id}/wallet");
-    let wallet = Fetched::new(move || {
-        let path = path.clone();
-        async move { api::get::<Wallet>(&path).await }
-    });
+    let path = IdPath { id: id.clone() };
+    let wallet =
+        Fetched::new(move || api::call::<c::GetPartnerWallet>(&path, &NoParams {}, &NoBody {}));
     let adjusting = RwSignal::new(false);
     let manage = session().can(Permission::ManageBalances);
     view! {
@@ -71,9 +79,11 @@ fn adjust_form_view(
             amount: amount_value,
             reason: reason.get_untracked().trim().to_owned(),
         };
-        let path = format!("/v1/partners/{partner_id}/wallet/adjustments");
+        let path = IdPath {
+            id: partner_id.to_string(),
+        };
         spawn_local(async move {
-            match api::post::<WalletEntry>(&path, &request).await {
+            match api::call::<c::AdjustWallet>(&path, &NoParams {}, &request).await {
                 Ok(_) => {
                     adjusting.set(false);
                     on_adjusted.run(());
@@ -148,9 +158,9 @@ fn sponsor_editor_view(
         let request = upline_contract::SetSponsorRequest {
             sponsor_id: Some(sponsor.as_str().into()).filter(|_| !sponsor.is_empty()),
         };
-        let path = format!("/v1/partners/{id}/sponsor");
+        let path = IdPath { id: id.to_string() };
         spawn_local(async move {
-            match api::put::<Partner>(&path, &request).await {
+            match api::call::<c::SetSponsor>(&path, &NoParams {}, &request).await {
                 Ok(_) => {
                     editing.set(false);
                     on_moved.run(());
@@ -184,7 +194,8 @@ fn sponsor_editor_view(
 
 #[component]
 pub fn StaffPartners() -> impl IntoView {
-    let partners = Fetched::new(|| api::all_pages::<Partner>("/v1/partners?scope=all", 20));
+    let partners =
+        Fetched::new(|| api::all_pages::<c::ListPartners, _>(&NoParams {}, &everyone(), 20));
     let search = RwSignal::new(String::new());
     view! {
         <h1 data-testid="staff-partners-page">{text(T::NavPartners)}</h1>
@@ -266,7 +277,7 @@ fn add_partner_form_view(
             language: None,
         };
         spawn_local(async move {
-            match api::post::<Partner>("/v1/partners", &request).await {
+            match api::submit::<c::CreatePartner>(&request).await {
                 Ok(_) => {
                     name.set(String::new());
                     email.set(String::new());
@@ -302,18 +313,18 @@ fn add_partner_form_view(
 pub fn StaffPayouts() -> impl IntoView {
     let only_open = RwSignal::new(true);
     let queue = Fetched::new(move || {
-        let path = if only_open.get_untracked() {
-            "/v1/payouts?status=requested"
-        } else {
-            "/v1/payouts"
+        let query = PayoutListQuery {
+            status: only_open.get_untracked().then(|| "requested".to_owned()),
+            ..Default::default()
         };
-        api::all_pages::<Payout>(path, 20)
+        async move { api::all_pages::<c::ListPayouts, Payout>(&NoParams {}, &query, 20).await }
     });
     // Read once: paying or rejecting refreshes the queue, not every partner's name.
     let names = Fetched::new(|| async {
-        let partners: Vec<Partner> = api::all_pages("/v1/partners?scope=all", 20)
-            .await
-            .unwrap_or_default();
+        let partners: Vec<Partner> =
+            api::all_pages::<c::ListPartners, _>(&NoParams {}, &everyone(), 20)
+                .await
+                .unwrap_or_default();
         partners
             .into_iter()
             .map(|p| (p.id.to_string(), p.name))
@@ -364,9 +375,9 @@ fn QueueRow(payout: Payout, name: String, on_done: Callback<()>) -> impl IntoVie
     let pay = {
         let id = id.clone();
         move |_| {
-            let path = format!("/v1/payouts/{id}/pay");
+            let path = IdPath { id: id.clone() };
             spawn_local(async move {
-                match api::post_action::<Payout>(&path).await {
+                match api::call::<c::PayPayout>(&path, &NoParams {}, &NoBody {}).await {
                     Ok(_) => on_done.run(()),
                     Err(e) => error.set(Some(e)),
                 }
@@ -408,12 +419,14 @@ fn reject_form_view(
     let error = RwSignal::new(None::<ApiError>);
     let reject = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let path = format!("/v1/payouts/{payout_id}/reject");
+        let path = IdPath {
+            id: payout_id.to_string(),
+        };
         let request = RejectPayoutRequest {
             reason: reason.get_untracked().trim().to_owned(),
         };
         spawn_local(async move {
-            match api::post::<Payout>(&path, &request).await {
+            match api::call::<c::RejectPayout>(&path, &NoParams {}, &request).await {
                 Ok(_) => on_done.run(()),
                 Err(e) => error.set(Some(e)),
             }
@@ -432,7 +445,8 @@ fn reject_form_view(
 
 #[component]
 pub fn StaffUsers() -> impl IntoView {
-    let users = Fetched::new(|| api::all_pages::<User>("/v1/users", 20));
+    let users =
+        Fetched::new(|| api::all_pages::<c::ListUsers, _>(&NoParams {}, &ListQuery::default(), 20));
     view! {
         <h1 data-testid="staff-users-page">{text(T::NavUsers)}</h1>
         {loaded(users, move |all: Vec<User>| {
@@ -538,7 +552,7 @@ fn add_user_form_view(
             language: None,
         };
         spawn_local(async move {
-            match api::post::<User>("/v1/users", &request).await {
+            match api::submit::<c::CreateUser>(&request).await {
                 Ok(_) => {
                     for field in [name, email, password] {
                         field.set(String::new());
@@ -646,17 +660,19 @@ fn user_editor_view(
             let (id, held, old_supervisor) = (id.clone(), held.clone(), old_supervisor.clone());
             spawn_local(async move {
                 if permissions != held {
-                    let path = format!("/v1/users/{id}/permissions");
+                    let path = IdPath { id: id.to_string() };
+                    let request = SetPermissionsRequest { permissions };
                     if let Err(e) =
-                        api::put::<User>(&path, &SetPermissionsRequest { permissions }).await
+                        api::call::<c::SetPermissions>(&path, &NoParams {}, &request).await
                     {
                         return error.set(Some(e));
                     }
                 }
                 if supervisor_id != old_supervisor {
-                    let path = format!("/v1/users/{id}/supervisor");
+                    let path = IdPath { id: id.to_string() };
+                    let request = SetSupervisorRequest { supervisor_id };
                     if let Err(e) =
-                        api::put::<User>(&path, &SetSupervisorRequest { supervisor_id }).await
+                        api::call::<c::SetSupervisor>(&path, &NoParams {}, &request).await
                     {
                         return error.set(Some(e));
                     }
@@ -694,12 +710,10 @@ pub fn DealLookup() -> impl IntoView {
         ev.prevent_default();
         let id = external_id.get_untracked().trim().to_owned();
         let status = status.get_untracked().trim().to_owned();
-        let encoded = js_sys::encode_uri_component(&id)
-            .as_string()
-            .unwrap_or_default();
+        let deal = DealPath { external_id: id };
         spawn_local(async move {
             error.set(None);
-            match api::get::<Deal>(&format!("/v1/deals/{encoded}")).await {
+            match api::call::<c::GetDeal>(&deal, &NoParams {}, &NoBody {}).await {
                 Ok(deal) => found.set(Some(deal)),
                 Err(e) => {
                     found.set(None);
@@ -710,11 +724,10 @@ pub fn DealLookup() -> impl IntoView {
                     }));
                 }
             }
-            let path = format!(
-                "/v1/deals/{encoded}/commission-preview?{}",
-                api::query(&[("status", &status)])
-            );
-            match api::get::<CommissionPreview>(&path).await {
+            let query = PreviewQuery {
+                status: Some(status),
+            };
+            match api::call::<c::PreviewCommission>(&deal, &query, &NoBody {}).await {
                 Ok(p) => preview.set(Some(p)),
                 Err(e) => error.set(Some(e)),
             }

@@ -3,7 +3,7 @@
 //! list parameters.
 
 use crate::error::ApiError;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
@@ -47,6 +47,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
 /// Parses JSON, naming the field at fault for a value of the wrong shape.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Every body is an object: serde would otherwise also read a struct from an array, by
+    // position (`[null, null]`).
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => Err(ApiError::invalid("body", "must be a JSON object")),
+            Err(err) => Err(ApiError::malformed(format!(
+                "the body is not valid JSON: {err}"
+            ))),
+        };
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -117,32 +127,47 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParam {
     }
 }
 
-/// Query parameters, with the error contract's body when they do not parse.
-pub struct QueryParams<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        Query::<T>::try_from_uri(&parts.uri)
-            .map(|Query(value)| QueryParams(value))
-            .map_err(|err| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", err.body_text()))
-    }
+/// `?limit=` (1–100, default 50) and `?cursor=` of a list's query.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ListParams<'a> {
+    pub cursor: Option<&'a str>,
+    pub limit: Option<&'a str>,
 }
 
-/// `?limit=` (1–100, default 50) and `?cursor=`.
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct ListParams {
-    pub cursor: Option<String>,
-    pub limit: Option<String>,
+/// A list endpoint's query: its page.
+pub trait Paged {
+    fn page(&self) -> ListParams<'_>;
 }
 
-impl ListParams {
+macro_rules! paged {
+    ($($query:ty),*) => {$(
+        impl Paged for $query {
+            fn page(&self) -> ListParams<'_> {
+                ListParams {
+                    cursor: self.cursor.as_deref(),
+                    limit: self.limit.as_deref(),
+                }
+            }
+        }
+    )*};
+}
+
+paged!(
+    upline_contract::ListQuery,
+    upline_contract::PartnerListQuery,
+    upline_contract::LeadListQuery,
+    upline_contract::PayoutListQuery,
+    upline_contract::NotificationListQuery,
+    upline_contract::AuditQuery
+);
+
+impl<'a> ListParams<'a> {
     /// The cursor a previous page returned: an entry id, so short and URL-safe.
-    pub fn cursor(&self) -> Result<Option<&str>, ApiError> {
-        match self.cursor.as_deref() {
+    pub fn cursor(&self) -> Result<Option<&'a str>, ApiError> {
+        match self.cursor {
             Some(cursor)
-                if cursor.len() > 300
+                if cursor.is_empty()
+                    || cursor.len() > 300
                     || !cursor.bytes().all(|b| {
                         b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')
                     }) =>
@@ -171,7 +196,7 @@ impl ListParams {
     }
 
     pub fn limit(&self) -> Result<i32, ApiError> {
-        match &self.limit {
+        match self.limit {
             None => Ok(50),
             Some(text) => text
                 .parse::<i32>()
@@ -201,6 +226,15 @@ mod tests {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some("owner.admin".to_owned())
             )
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_a_422_even_if_its_values_fit_the_fields_in_order() {
+        let body = r#"["acme","Acme","EUR",{"email":"a@b.co","password":"x","name":"A"}]"#;
+        assert_eq!(
+            field_of(body),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("body".into()))
         );
     }
 

@@ -11,6 +11,7 @@ pub mod handlers;
 pub mod headers;
 pub mod openapi;
 pub mod routes;
+pub mod serve;
 pub mod throttle;
 
 pub use auth::SessionKey;

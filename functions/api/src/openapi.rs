@@ -1,27 +1,23 @@
-//! `GET /openapi.json`, generated from the route list and the contract's types.
+//! `GET /openapi.json`, generated from the endpoint declarations and the route list: parameters
+//! with their constraints, bodies, and each error code an endpoint answers.
 
-use crate::routes::ROUTES;
-use axum::Json;
-use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn, PathsBuilder};
+use crate::routes::{ROUTES, Route};
+use crate::serve::Reply;
+use std::any::TypeId;
+use std::collections::BTreeMap;
+use upline_contract::endpoint::{BodyKind, schema_of};
+use upline_contract::{Endpoint, ErrorCode, Method, NoBody, NoContent, NotJson};
+use utoipa::IntoParams;
+use utoipa::openapi::path::{Operation, OperationBuilder, ParameterIn, PathsBuilder};
 use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, OpenApi, OpenApiBuilder, Ref,
-    RefOr, Required, ResponseBuilder, ResponsesBuilder, Schema,
+    ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, KnownFormat, OpenApi,
+    OpenApiBuilder, Ref, RefOr, Required, ResponseBuilder, ResponsesBuilder, Schema,
 };
-use utoipa::{PartialSchema, ToSchema};
 
 pub type Schemas = Vec<(String, RefOr<Schema>)>;
-
-/// Registers a type's schema (and those it refers to) and returns its name.
-pub type SchemaFn = fn(&mut Schemas) -> String;
-
-pub fn schema_of<T: ToSchema>(schemas: &mut Schemas) -> String {
-    T::schemas(schemas);
-    let name = T::name().into_owned();
-    schemas.push((name.clone(), <T as PartialSchema>::schema()));
-    name
-}
 
 fn json(schema: &str) -> utoipa::openapi::Content {
     ContentBuilder::new()
@@ -29,58 +25,129 @@ fn json(schema: &str) -> utoipa::openapi::Content {
         .build()
 }
 
+fn binary() -> utoipa::openapi::Content {
+    ContentBuilder::new()
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))),
+        ))
+        .build()
+}
+
+fn is<A: 'static, B: 'static>() -> bool {
+    TypeId::of::<A>() == TypeId::of::<B>()
+}
+
+/// The operation of endpoint `E` served as `route`.
+pub fn operation<E: Endpoint>(route: &Route, schemas: &mut Schemas) -> Operation {
+    let meta = E::META;
+    let takes_json = !is::<E::Request, NoBody>() && !is::<E::Request, NotJson>();
+    let mut operation = OperationBuilder::new()
+        .operation_id(Some(meta.id))
+        .summary(Some(meta.summary))
+        .description(Some(route.who.describe()));
+    let parameters = <E::Path as IntoParams>::into_params(|| Some(ParameterIn::Path))
+        .into_iter()
+        .chain(<E::Query as IntoParams>::into_params(|| {
+            Some(ParameterIn::Query)
+        }));
+    for parameter in parameters {
+        operation = operation.parameter(parameter);
+    }
+    if takes_json {
+        let name = schema_of::<E::Request>(schemas);
+        operation = operation.request_body(Some(
+            RequestBodyBuilder::new()
+                .content("application/json", json(&name))
+                .required(Some(Required::True))
+                .build(),
+        ));
+    } else if is::<E::Request, NotJson>() {
+        operation = operation.request_body(Some(
+            RequestBodyBuilder::new()
+                .content("application/pdf", binary())
+                .required(Some(Required::True))
+                .build(),
+        ));
+    }
+    let mut success = ResponseBuilder::new().description(meta.summary);
+    if is::<E::Response, NotJson>() {
+        if meta.path.ends_with(".json") {
+            success = success.content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(
+                        ObjectBuilder::new().schema_type(SchemaType::Type(Type::Object)),
+                    ))
+                    .build(),
+            );
+        } else {
+            success = success
+                .content("image/svg+xml", binary())
+                .content("image/png", binary());
+        }
+    } else if !is::<E::Response, NoContent>() {
+        success = success.content("application/json", json(&schema_of::<E::Response>(schemas)));
+    }
+    let mut responses = ResponsesBuilder::new().response(meta.status.to_string(), success);
+    if meta.id == "put_deal" {
+        // Created (201) or changed (200).
+        responses = responses.response(
+            "200",
+            ResponseBuilder::new()
+                .description("the deal existed and changed")
+                .content("application/json", json(&schema_of::<E::Response>(schemas))),
+        );
+    }
+    let guarded = !route.who.is_public();
+    let mut by_status: BTreeMap<u16, Vec<ErrorCode>> = BTreeMap::new();
+    let body = if takes_json {
+        BodyKind::Json
+    } else if is::<E::Request, NotJson>() {
+        BodyKind::File
+    } else {
+        BodyKind::None
+    };
+    for code in ErrorCode::common_to(&meta, guarded, body)
+        .into_iter()
+        .chain(meta.errors.iter().copied())
+    {
+        by_status.entry(code.status()).or_default().push(code);
+    }
+    let error = schema_of::<upline_contract::ErrorBody>(schemas);
+    for (status, codes) in by_status {
+        let description = codes
+            .iter()
+            .map(|code| format!("`{}`: {}", code.code(), code.meaning().trim()))
+            .collect::<Vec<_>>()
+            .join(" ");
+        responses = responses.response(
+            status.to_string(),
+            ResponseBuilder::new()
+                .description(description)
+                .content("application/json", json(&error)),
+        );
+    }
+    operation = operation.responses(responses.build());
+    if guarded {
+        operation = operation.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
+    }
+    operation.build()
+}
+
 pub fn document() -> OpenApi {
     let mut schemas = Schemas::new();
-    let error = schema_of::<upline_contract::ErrorBody>(&mut schemas);
     let mut paths = PathsBuilder::new().build();
     for route in ROUTES {
-        let method = match route.method.as_str() {
-            "GET" => HttpMethod::Get,
-            "POST" => HttpMethod::Post,
-            "PUT" => HttpMethod::Put,
-            "DELETE" => HttpMethod::Delete,
-            _ => HttpMethod::Patch,
+        let method = match route.meta.method {
+            Method::Get => HttpMethod::Get,
+            Method::Post => HttpMethod::Post,
+            Method::Put => HttpMethod::Put,
+            Method::Delete => HttpMethod::Delete,
         };
-        let mut operation = OperationBuilder::new()
-            .operation_id(Some(route.id))
-            .summary(Some(route.summary))
-            .description(Some(route.who.describe()));
-        for segment in route.path.split('/').filter(|s| s.starts_with('{')) {
-            let name = segment.trim_matches(|c| c == '{' || c == '}');
-            operation = operation.parameter(
-                ParameterBuilder::new()
-                    .name(name)
-                    .parameter_in(ParameterIn::Path)
-                    .required(Required::True),
-            );
-        }
-        if let Some(request) = route.request {
-            let name = request(&mut schemas);
-            operation = operation.request_body(Some(
-                RequestBodyBuilder::new()
-                    .content("application/json", json(&name))
-                    .required(Some(Required::True))
-                    .build(),
-            ));
-        }
-        let mut success = ResponseBuilder::new().description("success");
-        if let Some(response) = route.response {
-            success = success.content("application/json", json(&response(&mut schemas)));
-        }
-        let failure = ResponseBuilder::new()
-            .description("error, see `code` and `field`")
-            .content("application/json", json(&error));
-        operation = operation.responses(
-            ResponsesBuilder::new()
-                .response(route.status.to_string(), success)
-                .response("4XX", failure)
-                .build(),
-        );
-        if !route.who.is_public() {
-            operation =
-                operation.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
-        }
-        paths.add_path_operation(route.path, vec![method], operation.build());
+        let operation = (route.describe)(route, &mut schemas);
+        paths.add_path_operation(route.path, vec![method], operation);
     }
     let mut components = ComponentsBuilder::new().security_scheme(
         "bearer",
@@ -95,7 +162,9 @@ pub fn document() -> OpenApi {
                 .title("Upline API")
                 .version("1")
                 .description(Some(
-                    "Multi-tenant partner and referral programs. Money is a decimal string.",
+                    "Multi-tenant partner and referral programs. Money is a decimal string. \
+                     Every error is `{\"error\":{\"code\",\"message\",\"field\"?}}`; a request \
+                     field or query parameter the endpoint does not know is a 422 naming it.",
                 ))
                 .build(),
         )
@@ -104,8 +173,15 @@ pub fn document() -> OpenApi {
         .build()
 }
 
-pub async fn serve() -> Json<OpenApi> {
-    Json(document())
+/// The document as `docs/openapi.json` holds it: pretty, with a final newline.
+pub fn document_text() -> String {
+    let mut text = serde_json::to_string_pretty(&document()).expect("the document serializes");
+    text.push('\n');
+    text
+}
+
+pub async fn serve() -> crate::ApiResult<Reply<upline_contract::OpenApiDocument>> {
+    Ok(Reply::raw(axum::Json(document())))
 }
 
 #[cfg(test)]
@@ -132,5 +208,41 @@ mod tests {
                 "dangling reference to {name}"
             );
         }
+    }
+
+    #[test]
+    fn path_and_query_parameters_have_schemas() {
+        let doc = serde_json::to_value(document()).unwrap();
+        let entries = &doc["paths"]["/v1/partners/{id}/wallet/entries"]["get"]["parameters"];
+        let names: Vec<_> = entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["name"].as_str().unwrap(), p["in"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            names,
+            [("id", "path"), ("cursor", "query"), ("limit", "query")]
+        );
+        assert_eq!(entries[0]["schema"]["pattern"], "^[A-Za-z0-9._:-]{1,128}$");
+        assert_eq!(entries[2]["schema"]["maximum"], 100);
+    }
+
+    #[test]
+    fn each_declared_error_code_is_documented_under_its_status() {
+        let doc = serde_json::to_value(document()).unwrap();
+        let responses = &doc["paths"]["/v1/payouts"]["post"]["responses"];
+        assert!(
+            responses["409"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("`payout_open`")
+        );
+        assert!(
+            responses["422"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("`below_minimum`")
+        );
     }
 }

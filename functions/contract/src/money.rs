@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 /// An exact decimal amount, written as a string in JSON.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "123.46"))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "123.46", pattern = "^-?[0-9]{1,20}(\\.[0-9]{1,8})?$"))]
 pub struct Amount(pub Decimal);
 
 impl Amount {
@@ -143,11 +143,29 @@ const CURRENCIES: &str = concat!(
 
 /// An ISO 4217 currency that has minor units (`XAU` and friends are refused).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "EUR"))]
 pub struct Currency(
     /// Its place in [`CURRENCIES`].
     u8,
 );
+
+/// A string, one of the codes of [`CURRENCIES`].
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Currency {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let codes = CURRENCIES
+            .as_bytes()
+            .chunks(4)
+            .map(|entry| std::str::from_utf8(&entry[..3]).expect("the table is ASCII"));
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(codes))
+            .examples(["EUR"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Currency {}
 
 impl Currency {
     fn entry(self) -> &'static [u8] {

@@ -61,7 +61,15 @@ impl<T: ToSchema> ToSchema for Page<T> {
 #[serde(deny_unknown_fields)]
 pub struct CreateTenantRequest {
     /// `^[a-z0-9-]{3,40}$`, unique.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9-]{3,40}$"))]
     pub slug: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 200,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\s]([^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u001f\\u007f-\\u009f\\s])?$"
+        )
+    )]
     pub name: String,
     pub currency: Currency,
     pub owner: NewAccount,
@@ -71,8 +79,23 @@ pub struct CreateTenantRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = "^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63})+$"
+        )
+    )]
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 256))]
     pub password: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 200,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\s@.:/]([^\\u0000-\\u001f\\u007f-\\u009f@.:/]*[^\\u0000-\\u001f\\u007f-\\u009f\\s@.:/])?$"
+        )
+    )]
     pub name: String,
 }
 
@@ -98,12 +121,22 @@ pub struct CreateTenantResponse {
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// The tenant's slug.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9-]{3,40}$"))]
     pub tenant: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = "^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63})+$"
+        )
+    )]
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 256))]
     pub password: String,
     /// The 6-digit code of the user's authenticator, when two-factor login is on (without it
     /// such a login answers 401 `totp_required`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{6}$"))]
     pub totp: Option<String>,
 }
 
@@ -124,6 +157,7 @@ pub struct TotpSetup {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TotpCode {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{6}$"))]
     pub code: String,
 }
 
@@ -215,21 +249,40 @@ pub struct User {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// The tenant's slug.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9-]{3,40}$"))]
     pub tenant: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = "^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63})+$"
+        )
+    )]
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 256))]
     pub password: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 200,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\s@.:/]([^\\u0000-\\u001f\\u007f-\\u009f@.:/]*[^\\u0000-\\u001f\\u007f-\\u009f\\s@.:/])?$"
+        )
+    )]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^\\+?[0-9]{6,15}$"))]
     pub phone: Option<String>,
     /// Must be true when the program has terms.
     #[serde(default)]
     pub accept_terms: bool,
     /// The sponsor's code (from `/r/<code>` or `?ref=`).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[2-9A-HJ-NP-Z]{8}$"))]
     pub referral_code: Option<String>,
     /// From `/register?invitation=<token>`: the sponsor is the inviter and the email counts as
     /// confirmed.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{20,100}$"))]
     pub invitation_token: Option<String>,
     /// The language of the emails this person gets (`en`, `pl`, `ru`, `uk`); English if unset.
     #[serde(default)]
@@ -249,6 +302,7 @@ pub struct RegisterResponse {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EmailTokenRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{20,100}$"))]
     pub token: String,
 }
 
@@ -256,7 +310,15 @@ pub struct EmailTokenRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ForgotPasswordRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9-]{3,40}$"))]
     pub tenant: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = "^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63})+$"
+        )
+    )]
     pub email: String,
 }
 
@@ -264,7 +326,9 @@ pub struct ForgotPasswordRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetPasswordRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{20,100}$"))]
     pub token: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 256))]
     pub password: String,
 }
 
@@ -290,8 +354,23 @@ pub struct Me {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = "^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63})+$"
+        )
+    )]
     pub email: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 200,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\s@.:/]([^\\u0000-\\u001f\\u007f-\\u009f@.:/]*[^\\u0000-\\u001f\\u007f-\\u009f\\s@.:/])?$"
+        )
+    )]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 256))]
     pub password: String,
     /// Only permissions the creator holds may be granted.
     #[serde(default)]
@@ -475,11 +554,26 @@ pub struct UpdateProgramRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreatePartnerRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = "^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63})+$"
+        )
+    )]
     pub email: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 200,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\s@.:/]([^\\u0000-\\u001f\\u007f-\\u009f@.:/]*[^\\u0000-\\u001f\\u007f-\\u009f\\s@.:/])?$"
+        )
+    )]
     pub name: String,
     #[serde(default)]
     pub sponsor_id: Option<PartnerId>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._:-]{1,128}$"))]
     pub external_id: Option<String>,
     /// The language of the emails this person gets (`en`, `pl`, `ru`, `uk`); English if unset.
     #[serde(default)]
@@ -523,14 +617,38 @@ pub struct SetSponsorRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvitationRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 200,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\s@.:/]([^\\u0000-\\u001f\\u007f-\\u009f@.:/]*[^\\u0000-\\u001f\\u007f-\\u009f\\s@.:/])?$"
+        )
+    )]
     pub first_name: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 200,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\s@.:/]([^\\u0000-\\u001f\\u007f-\\u009f@.:/]*[^\\u0000-\\u001f\\u007f-\\u009f\\s@.:/])?$"
+        )
+    )]
     pub last_name: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = "^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63})+$"
+        )
+    )]
     pub email: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^\\+?[0-9]{6,15}$"))]
     pub phone: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub subject: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 5000))]
     pub body: Option<String>,
     /// Invite someone with nobody above them (needs `invite_level_zero`).
     #[serde(default)]
@@ -568,14 +686,31 @@ pub struct InvitationPrefill {
 #[serde(deny_unknown_fields)]
 pub struct CreateLeadRequest {
     /// The code of the partner who brought the lead in.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[2-9A-HJ-NP-Z]{8}$"))]
     pub referral_code: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 200,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\s]([^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u001f\\u007f-\\u009f\\s])?$"
+        )
+    )]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = "^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63})+$"
+        )
+    )]
     pub email: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^\\+?[0-9]{6,15}$"))]
     pub phone: Option<String>,
     /// Where it came from (`widget`, `crm`, a campaign…).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub source: Option<String>,
 }
 
@@ -605,12 +740,14 @@ pub struct Lead {
 #[serde(deny_unknown_fields)]
 pub struct PutDealRequest {
     pub amount: Amount,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9_-]{1,40}$"))]
     pub status: String,
     #[serde(default)]
     pub currency: Option<Currency>,
     #[serde(default)]
     pub lead_id: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[2-9A-HJ-NP-Z]{8}$"))]
     pub referral_code: Option<String>,
     #[serde(default)]
     pub partner_id: Option<PartnerId>,
@@ -731,6 +868,7 @@ pub struct WalletEntry {
 #[serde(deny_unknown_fields)]
 pub struct AdjustmentRequest {
     pub amount: Amount,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub reason: String,
 }
 
@@ -745,6 +883,7 @@ pub struct CreatePayoutRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RejectPayoutRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub reason: String,
 }
 
@@ -769,9 +908,17 @@ pub struct Payout {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 200,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\s]([^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u001f\\u007f-\\u009f\\s])?$"
+        )
+    )]
     pub name: String,
     /// RFC 3339, in the future; none: the key works until it is revoked.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub expires_at: Option<String>,
 }
 
@@ -866,6 +1013,7 @@ pub const WEBHOOK_EVENTS: [&str; 7] = [
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhookRequest {
     /// `https://…` (the local cloud also takes `http://`).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^https?://", max_length = 2000))]
     pub url: String,
     /// Any of `lead.created`, `deal.updated`, `commission.created`, `commission.reversed`,
     /// `payout.requested`, `payout.paid`, `payout.rejected`.

@@ -5,15 +5,13 @@ use super::{new_id, partner_view, tenant_view, user_view};
 use crate::AppState;
 use crate::auth::{SessionUser, hash_password};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::JsonBody;
+use crate::serve::{Body, Reply};
 use crate::throttle::{self, ClientIp};
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use upline_contract::{
-    Ack, EmailTokenRequest, ForgotPasswordRequest, Me, PartnerId, Permission, RegisterRequest,
-    RegisterResponse, SetPasswordRequest, TokenResponse, UserId,
-};
+use upline_contract as c;
+use upline_contract::NoContent;
+use upline_contract::{Ack, Me, PartnerId, Permission, RegisterResponse, UserId};
 use upline_domain::validate;
 use upline_store::tokens::{TokenPurpose, token_hash};
 use upline_store::users::UserRecord;
@@ -55,8 +53,8 @@ fn token_hash_of(token: &str) -> Result<String, ApiError> {
 pub async fn register(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
-    JsonBody(request): JsonBody<RegisterRequest>,
-) -> ApiResult<(StatusCode, Json<RegisterResponse>)> {
+    Body(request): Body<c::Register>,
+) -> ApiResult<Reply<c::Register>> {
     throttle::take(
         &state,
         "client_throttle",
@@ -194,20 +192,17 @@ pub async fn register(
         _ => err,
     })?;
     let token = state.sessions.issue(&tenant.id, &user_id);
-    Ok((
-        StatusCode::CREATED,
-        Json(RegisterResponse {
-            token,
-            partner: partner_view(&state, &partner),
-        }),
-    ))
+    Ok(Reply::ok(RegisterResponse {
+        token,
+        partner: partner_view(&state, &partner),
+    }))
 }
 
 /// `POST /v1/auth/confirm-email`: the link from the confirmation email, once.
 pub async fn confirm_email(
     State(state): State<AppState>,
-    JsonBody(request): JsonBody<EmailTokenRequest>,
-) -> ApiResult<Json<Ack>> {
+    Body(request): Body<c::ConfirmEmail>,
+) -> ApiResult<Reply<c::ConfirmEmail>> {
     let hash = token_hash_of(&request.token)?;
     let token = state
         .store
@@ -219,7 +214,7 @@ pub async fn confirm_email(
     tx.consume_token(&hash, TokenPurpose::ConfirmEmail, now_seconds())?;
     tx.confirm_email(&token.tenant_id, &user)?;
     match state.store.commit(tx).await {
-        Ok(()) => Ok(Json(Ack {
+        Ok(()) => Ok(Reply::ok(Ack {
             status: "confirmed".into(),
         })),
         Err(TxError::Refused(_)) => Err(link_gone("token")),
@@ -231,7 +226,7 @@ pub async fn confirm_email(
 pub async fn resend_confirmation(
     State(state): State<AppState>,
     SessionUser(user): SessionUser,
-) -> ApiResult<(StatusCode, Json<Ack>)> {
+) -> ApiResult<Reply<c::ResendConfirmation>> {
     if user.email_confirmed {
         return Err(ApiError::conflict(
             "already_confirmed",
@@ -257,38 +252,35 @@ pub async fn resend_confirmation(
     }
     .add_to(&mut tx, &state.tokens, |_| {})?;
     state.store.commit(tx).await.map_err(tx_error)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(Ack {
-            status: "sent".into(),
-        }),
-    ))
+    Ok(Reply::ok(Ack {
+        status: "sent".into(),
+    }))
 }
 
 /// `POST /v1/auth/forgot-password`: 202 whether or not the account exists, so the answer
 /// tells nobody which emails have accounts; an existing account gets a set-password email.
 pub async fn forgot_password(
     State(state): State<AppState>,
-    JsonBody(request): JsonBody<ForgotPasswordRequest>,
-) -> ApiResult<(StatusCode, Json<Ack>)> {
-    let accepted = (
-        StatusCode::ACCEPTED,
-        Json(Ack {
+    Body(request): Body<c::ForgotPassword>,
+) -> ApiResult<Reply<c::ForgotPassword>> {
+    let accepted = || {
+        Reply::ok(Ack {
             status: "accepted".into(),
-        }),
-    );
+        })
+    };
+    validate::slug(&request.tenant).map_err(|m| ApiError::invalid("tenant", m))?;
     let Ok(email) = validate::email(&request.email) else {
         return Err(ApiError::invalid("email", "is not an email address"));
     };
     let Some(tenant) = state.store.tenant_by_slug(&request.tenant).await? else {
-        return Ok(accepted);
+        return Ok(accepted());
     };
     let Some(user) = state.store.user_by_email(&tenant.id, &email).await? else {
-        return Ok(accepted);
+        return Ok(accepted());
     };
     // Over the limit the answer is the same; only the email stays unsent.
     if !allow_account_email(&state, &tenant.id, &user.email).await? {
-        return Ok(accepted);
+        return Ok(accepted());
     }
     let mut tx = state.store.tx();
     TokenEmail {
@@ -302,14 +294,14 @@ pub async fn forgot_password(
     }
     .add_to(&mut tx, &state.tokens, |_| {})?;
     state.store.commit(tx).await.map_err(tx_error)?;
-    Ok(accepted)
+    Ok(accepted())
 }
 
 /// `POST /v1/auth/set-password`: the link from a set-password email, once; logs the user in.
 pub async fn set_password(
     State(state): State<AppState>,
-    JsonBody(request): JsonBody<SetPasswordRequest>,
-) -> ApiResult<Json<TokenResponse>> {
+    Body(request): Body<c::SetPassword>,
+) -> ApiResult<Reply<c::SetPassword>> {
     validate::password(&request.password).map_err(|m| ApiError::invalid("password", m))?;
     let hash = token_hash_of(&request.token)?;
     let token = state
@@ -337,7 +329,7 @@ pub async fn set_password(
         .user(&token.tenant_id, &user)
         .await?
         .ok_or_else(|| link_gone("token"))?;
-    Ok(Json(crate::auth::open_session(&state, &user).await?))
+    Ok(Reply::ok(crate::auth::open_session(&state, &user).await?))
 }
 
 /// `POST /v1/auth/logout`: this session answers 401 from now on; the user's other sessions
@@ -346,13 +338,13 @@ pub async fn logout(
     State(state): State<AppState>,
     SessionUser(user): SessionUser,
     headers: axum::http::HeaderMap,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Reply<c::Logout>> {
     let claims = crate::auth::session_claims(&headers, &state)?;
     state
         .store
         .end_session(&user, &claims.s, claims.exp, now_seconds())
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Reply::ok(NoContent))
 }
 
 /// `GET /v1/me`: also for an unconfirmed email (the portal shows the gate from it).
@@ -360,7 +352,7 @@ pub async fn me(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
     SessionUser(user): SessionUser,
-) -> ApiResult<Json<Me>> {
+) -> ApiResult<Reply<c::GetMe>> {
     // The gate admitted the token, so its claims read.
     let setup_required = crate::auth::session_claims(&headers, &state)?.only_for_setup(&user);
     let tenant = state
@@ -372,7 +364,7 @@ pub async fn me(
         Some(id) => state.store.partner(&user.tenant_id, id).await?,
         None => None,
     };
-    Ok(Json(Me {
+    Ok(Reply::ok(Me {
         user: user_view(&user),
         partner: partner.map(|p| partner_view(&state, &p)),
         tenant: tenant_view(tenant),
@@ -384,11 +376,11 @@ pub async fn me(
 pub async fn set_language(
     State(state): State<AppState>,
     SessionUser(mut user): SessionUser,
-    JsonBody(request): JsonBody<upline_contract::SetLanguageRequest>,
-) -> ApiResult<Json<upline_contract::User>> {
+    Body(request): Body<c::SetLanguage>,
+) -> ApiResult<Reply<c::SetLanguage>> {
     state.store.set_language(&user, request.language).await?;
     user.language = request.language;
-    Ok(Json(user_view(&user)))
+    Ok(Reply::ok(user_view(&user)))
 }
 
 pub fn tx_error(err: TxError) -> ApiError {

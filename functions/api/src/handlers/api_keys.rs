@@ -6,13 +6,14 @@ use super::{encode_cursor, new_id};
 use crate::AppState;
 use crate::auth::{Caller, new_api_key};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, ListParams, PathParam, QueryParams};
-use axum::Json;
+use crate::extract::{Paged, PathParam};
+use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
-use axum::http::StatusCode;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use upline_contract::{ApiKey, ApiKeyCreated, ApiKeyId, CreateApiKeyRequest, Page, Permission};
+use upline_contract as c;
+use upline_contract::NoContent;
+use upline_contract::{ApiKey, ApiKeyCreated, ApiKeyId, Page, Permission};
 use upline_domain::validate;
 use upline_store::Timestamp;
 use upline_store::api_keys::ApiKeyRecord;
@@ -20,8 +21,8 @@ use upline_store::api_keys::ApiKeyRecord;
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(request): JsonBody<CreateApiKeyRequest>,
-) -> ApiResult<(StatusCode, Json<ApiKeyCreated>)> {
+    Body(request): Body<c::CreateApiKey>,
+) -> ApiResult<Reply<c::CreateApiKey>> {
     let user = caller.require(Permission::ConfigureProgram)?;
     let name = validate::name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
     let expires_at = match &request.expires_at {
@@ -53,29 +54,26 @@ pub async fn create(
         serde_json::json!({"name": record.name, "expires_at": record.expires_at}),
     );
     state.store.create_api_key(&record, &hash, &audit).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ApiKeyCreated {
-            id: record.id,
-            key: secret,
-            name: record.name,
-            expires_at: record.expires_at,
-        }),
-    ))
+    Ok(Reply::ok(ApiKeyCreated {
+        id: record.id,
+        key: secret,
+        name: record.name,
+        expires_at: record.expires_at,
+    }))
 }
 
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    QueryParams(params): QueryParams<ListParams>,
-) -> ApiResult<Json<Page<ApiKey>>> {
+    Params(params): Params<c::ListApiKeys>,
+) -> ApiResult<Reply<c::ListApiKeys>> {
     let tenant = caller.tenant_id().clone();
-    let after = params.decoded_cursor()?;
+    let after = params.page().decoded_cursor()?;
     let (keys, next) = state
         .store
-        .api_keys_page(&tenant, params.limit()?, after.as_deref())
+        .api_keys_page(&tenant, params.page().limit()?, after.as_deref())
         .await?;
-    Ok(Json(Page {
+    Ok(Reply::ok(Page {
         items: keys
             .into_iter()
             .map(|key| ApiKey {
@@ -95,7 +93,7 @@ pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Reply<c::DeleteApiKey>> {
     let tenant = caller.tenant_id().clone();
     let revoked = state
         .store
@@ -115,5 +113,5 @@ pub async fn delete(
     if revoked == 0 {
         return Err(ApiError::not_found("api key"));
     }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Reply::ok(NoContent))
 }

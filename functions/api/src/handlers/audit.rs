@@ -4,13 +4,14 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::QueryParams;
-use axum::Json;
+use crate::extract::Paged;
+use crate::serve::{Params, Reply};
 use axum::extract::State;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use upline_contract as c;
 use upline_contract::{ApiKeyId, AuditActor, AuditEvent, Page, Permission, UserId};
 use upline_store::audit::{AuditFilter, AuditRecord};
 
@@ -55,17 +56,6 @@ pub fn changes<T: Serialize>(before: &T, after: &T) -> Value {
         }
     }
     Value::Object(changed)
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuditParams {
-    pub from: Option<String>,
-    pub to: Option<String>,
-    /// A user id or an API key id.
-    pub actor: Option<String>,
-    pub cursor: Option<String>,
-    pub limit: Option<String>,
 }
 
 /// A bound of `?from=` / `?to=`: an RFC 3339 time, or a date (`to` then means its whole day).
@@ -134,8 +124,8 @@ fn event(record: AuditRecord) -> AuditEvent {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    QueryParams(params): QueryParams<AuditParams>,
-) -> ApiResult<Json<Page<AuditEvent>>> {
+    Params(params): Params<c::ListAudit>,
+) -> ApiResult<Reply<c::ListAudit>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -158,17 +148,13 @@ pub async fn list(
     {
         return Err(ApiError::invalid("to", "must not be before from"));
     }
-    let limit = crate::extract::ListParams {
-        cursor: None,
-        limit: params.limit.clone(),
-    }
-    .limit()?;
+    let limit = params.page().limit()?;
     let before = params.cursor.as_deref().map(cursor).transpose()?;
     let (records, next) = state
         .store
         .audit_page(&tenant, &filter, limit as usize, before)
         .await?;
-    Ok(Json(Page {
+    Ok(Reply::ok(Page {
         items: records.into_iter().map(event).collect(),
         next_cursor: next,
     }))

@@ -3,12 +3,11 @@
 use crate::AppState;
 use crate::auth::{open_session, verify_password};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::JsonBody;
+use crate::serve::{Body, Reply};
 use crate::throttle::{self, ClientIp};
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use upline_contract::{LoginRequest, TokenResponse};
+use upline_contract as c;
 use upline_store::keys;
 
 /// Unknown tenant, unknown email and wrong password answer alike, and take as long; the
@@ -20,8 +19,8 @@ use upline_store::keys;
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
-    JsonBody(request): JsonBody<LoginRequest>,
-) -> ApiResult<Json<TokenResponse>> {
+    Body(request): Body<c::Login>,
+) -> ApiResult<Reply<c::Login>> {
     let email = request.email.trim().to_lowercase();
     let Some(tenant) = state.store.tenant_by_slug(&request.tenant).await? else {
         throttle::take(
@@ -88,7 +87,7 @@ pub async fn login(
     state.store.reset_window(&from_here.0).await?;
     state.store.reset_window(&everywhere.0).await?;
     state.store.give_back(&this_client.0).await?;
-    Ok(Json(open_session(&state, &user).await?))
+    Ok(Reply::ok(open_session(&state, &user).await?))
 }
 
 fn wrong_credentials() -> ApiError {

@@ -6,11 +6,12 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, PathParam, QueryParams};
-use axum::Json;
+use crate::extract::PathParam;
+use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
+use upline_contract as c;
 use upline_contract::{
     Amount, Commission, CommissionPreview, Currency, Deal, PartnerId, PutDealRequest, StatusChange,
     TenantId, Trigger,
@@ -23,8 +24,8 @@ pub async fn put(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(external_id): PathParam,
-    JsonBody(request): JsonBody<PutDealRequest>,
-) -> ApiResult<(StatusCode, Json<Deal>)> {
+    Body(request): Body<c::PutDeal>,
+) -> ApiResult<Reply<c::PutDeal>> {
     let tenant = caller.tenant_id().clone();
     validate::external_id(&external_id).map_err(|m| ApiError::invalid("external_id", m))?;
     plan::validate_status(&request.status).map_err(|m| ApiError::invalid("status", m))?;
@@ -121,7 +122,7 @@ pub async fn put(
                     .deal_history(&tenant, &external_id)
                     .await?
                     .ok_or_else(|| ApiError::not_found("deal"))?;
-                return Ok((status, Json(deal_view(history))));
+                return Ok(Reply::with_status(status, deal_view(history)));
             }
             Err(SaveDealError::Concurrent) => continue,
             Err(SaveDealError::Store(err)) => return Err(err.into()),
@@ -240,19 +241,14 @@ pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(external_id): PathParam,
-) -> ApiResult<Json<Deal>> {
+) -> ApiResult<Reply<c::GetDeal>> {
     validate::external_id(&external_id).map_err(|_| ApiError::not_found("deal"))?;
     let history = state
         .store
         .deal_history(caller.tenant_id(), &external_id)
         .await?
         .ok_or_else(|| ApiError::not_found("deal"))?;
-    Ok(Json(deal_view(history)))
-}
-
-#[derive(serde::Deserialize)]
-pub struct PreviewParams {
-    status: Option<String>,
+    Ok(Reply::ok(deal_view(history)))
 }
 
 /// Runs the same walk the stream handler runs, on the deal as it is now, without writing.
@@ -260,8 +256,8 @@ pub async fn preview(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(external_id): PathParam,
-    QueryParams(params): QueryParams<PreviewParams>,
-) -> ApiResult<Json<CommissionPreview>> {
+    Params(params): Params<c::PreviewCommission>,
+) -> ApiResult<Reply<c::PreviewCommission>> {
     let tenant = caller.tenant_id();
     let status = params.status.ok_or_else(|| {
         ApiError::invalid("status", "is required: the status the deal would enter")
@@ -299,5 +295,5 @@ pub async fn preview(
         .into_iter()
         .map(|c| commission(deal.currency, c.partner_id, c.level, c.amount, c.rule))
         .collect();
-    Ok(Json(CommissionPreview { items }))
+    Ok(Reply::ok(CommissionPreview { items }))
 }

@@ -7,13 +7,13 @@ use super::{new_id, tenant_view};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, PathParam};
-use axum::Json;
+use crate::extract::PathParam;
+use crate::serve::{Body, Reply};
 use axum::extract::State;
-use axum::http::StatusCode;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use upline_contract::{CreateInvitationRequest, InvitationCreated, InvitationPrefill, Permission};
+use upline_contract as c;
+use upline_contract::{InvitationCreated, InvitationPrefill, Permission};
 use upline_domain::validate;
 use upline_store::keys;
 use upline_store::tokens::{InvitationRecord, TokenPurpose, token_hash};
@@ -21,8 +21,8 @@ use upline_store::tokens::{InvitationRecord, TokenPurpose, token_hash};
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(request): JsonBody<CreateInvitationRequest>,
-) -> ApiResult<(StatusCode, Json<InvitationCreated>)> {
+    Body(request): Body<c::CreateInvitation>,
+) -> ApiResult<Reply<c::CreateInvitation>> {
     let inviter = if request.level_zero {
         caller.require(Permission::InviteLevelZero)?
     } else {
@@ -129,17 +129,14 @@ pub async fn create(
         .ok()
         .and_then(|at| at.format(&Rfc3339).ok())
         .unwrap_or_default();
-    Ok((
-        StatusCode::CREATED,
-        Json(InvitationCreated { id, expires_at }),
-    ))
+    Ok(Reply::ok(InvitationCreated { id, expires_at }))
 }
 
 /// Public: what the registration form is prefilled with. Used or expired → 404.
 pub async fn prefill(
     State(state): State<AppState>,
     PathParam(token): PathParam,
-) -> ApiResult<Json<InvitationPrefill>> {
+) -> ApiResult<Reply<c::GetInvitation>> {
     let plausible = token.len() <= 100
         && token
             .bytes()
@@ -169,7 +166,7 @@ pub async fn prefill(
         .program(&record.tenant_id)
         .await?
         .and_then(|(program, _)| program.terms);
-    Ok(Json(InvitationPrefill {
+    Ok(Reply::ok(InvitationPrefill {
         email: invitation.email,
         first_name: invitation.first_name,
         last_name: invitation.last_name,

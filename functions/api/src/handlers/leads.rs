@@ -5,13 +5,13 @@ use super::{encode_cursor, new_id, partner_in_id};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, ListParams, PathParam, QueryParams};
-use axum::Json;
+use crate::extract::{Paged, PathParam};
+use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
-use axum::http::StatusCode;
 use rust_decimal::Decimal;
+use upline_contract as c;
 use upline_contract::EventKind;
-use upline_contract::{CreateLeadRequest, Lead, LeadCreated, Page, PartnerId, TenantId};
+use upline_contract::{Lead, LeadCreated, Page, PartnerId, TenantId};
 use upline_domain::validate;
 use upline_store::deals::TransitionRecord;
 use upline_store::leads::LeadRecord;
@@ -45,8 +45,8 @@ pub async fn find_lead(
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(request): JsonBody<CreateLeadRequest>,
-) -> ApiResult<(StatusCode, Json<LeadCreated>)> {
+    Body(request): Body<c::CreateLead>,
+) -> ApiResult<Reply<c::CreateLead>> {
     let tenant = caller.tenant_id().clone();
     let code = validate::referral_code(&request.referral_code)
         .map_err(|m| ApiError::invalid("referral_code", m))?;
@@ -89,13 +89,10 @@ pub async fn create(
         serde_json::json!({"partner_id": lead.partner_id, "source": lead.source}),
     ))?;
     match state.store.commit(tx).await {
-        Ok(()) => Ok((
-            StatusCode::CREATED,
-            Json(LeadCreated {
-                id: lead.id,
-                partner_id: lead.partner_id,
-            }),
-        )),
+        Ok(()) => Ok(Reply::ok(LeadCreated {
+            id: lead.id,
+            partner_id: lead.partner_id,
+        })),
         Err(TxError::Refused(label)) => Err(super::members::refusal(label)),
         Err(TxError::Store(err)) => Err(err.into()),
     }
@@ -132,7 +129,7 @@ pub async fn registered(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam,
-) -> ApiResult<Json<Lead>> {
+) -> ApiResult<Reply<c::RegisterClient>> {
     let tenant = caller.tenant_id().clone();
     let lead = find_lead(&state, &tenant, &id)
         .await?
@@ -157,7 +154,7 @@ pub async fn registered(
         at.clone(),
     ))?;
     match state.store.commit(tx).await {
-        Ok(()) => Ok(Json(lead_view(LeadRecord {
+        Ok(()) => Ok(Reply::ok(lead_view(LeadRecord {
             registered_at: Some(at.rfc3339),
             ..lead
         }))),
@@ -174,21 +171,14 @@ fn already_registered() -> ApiError {
     )
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct LeadListParams {
-    pub partner_id: Option<String>,
-    #[serde(flatten)]
-    pub list: ListParams,
-}
-
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    QueryParams(params): QueryParams<LeadListParams>,
-) -> ApiResult<Json<Page<Lead>>> {
+    Params(params): Params<c::ListLeads>,
+) -> ApiResult<Reply<c::ListLeads>> {
     let tenant = caller.tenant_id().clone();
-    let limit = params.list.limit()?;
-    let after = params.list.decoded_cursor()?;
+    let limit = params.page().limit()?;
+    let after = params.page().decoded_cursor()?;
     let staff = caller.require_backend_or_staff().is_ok();
     // A partner sees their own leads only; staff see everyone's, or one partner's.
     let partner = match (staff, &params.partner_id) {
@@ -220,7 +210,7 @@ pub async fn list(
                 .await?
         }
     };
-    Ok(Json(Page {
+    Ok(Reply::ok(Page {
         items: leads.into_iter().map(lead_view).collect(),
         next_cursor: next.as_deref().map(encode_cursor),
     }))

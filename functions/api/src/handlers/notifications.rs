@@ -6,23 +6,16 @@ use super::webhooks::delivery_status;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, ListParams, PathParam, QueryParams};
-use axum::Json;
+use crate::extract::{Paged, PathParam};
+use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
+use upline_contract as c;
 use upline_contract::{
-    Language, Notification, NotificationTemplate, Page, Permission, PutTemplateRequest,
-    TemplateList,
+    Language, Notification, NotificationTemplate, Page, Permission, TemplateList,
 };
 use upline_domain::templates;
 use upline_store::Timestamp;
 use upline_store::templates::TemplateRecord;
-
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct NotificationListParams {
-    pub status: Option<String>,
-    #[serde(flatten)]
-    pub list: ListParams,
-}
 
 const STATUSES: [&str; 5] = ["pending", "sending", "sent", "retrying", "failed"];
 
@@ -30,8 +23,8 @@ const STATUSES: [&str; 5] = ["pending", "sending", "sent", "retrying", "failed"]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    QueryParams(params): QueryParams<NotificationListParams>,
-) -> ApiResult<Json<Page<Notification>>> {
+    Params(params): Params<c::ListNotifications>,
+) -> ApiResult<Reply<c::ListNotifications>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -45,8 +38,8 @@ pub async fn list(
             format!("must be one of {}", STATUSES.join(", ")),
         ));
     }
-    let limit = params.list.limit()?;
-    let after = params.list.decoded_cursor()?;
+    let limit = params.page().limit()?;
+    let after = params.page().decoded_cursor()?;
     let (records, next) = state
         .store
         .notifications_page(&tenant, status, limit, after.as_deref())
@@ -63,7 +56,7 @@ pub async fn list(
             delivery: delivery_status(r.delivery),
         })
         .collect();
-    Ok(Json(Page {
+    Ok(Reply::ok(Page {
         items,
         next_cursor: next.as_deref().map(encode_cursor),
     }))
@@ -74,7 +67,7 @@ pub async fn list(
 pub async fn list_templates(
     State(state): State<AppState>,
     caller: Caller,
-) -> ApiResult<Json<TemplateList>> {
+) -> ApiResult<Reply<c::ListTemplates>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -101,7 +94,7 @@ pub async fn list_templates(
             });
         }
     }
-    Ok(Json(TemplateList {
+    Ok(Reply::ok(TemplateList {
         items,
         variables: templates::VARIABLES
             .iter()
@@ -116,8 +109,8 @@ pub async fn put_template(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(name): PathParam,
-    JsonBody(request): JsonBody<PutTemplateRequest>,
-) -> ApiResult<Json<NotificationTemplate>> {
+    Body(request): Body<c::PutTemplate>,
+) -> ApiResult<Reply<c::PutTemplate>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -141,7 +134,7 @@ pub async fn put_template(
         serde_json::json!({"subject": record.subject}),
     );
     state.store.put_template(&tenant, &record, &audit).await?;
-    Ok(Json(NotificationTemplate {
+    Ok(Reply::ok(NotificationTemplate {
         name,
         language: record.language,
         subject: record.subject,

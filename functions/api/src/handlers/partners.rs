@@ -6,16 +6,14 @@ use super::{encode_cursor, new_id, partner_view};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, ListParams, PathParam, QueryParams};
-use axum::Json;
+use crate::extract::{Paged, PathParam};
+use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
 use rand::Rng;
-use upline_contract::{
-    CreatePartnerRequest, JoinRequest, Page, Partner, PartnerId, Permission, SetSponsorRequest,
-    UserId,
-};
+use upline_contract as c;
+use upline_contract::{Page, Partner, PartnerId, Permission, UserId};
 use upline_domain::validate::{self, REFERRAL_CODE_ALPHABET, REFERRAL_CODE_LEN};
 use upline_store::Timestamp;
 use upline_store::keys;
@@ -35,8 +33,8 @@ pub fn new_referral_code() -> String {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(request): JsonBody<CreatePartnerRequest>,
-) -> ApiResult<(StatusCode, Json<Partner>)> {
+    Body(request): Body<c::CreatePartner>,
+) -> ApiResult<Reply<c::CreatePartner>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -108,7 +106,7 @@ pub async fn create(
         Ok(())
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(partner_view(&state, &partner))))
+    Ok(Reply::ok(partner_view(&state, &partner)))
 }
 
 /// `POST /v1/program/join` (participate): the user becomes a partner, under their supervisor's
@@ -116,8 +114,8 @@ pub async fn create(
 pub async fn join(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(request): JsonBody<JoinRequest>,
-) -> ApiResult<(StatusCode, Json<Partner>)> {
+    Body(request): Body<c::JoinProgram>,
+) -> ApiResult<Reply<c::JoinProgram>> {
     let user = caller.require(Permission::Participate)?;
     let tenant = user.tenant_id.clone();
     if user.partner_id.is_some() {
@@ -165,7 +163,7 @@ pub async fn join(
         Ok(())
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(partner_view(&state, &partner))))
+    Ok(Reply::ok(partner_view(&state, &partner)))
 }
 
 /// Visible to the partner itself, anyone above it in the tree, and `view_all_partners`;
@@ -174,7 +172,7 @@ pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam,
-) -> ApiResult<Json<Partner>> {
+) -> ApiResult<Reply<c::GetPartner>> {
     let partner = state
         .store
         .partner(caller.tenant_id(), &PartnerId(id))
@@ -186,13 +184,13 @@ pub async fn get(
     if !visible {
         return Err(ApiError::not_found("partner"));
     }
-    Ok(Json(partner_view(&state, &partner)))
+    Ok(Reply::ok(partner_view(&state, &partner)))
 }
 
 /// `GET /v1/partners/me`: the caller's own partner.
-pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Partner>> {
+pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Reply<c::MyPartner>> {
     let partner = own_partner(&state, &caller).await?;
-    Ok(Json(partner_view(&state, &partner)))
+    Ok(Reply::ok(partner_view(&state, &partner)))
 }
 
 async fn own_partner(state: &AppState, caller: &Caller) -> Result<PartnerRecord, ApiError> {
@@ -210,22 +208,15 @@ async fn own_partner(state: &AppState, caller: &Caller) -> Result<PartnerRecord,
         .ok_or_else(|| ApiError::not_found("partner"))
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct PartnerListParams {
-    pub scope: Option<String>,
-    #[serde(flatten)]
-    pub list: ListParams,
-}
-
 /// `GET /v1/partners?scope=downline|all`: the caller's downline (direct and indirect, with the
 /// level below the caller, in tree order) or, with `view_all_partners` or an API key, everyone.
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    QueryParams(params): QueryParams<PartnerListParams>,
-) -> ApiResult<Json<Page<Partner>>> {
-    let limit = params.list.limit()?;
-    let after = params.list.decoded_cursor()?;
+    Params(params): Params<c::ListPartners>,
+) -> ApiResult<Reply<c::ListPartners>> {
+    let limit = params.page().limit()?;
+    let after = params.page().decoded_cursor()?;
     match params.scope.as_deref().unwrap_or("downline") {
         "all" => {
             // The tenant's backend (an API key) sees its whole program, like view_all_partners.
@@ -237,7 +228,7 @@ pub async fn list(
                 .store
                 .partners_page(caller.tenant_id(), limit, after.as_deref())
                 .await?;
-            Ok(Json(Page {
+            Ok(Reply::ok(Page {
                 items: partners.iter().map(|p| partner_view(&state, p)).collect(),
                 next_cursor: next.as_deref().map(encode_cursor),
             }))
@@ -250,7 +241,7 @@ pub async fn list(
                 ));
             }
             let Ok(me) = own_partner(&state, &caller).await else {
-                return Ok(Json(Page {
+                return Ok(Reply::ok(Page {
                     items: Vec::new(),
                     next_cursor: None,
                 }));
@@ -275,7 +266,7 @@ pub async fn list(
                     ..partner_view(&state, p)
                 })
                 .collect();
-            Ok(Json(Page {
+            Ok(Reply::ok(Page {
                 items,
                 next_cursor: next.as_deref().map(encode_cursor),
             }))
@@ -290,8 +281,8 @@ pub async fn set_sponsor(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam,
-    JsonBody(request): JsonBody<SetSponsorRequest>,
-) -> ApiResult<Json<Partner>> {
+    Body(request): Body<c::SetSponsor>,
+) -> ApiResult<Reply<c::SetSponsor>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -328,20 +319,15 @@ pub async fn set_sponsor(
             MoveError::Store(err) => err.into(),
         })?
         .ok_or_else(|| ApiError::not_found("partner"))?;
-    Ok(Json(partner_view(&state, &moved)))
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct QrParams {
-    pub format: Option<String>,
+    Ok(Reply::ok(partner_view(&state, &moved)))
 }
 
 /// `GET /v1/partners/me/qr.svg` (`?format=png` for a PNG): the referral link as a QR code.
 pub async fn qr(
     State(state): State<AppState>,
     caller: Caller,
-    QueryParams(params): QueryParams<QrParams>,
-) -> ApiResult<Response> {
+    Params(params): Params<c::MyQrCode>,
+) -> ApiResult<Reply<c::MyQrCode>> {
     let partner = own_partner(&state, &caller).await?;
     let link = partner_view(&state, &partner).referral_link;
     let code = qrcode::QrCode::new(link.as_bytes()).map_err(|e| ApiError::internal(&e))?;
@@ -357,7 +343,7 @@ pub async fn qr(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=3600"),
     );
-    Ok(response)
+    Ok(Reply::raw(response))
 }
 
 /// The code as an SVG of at least 256 px, with its quiet zone.

@@ -7,14 +7,12 @@ use super::{encode_cursor, new_id, tenant_currency};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, ListParams, PathParam, QueryParams};
-use axum::Json;
+use crate::extract::{Paged, PathParam};
+use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
 use axum::http::StatusCode;
-use upline_contract::{
-    Amount, CreatePayoutRequest, Currency, Page, PartnerId, Payout, Permission,
-    RejectPayoutRequest, TenantId,
-};
+use upline_contract as c;
+use upline_contract::{Amount, Currency, Page, PartnerId, Payout, Permission, TenantId};
 use upline_domain::{plan, validate};
 use upline_store::outbox::OutboxRecord;
 use upline_store::payouts::PayoutRecord;
@@ -42,8 +40,8 @@ fn partner_of(id: &str) -> Option<PartnerId> {
 pub async fn request(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody<CreatePayoutRequest>,
-) -> ApiResult<(StatusCode, Json<Payout>)> {
+    Body(body): Body<c::RequestPayout>,
+) -> ApiResult<Reply<c::RequestPayout>> {
     let user = caller.require(Permission::Participate)?;
     let partner = user
         .partner_id
@@ -91,7 +89,7 @@ pub async fn request(
     let mut tx = state.store.tx();
     tx.request_payout(&payout)?;
     match state.store.commit(tx).await {
-        Ok(()) => Ok((StatusCode::CREATED, Json(payout_view(payout, currency)))),
+        Ok(()) => Ok(Reply::ok(payout_view(payout, currency))),
         Err(TxError::Refused("payout_open")) => Err(ApiError::conflict(
             "payout_open",
             "a payout request is open already; wait until it is paid or rejected",
@@ -110,20 +108,13 @@ fn insufficient(status: StatusCode) -> ApiError {
     .with_field("amount")
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct PayoutListParams {
-    pub status: Option<String>,
-    #[serde(flatten)]
-    pub list: ListParams,
-}
-
 /// `GET /v1/payouts?status=`: everyone's with `manage_balances` (oldest first, the queue to
 /// work through), otherwise the caller's own (newest first).
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    QueryParams(params): QueryParams<PayoutListParams>,
-) -> ApiResult<Json<Page<Payout>>> {
+    Params(params): Params<c::ListPayouts>,
+) -> ApiResult<Reply<c::ListPayouts>> {
     let status = params.status.as_deref();
     if let Some(status) = status
         && !["requested", "paid", "rejected"].contains(&status)
@@ -135,8 +126,8 @@ pub async fn list(
     }
     let tenant = caller.tenant_id().clone();
     let currency = tenant_currency(&state, &tenant).await?;
-    let limit = params.list.limit()?;
-    let mut after = params.list.decoded_cursor()?;
+    let limit = params.page().limit()?;
+    let mut after = params.page().decoded_cursor()?;
     // Staff work through every partner's requests; a partner sees their own.
     let own = if caller.has(Permission::ManageBalances) {
         None
@@ -178,7 +169,7 @@ pub async fn list(
             break;
         }
     }
-    Ok(Json(Page {
+    Ok(Reply::ok(Page {
         items,
         next_cursor: after.as_deref().map(encode_cursor),
     }))
@@ -241,7 +232,7 @@ pub async fn pay(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam,
-) -> ApiResult<Json<Payout>> {
+) -> ApiResult<Reply<c::PayPayout>> {
     let (_, payout, currency) = open_payout(&state, &caller, &id).await?;
     caller.not_own_wallet(&payout.partner_id)?;
     let now = Timestamp::now();
@@ -261,7 +252,7 @@ pub async fn pay(
         Err(TxError::Refused(label)) => return Err(refusal(label)),
         Err(TxError::Store(err)) => return Err(err.into()),
     }
-    Ok(Json(payout_view(
+    Ok(Reply::ok(payout_view(
         PayoutRecord {
             status: "paid".into(),
             decided_at: Some(now.rfc3339),
@@ -276,8 +267,8 @@ pub async fn reject(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam,
-    JsonBody(body): JsonBody<RejectPayoutRequest>,
-) -> ApiResult<Json<Payout>> {
+    Body(body): Body<c::RejectPayout>,
+) -> ApiResult<Reply<c::RejectPayout>> {
     let (_, payout, currency) = open_payout(&state, &caller, &id).await?;
     let reason = validate::text(&body.reason, 500)
         .ok()
@@ -299,7 +290,7 @@ pub async fn reject(
         Err(TxError::Refused(label)) => return Err(refusal(label)),
         Err(TxError::Store(err)) => return Err(err.into()),
     }
-    Ok(Json(payout_view(
+    Ok(Reply::ok(payout_view(
         PayoutRecord {
             status: "rejected".into(),
             decided_at: Some(now.rfc3339),

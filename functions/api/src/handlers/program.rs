@@ -3,28 +3,29 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, PathParam, QueryParams};
-use axum::Json;
+use crate::extract::PathParam;
+use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
+use upline_contract as c;
 use upline_contract::{Amount, Permission, Program, PublicProgram, TenantId, UpdateProgramRequest};
 use upline_domain::{plan, validate, validate_plan};
 use upline_store::StoreError;
 
-pub async fn get(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Program>> {
+pub async fn get(State(state): State<AppState>, caller: Caller) -> ApiResult<Reply<c::GetProgram>> {
     let (program, _) = state
         .store
         .program(caller.tenant_id())
         .await?
         .ok_or_else(|| ApiError::not_found("program"))?;
-    Ok(Json(program))
+    Ok(Reply::ok(program))
 }
 
 /// Applies the fields given; the rest keep their values. The whole result is validated.
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(request): JsonBody<UpdateProgramRequest>,
-) -> ApiResult<Json<Program>> {
+    Body(request): Body<c::UpdateProgram>,
+) -> ApiResult<Reply<c::UpdateProgram>> {
     let user = caller.require(Permission::ConfigureProgram)?;
     let tenant = user.tenant_id.clone();
     // Replacement is optimistic: if someone saved in between, apply the change to theirs.
@@ -57,7 +58,7 @@ pub async fn update(
             .replace_program(&tenant, &program, version, &audit)
             .await
         {
-            Ok(()) => return Ok(Json(program)),
+            Ok(()) => return Ok(Reply::ok(program)),
             Err(StoreError::ConditionFailed { .. }) => continue,
             Err(err) => return Err(err.into()),
         }
@@ -139,33 +140,13 @@ fn is_origin(origin: &str) -> bool {
         && port.parse::<u16>().is_ok()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origins_have_no_path() {
-        assert!(is_origin("https://shop.example.com"));
-        assert!(is_origin("http://localhost:3000"));
-        assert!(!is_origin("https://shop.example.com/"));
-        assert!(!is_origin("shop.example.com"));
-        assert!(!is_origin("javascript:alert(1)"));
-    }
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct PublicProgramParams {
-    #[serde(rename = "ref")]
-    pub referral_code: Option<String>,
-}
-
 /// `GET /v1/public/programs/{program}` (public): the program a registration page is for, by
 /// slug or tenant id (referral links carry the id), its terms, and who a referral code is.
 pub async fn public(
     State(state): State<AppState>,
     PathParam(program): PathParam,
-    QueryParams(params): QueryParams<PublicProgramParams>,
-) -> ApiResult<Json<PublicProgram>> {
+    Params(params): Params<c::GetPublicProgram>,
+) -> ApiResult<Reply<c::GetPublicProgram>> {
     let missing = || ApiError::not_found("program");
     let tenant = if program.starts_with("tn_") && program.len() <= 40 {
         state
@@ -186,10 +167,24 @@ pub async fn public(
         },
         _ => None,
     };
-    Ok(Json(PublicProgram {
+    Ok(Reply::ok(PublicProgram {
         tenant: super::tenant_view(tenant),
         terms: settings.terms,
         open_signup: settings.open_signup,
         referrer_name: referrer.map(|p| p.name),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_have_no_path() {
+        assert!(is_origin("https://shop.example.com"));
+        assert!(is_origin("http://localhost:3000"));
+        assert!(!is_origin("https://shop.example.com/"));
+        assert!(!is_origin("shop.example.com"));
+        assert!(!is_origin("javascript:alert(1)"));
+    }
 }

@@ -6,14 +6,11 @@ use super::new_id;
 use crate::AppState;
 use crate::auth::hash_password;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::JsonBody;
+use crate::serve::{Body, Reply};
 use crate::throttle::{self, ClientIp};
-use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use upline_contract::{
-    Amount, CreateTenantRequest, CreateTenantResponse, Permission, Program, TenantId, UserId,
-};
+use upline_contract as c;
+use upline_contract::{Amount, CreateTenantResponse, Permission, Program, TenantId, UserId};
 use upline_domain::validate;
 use upline_store::Timestamp;
 use upline_store::TxError;
@@ -24,8 +21,8 @@ use upline_store::users::UserRecord;
 pub async fn create(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
-    JsonBody(request): JsonBody<CreateTenantRequest>,
-) -> ApiResult<(StatusCode, Json<CreateTenantResponse>)> {
+    Body(request): Body<c::CreateTenant>,
+) -> ApiResult<Reply<c::CreateTenant>> {
     validate::slug(&request.slug).map_err(|m| ApiError::invalid("slug", m))?;
     let name = validate::name(&request.name).map_err(|m| ApiError::invalid("name", m))?;
     let email =
@@ -106,8 +103,5 @@ pub async fn create(
     }
     let token = state.sessions.issue(&tenant.id, &owner.id);
     let tenant = super::tenant_view(tenant);
-    Ok((
-        StatusCode::CREATED,
-        Json(CreateTenantResponse { tenant, token }),
-    ))
+    Ok(Reply::ok(CreateTenantResponse { tenant, token }))
 }

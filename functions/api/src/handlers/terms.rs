@@ -6,12 +6,13 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use axum::Json;
+use crate::serve::Reply;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use std::future::Future;
 use std::pin::Pin;
+use upline_contract as c;
 use upline_contract::{Permission, TenantId, Terms};
 use upline_store::{StoreError, Timestamp};
 
@@ -95,7 +96,7 @@ pub async fn upload(
     caller: Caller,
     headers: HeaderMap,
     body: Body,
-) -> ApiResult<(StatusCode, Json<Terms>)> {
+) -> ApiResult<Reply<c::UploadTerms>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -170,7 +171,7 @@ pub async fn upload(
             .replace_program(&tenant, &program, version, &audit)
             .await
         {
-            Ok(()) => return Ok((StatusCode::CREATED, Json(terms))),
+            Ok(()) => return Ok(Reply::ok(terms)),
             Err(StoreError::ConditionFailed { .. }) => continue,
             Err(err) => return Err(err.into()),
         }

@@ -6,15 +6,16 @@
 use crate::AppState;
 use crate::auth::SessionUser;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::JsonBody;
-use axum::Json;
+use crate::serve::{Body, Reply};
 use axum::extract::State;
 use axum::http::StatusCode;
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use totp_rs::{Algorithm, Secret, TOTP};
-use upline_contract::{TotpCode, TotpSetup, TotpStatus};
+use upline_contract as c;
+use upline_contract::NoContent;
+use upline_contract::{TotpSetup, TotpStatus};
 use upline_store::users::UserRecord;
 
 const STEP_SECONDS: u64 = 30;
@@ -100,7 +101,7 @@ pub async fn accept_code(
 pub async fn start(
     State(state): State<AppState>,
     SessionUser(user): SessionUser,
-) -> ApiResult<(StatusCode, Json<TotpSetup>)> {
+) -> ApiResult<Reply<c::StartTotp>> {
     if user.totp.secret.is_some() {
         return Err(ApiError::conflict(
             "totp_enabled",
@@ -113,22 +114,19 @@ pub async fn start(
     let url = authenticator(&secret, &user.email)?.get_url();
     let qr = qrcode::QrCode::new(url.as_bytes()).map_err(|e| ApiError::internal(&e))?;
     state.store.set_pending_totp(&user, &secret).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(TotpSetup {
-            secret,
-            otpauth_url: url,
-            qr_svg: super::partners::qr_svg(&qr),
-        }),
-    ))
+    Ok(Reply::ok(TotpSetup {
+        secret,
+        otpauth_url: url,
+        qr_svg: super::partners::qr_svg(&qr),
+    }))
 }
 
 /// `POST /v1/me/totp/confirm`
 pub async fn confirm(
     State(state): State<AppState>,
     SessionUser(user): SessionUser,
-    JsonBody(request): JsonBody<TotpCode>,
-) -> ApiResult<Json<TotpStatus>> {
+    Body(request): Body<c::ConfirmTotp>,
+) -> ApiResult<Reply<c::ConfirmTotp>> {
     code_field(&request.code)?;
     if user.totp.pending.is_none() {
         return Err(ApiError::conflict(
@@ -145,15 +143,15 @@ pub async fn confirm(
     if !accept_code(&state, &user, &request.code, Some(&audit)).await? {
         return Err(wrong_code());
     }
-    Ok(Json(TotpStatus { enabled: true }))
+    Ok(Reply::ok(TotpStatus { enabled: true }))
 }
 
 /// `DELETE /v1/me/totp`: with a current code, so a stolen session cannot turn it off.
 pub async fn disable(
     State(state): State<AppState>,
     SessionUser(user): SessionUser,
-    JsonBody(request): JsonBody<TotpCode>,
-) -> ApiResult<StatusCode> {
+    Body(request): Body<c::DisableTotp>,
+) -> ApiResult<Reply<c::DisableTotp>> {
     code_field(&request.code)?;
     if user.totp.secret.is_none() {
         return Err(ApiError::conflict(
@@ -171,7 +169,7 @@ pub async fn disable(
         serde_json::json!({}),
     );
     state.store.disable_totp(&user, &audit).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Reply::ok(NoContent))
 }
 
 #[cfg(test)]

@@ -9,15 +9,12 @@ use super::{encode_cursor, new_id, user_view};
 use crate::AppState;
 use crate::auth::{Caller, hash_password};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, ListParams, PathParam, QueryParams};
-use axum::Json;
+use crate::extract::{Paged, PathParam};
+use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
-use axum::http::StatusCode;
 use serde_json::json;
-use upline_contract::{
-    CreateUserRequest, Page, Permission, SetPermissionsRequest, SetSupervisorRequest, TenantId,
-    User, UserId,
-};
+use upline_contract as c;
+use upline_contract::{Page, Permission, TenantId, UserId};
 use upline_domain::validate;
 use upline_store::Timestamp;
 use upline_store::tokens::TokenPurpose;
@@ -29,8 +26,8 @@ const MAX_SUPERVISOR_CHAIN: usize = 100;
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(request): JsonBody<CreateUserRequest>,
-) -> ApiResult<(StatusCode, Json<User>)> {
+    Body(request): Body<c::CreateUser>,
+) -> ApiResult<Reply<c::CreateUser>> {
     let admin = caller.require(Permission::ConfigureProgram)?;
     let tenant = admin.tenant_id.clone();
     let email = validate::email(&request.email).map_err(|m| ApiError::invalid("email", m))?;
@@ -77,24 +74,24 @@ pub async fn create(
     }
     .add_to(&mut tx, &state.tokens, |_| {})?;
     state.store.commit(tx).await.map_err(tx_error)?;
-    Ok((StatusCode::CREATED, Json(user_view(&user))))
+    Ok(Reply::ok(user_view(&user)))
 }
 
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    QueryParams(params): QueryParams<ListParams>,
-) -> ApiResult<Json<Page<User>>> {
+    Params(params): Params<c::ListUsers>,
+) -> ApiResult<Reply<c::ListUsers>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
         .clone();
-    let after = params.decoded_cursor()?;
+    let after = params.page().decoded_cursor()?;
     let (users, next) = state
         .store
-        .users_page(&tenant, params.limit()?, after.as_deref())
+        .users_page(&tenant, params.page().limit()?, after.as_deref())
         .await?;
-    Ok(Json(Page {
+    Ok(Reply::ok(Page {
         items: users.iter().map(user_view).collect(),
         next_cursor: next.as_deref().map(encode_cursor),
     }))
@@ -105,8 +102,8 @@ pub async fn set_supervisor(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam,
-    JsonBody(request): JsonBody<SetSupervisorRequest>,
-) -> ApiResult<Json<User>> {
+    Body(request): Body<c::SetSupervisor>,
+) -> ApiResult<Reply<c::SetSupervisor>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -152,7 +149,7 @@ pub async fn set_supervisor(
         .user(&tenant, &user_id)
         .await?
         .ok_or_else(|| ApiError::not_found("user"))?;
-    Ok(Json(user_view(&user)))
+    Ok(Reply::ok(user_view(&user)))
 }
 
 /// `permissions`, sorted and each once, if the granter holds every one the user does not have
@@ -185,8 +182,8 @@ pub async fn set_permissions(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam,
-    JsonBody(request): JsonBody<SetPermissionsRequest>,
-) -> ApiResult<Json<User>> {
+    Body(request): Body<c::SetPermissions>,
+) -> ApiResult<Reply<c::SetPermissions>> {
     let admin = caller.require(Permission::ConfigureProgram)?;
     let tenant = admin.tenant_id.clone();
     let user_id = UserId(id);
@@ -249,7 +246,7 @@ pub async fn set_permissions(
         .store
         .set_permissions(&tenant, &user_id, &permissions, &audit)
         .await?;
-    Ok(Json(user_view(&UserRecord {
+    Ok(Reply::ok(user_view(&UserRecord {
         permissions,
         ..user
     })))

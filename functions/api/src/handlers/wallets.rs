@@ -5,14 +5,11 @@ use super::{entry_view, tenant_currency};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::JsonBody;
-use crate::extract::{ListParams, PathParam, QueryParams};
-use axum::Json;
+use crate::extract::{ListParams, Paged, PathParam};
+use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
-use axum::http::StatusCode;
-use upline_contract::{
-    AdjustmentRequest, Amount, Page, PartnerId, Permission, TenantId, Wallet, WalletEntry,
-};
+use upline_contract as c;
+use upline_contract::{Amount, Page, PartnerId, Permission, TenantId, Wallet, WalletEntry};
 use upline_domain::{plan, validate};
 use upline_store::wallets::EntryRecord;
 use upline_store::{Timestamp, TxError};
@@ -32,26 +29,22 @@ async fn managed_partner(
         .ok_or_else(|| ApiError::not_found("partner"))
 }
 
-async fn wallet(
-    state: &AppState,
-    tenant: &TenantId,
-    partner: PartnerId,
-) -> ApiResult<Json<Wallet>> {
+async fn wallet(state: &AppState, tenant: &TenantId, partner: PartnerId) -> ApiResult<Wallet> {
     let record = state.store.wallet(tenant, &partner).await?;
     let currency = tenant_currency(state, tenant).await?;
-    Ok(Json(Wallet {
+    Ok(Wallet {
         partner_id: partner,
         balance: Amount(currency.normalize(record.balance)),
         currency,
-    }))
+    })
 }
 
 async fn entries(
     state: &AppState,
     tenant: &TenantId,
     partner: PartnerId,
-    params: ListParams,
-) -> ApiResult<Json<Page<WalletEntry>>> {
+    params: ListParams<'_>,
+) -> ApiResult<Page<WalletEntry>> {
     let limit = params.limit()?;
     let after = params.decoded_cursor()?;
     let (entries, next) = state
@@ -59,32 +52,36 @@ async fn entries(
         .entries(tenant, &partner, after.as_deref(), limit)
         .await?;
     let currency = tenant_currency(state, tenant).await?;
-    Ok(Json(Page {
+    Ok(Page {
         items: entries
             .into_iter()
             .map(|e| entry_view(e, currency))
             .collect(),
         next_cursor: next.as_deref().map(encode_cursor),
-    }))
+    })
 }
 
 pub async fn of_partner(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam,
-) -> ApiResult<Json<Wallet>> {
+) -> ApiResult<Reply<c::GetPartnerWallet>> {
     let partner = managed_partner(&state, &caller, id).await?;
-    wallet(&state, caller.tenant_id(), partner).await
+    wallet(&state, caller.tenant_id(), partner)
+        .await
+        .map(Reply::ok)
 }
 
 pub async fn entries_of_partner(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam,
-    QueryParams(params): QueryParams<ListParams>,
-) -> ApiResult<Json<Page<WalletEntry>>> {
+    Params(params): Params<c::ListPartnerWalletEntries>,
+) -> ApiResult<Reply<c::ListPartnerWalletEntries>> {
     let partner = managed_partner(&state, &caller, id).await?;
-    entries(&state, caller.tenant_id(), partner, params).await
+    entries(&state, caller.tenant_id(), partner, params.page())
+        .await
+        .map(Reply::ok)
 }
 
 /// The caller's own partner; callers who are not partners (staff, API keys) have no wallet.
@@ -96,19 +93,23 @@ fn own_partner(caller: &Caller) -> Result<PartnerId, ApiError> {
 }
 
 /// `GET /v1/wallet`: the caller's balance.
-pub async fn own(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Wallet>> {
+pub async fn own(State(state): State<AppState>, caller: Caller) -> ApiResult<Reply<c::GetWallet>> {
     let partner = own_partner(&caller)?;
-    wallet(&state, caller.tenant_id(), partner).await
+    wallet(&state, caller.tenant_id(), partner)
+        .await
+        .map(Reply::ok)
 }
 
 /// `GET /v1/wallet/entries`: the caller's entries, newest first, each with its source.
 pub async fn own_entries(
     State(state): State<AppState>,
     caller: Caller,
-    QueryParams(params): QueryParams<ListParams>,
-) -> ApiResult<Json<Page<WalletEntry>>> {
+    Params(params): Params<c::ListWalletEntries>,
+) -> ApiResult<Reply<c::ListWalletEntries>> {
     let partner = own_partner(&caller)?;
-    entries(&state, caller.tenant_id(), partner, params).await
+    entries(&state, caller.tenant_id(), partner, params.page())
+        .await
+        .map(Reply::ok)
 }
 
 /// `POST /v1/partners/{id}/wallet/adjustments` (manage_balances): a credit or a debit with a
@@ -117,8 +118,8 @@ pub async fn adjust(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam,
-    JsonBody(request): JsonBody<AdjustmentRequest>,
-) -> ApiResult<(StatusCode, Json<WalletEntry>)> {
+    Body(request): Body<c::AdjustWallet>,
+) -> ApiResult<Reply<c::AdjustWallet>> {
     let partner = managed_partner(&state, &caller, id).await?;
     caller.not_own_wallet(&partner)?;
     let tenant = caller.tenant_id().clone();
@@ -155,10 +156,7 @@ pub async fn adjust(
         serde_json::json!({"amount": amount, "reason": reason}),
     ))?;
     match state.store.commit(tx).await {
-        Ok(()) => Ok((
-            StatusCode::CREATED,
-            Json(super::entry_view(entry, currency)),
-        )),
+        Ok(()) => Ok(Reply::ok(super::entry_view(entry, currency))),
         Err(TxError::Refused("balance")) => Err(ApiError::conflict(
             "insufficient_balance",
             "the balance would go below zero",

@@ -6,15 +6,16 @@ use super::{encode_cursor, new_id};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, ListParams, PathParam, QueryParams};
-use axum::Json;
+use crate::extract::{Paged, PathParam};
+use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
-use axum::http::StatusCode;
 use base64::Engine;
 use rand::RngCore;
+use upline_contract as c;
+use upline_contract::NoContent;
 use upline_contract::{
-    CreateWebhookRequest, DeliveryStatus, Page, Permission, SecretRotated, WEBHOOK_EVENTS, Webhook,
-    WebhookCreated, WebhookDelivery, WebhookList,
+    DeliveryStatus, Page, Permission, SecretRotated, WEBHOOK_EVENTS, Webhook, WebhookCreated,
+    WebhookDelivery, WebhookList,
 };
 use upline_domain::address;
 use upline_domain::validate;
@@ -117,8 +118,8 @@ fn check_events(events: &[String]) -> Result<Vec<String>, ApiError> {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(request): JsonBody<CreateWebhookRequest>,
-) -> ApiResult<(StatusCode, Json<WebhookCreated>)> {
+    Body(request): Body<c::CreateWebhook>,
+) -> ApiResult<Reply<c::CreateWebhook>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -152,19 +153,19 @@ pub async fn create(
         serde_json::json!({"url": record.url, "events": record.events}),
     );
     state.store.create_webhook(&record, &audit).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(WebhookCreated {
-            id: record.id,
-            secret: record.secret,
-            url: record.url,
-            events: record.events,
-        }),
-    ))
+    Ok(Reply::ok(WebhookCreated {
+        id: record.id,
+        secret: record.secret,
+        url: record.url,
+        events: record.events,
+    }))
 }
 
 /// `GET /v1/webhooks`
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<WebhookList>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Reply<c::ListWebhooks>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -176,7 +177,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
         .iter()
         .map(webhook_view)
         .collect();
-    Ok(Json(WebhookList { items }))
+    Ok(Reply::ok(WebhookList { items }))
 }
 
 /// `DELETE /v1/webhooks/{id}`: no more deliveries; the log stays.
@@ -184,7 +185,7 @@ pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Reply<c::DeleteWebhook>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -198,7 +199,7 @@ pub async fn delete(
     if !state.store.delete_webhook(&tenant, &id, &audit).await? {
         return Err(ApiError::not_found("webhook"));
     }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Reply::ok(NoContent))
 }
 
 /// `POST /v1/webhooks/{id}/rotate-secret`
@@ -206,7 +207,7 @@ pub async fn rotate_secret(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam,
-) -> ApiResult<Json<SecretRotated>> {
+) -> ApiResult<Reply<c::RotateWebhookSecret>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
@@ -226,7 +227,7 @@ pub async fn rotate_secret(
     {
         return Err(ApiError::not_found("webhook"));
     }
-    Ok(Json(SecretRotated {
+    Ok(Reply::ok(SecretRotated {
         secret,
         previous_secret_until: until,
     }))
@@ -237,14 +238,14 @@ pub async fn deliveries(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam,
-    QueryParams(params): QueryParams<ListParams>,
-) -> ApiResult<Json<Page<WebhookDelivery>>> {
+    Params(params): Params<c::ListWebhookDeliveries>,
+) -> ApiResult<Reply<c::ListWebhookDeliveries>> {
     let tenant = caller
         .require(Permission::ConfigureProgram)?
         .tenant_id
         .clone();
-    let limit = params.limit()?;
-    let after = params.decoded_cursor()?;
+    let limit = params.page().limit()?;
+    let after = params.page().decoded_cursor()?;
     // A deleted endpoint's log stays readable, so only ids that never were are 404.
     if !id.starts_with("wh_") || id.len() > 64 {
         return Err(ApiError::not_found("webhook"));
@@ -269,7 +270,7 @@ pub async fn deliveries(
             delivery: delivery_status(r.delivery),
         })
         .collect();
-    Ok(Json(Page { items, next_cursor }))
+    Ok(Reply::ok(Page { items, next_cursor }))
 }
 
 #[cfg(test)]
