@@ -186,6 +186,7 @@ mod tests {
             created_at: at.into(),
             deal_id: None,
             from_partner_id: None,
+            from_partner_name: None,
             level,
             rule: None,
             reason: None,

@@ -1,4 +1,4 @@
-//! The partner portal: a Leptos client-side-rendered app over the HTTP API (shared/API.md).
+//! The partner portal: a Leptos client-side-rendered app over the HTTP API (docs/API.md).
 //! Partners see their link, QR, referrals, commissions and payouts; staff see what their
 //! permissions allow. `api` is the only module that talks HTTP.
 

@@ -334,6 +334,23 @@ async fn drive_account_routes(
     app.confirm_email("rey@iam.example").await;
     // The new password ended Rey's older sessions; the answer is the one that stands.
     let rey = reset_password(app, tenant, "rey@iam.example").await;
+    // Rey earns from a deal of his own: his entries then name whom they came from (a batch read).
+    let (_, me) = app.get("/v1/me", &rey).await;
+    let rey_partner = upline_contract::PartnerId::from(me["partner"]["id"].as_str().unwrap());
+    let (status, _) = app
+        .put(
+            "/v1/deals/tour-3",
+            key,
+            json!({"amount": "10.00", "status": "won", "partner_id": rey_partner}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.expect_balances(
+        tenant,
+        &[(&rey_partner, "1.00")],
+        std::time::Duration::from_secs(5),
+    )
+    .await;
     // A staff member's new session reads the program: it may require two-factor login.
     app.staff_user(tenant, "Sue", &["view_all_partners"], None)
         .await;

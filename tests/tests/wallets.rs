@@ -159,3 +159,65 @@ async fn racing_debits_take_the_balance_to_zero_and_not_below() {
     assert!(balance >= dec("0"));
     app.assert_wallets_match_entries(&tenant, &[partner]).await;
 }
+
+#[tokio::test]
+async fn lists_carry_names_balances_and_the_open_payout_so_the_portal_joins_nothing() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("read-models").await;
+    app.use_three_level_plan(&tenant).await;
+    let sam = app.create_partner(&tenant, "Sam", None).await;
+    let (_, sam_view) = app.get(&format!("/v1/partners/{sam}"), &tenant.token).await;
+    let (pia_token, pia) = app
+        .register_confirmed(&tenant, "Pia", sam_view["referral_code"].as_str().unwrap())
+        .await;
+    let pia = upline_contract::PartnerId::from(pia["id"].as_str().unwrap());
+    let (status, body) = app.put_deal(&tenant, "rm-1", "200.00", "won", &pia).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    app.expect_balances(
+        &tenant,
+        &[(&pia, "20.00"), (&sam, "10.00")],
+        std::time::Duration::from_secs(5),
+    )
+    .await;
+
+    // Sam's entry says whose deal it came from, by name.
+    let (_, entries) = app
+        .get(&format!("/v1/partners/{sam}/wallet/entries"), &tenant.token)
+        .await;
+    assert_eq!(entries["items"][0]["from_partner_name"], "Pia", "{entries}");
+
+    // Pia's wallet says when a request of hers is open.
+    let (_, wallet) = app.get("/v1/wallet", &pia_token).await;
+    assert_eq!(wallet["payout_open"], false, "{wallet}");
+    let (status, body) = app
+        .post("/v1/payouts", Some(&pia_token), json!({"amount": "5.00"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, wallet) = app.get("/v1/wallet", &pia_token).await;
+    assert_eq!(wallet["payout_open"], true, "{wallet}");
+
+    // The payout queue names each partner.
+    let (_, queue) = app.get("/v1/payouts?status=requested", &tenant.token).await;
+    assert_eq!(queue["items"][0]["partner_name"], "Pia", "{queue}");
+
+    // Everyone's list carries balances for a balance manager, and not for a mere viewer.
+    let (_, all) = app.get("/v1/partners?scope=all", &tenant.token).await;
+    let balance_of = |list: &serde_json::Value, name: &str| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["balance"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        (balance_of(&all, "Pia"), balance_of(&all, "Sam")),
+        (json!("20.00"), json!("10.00"))
+    );
+    let (_, viewer) = app
+        .staff_user(&tenant, "Vic", &["view_all_partners"], None)
+        .await;
+    let (_, seen) = app.get("/v1/partners?scope=all", &viewer).await;
+    assert_eq!(balance_of(&seen, "Pia"), serde_json::Value::Null, "{seen}");
+}

@@ -14,12 +14,11 @@ use crate::pages::auth::JoinProgram;
 use crate::session::{session, text, tr};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::collections::HashMap;
 use upline_contract as c;
 use upline_contract::{
-    Amount, CreateInvitationRequest, CreatePayoutRequest, Currency, EntryKind, IdPath,
-    InvitationCreated, Lead, LeadListQuery, ListQuery, NoBody, NoParams, Partner, PartnerListQuery,
-    Payout, PayoutListQuery, Permission, ProgramBasics, QrQuery, Wallet, WalletEntry,
+    Amount, CreateInvitationRequest, CreatePayoutRequest, Currency, EntryKind, InvitationCreated,
+    Lead, LeadListQuery, ListQuery, NoParams, Partner, PartnerListQuery, Payout, PayoutListQuery,
+    Permission, ProgramBasics, QrQuery, Wallet, WalletEntry,
 };
 
 /// The whole downline in tree order (each with its level below the caller).
@@ -29,14 +28,6 @@ async fn downline() -> ApiResult<Vec<Partner>> {
         ..Default::default()
     };
     api::all_pages::<c::ListPartners, _>(&NoParams {}, &downline, 50).await
-}
-
-/// Names of the partners below the caller, for "from whom".
-fn names_of(partners: &[Partner]) -> HashMap<String, String> {
-    partners
-        .iter()
-        .map(|p| (p.id.to_string(), p.name.clone()))
-        .collect()
 }
 
 pub fn kind_label(kind: EntryKind) -> T {
@@ -49,11 +40,7 @@ pub fn kind_label(kind: EntryKind) -> T {
 }
 
 /// Where an entry came from: the deal, from whom, at which level, or the reason.
-pub fn entry_source(
-    entry: &WalletEntry,
-    me: Option<&str>,
-    names: &HashMap<String, String>,
-) -> String {
+pub fn entry_source(entry: &WalletEntry, me: Option<&str>) -> String {
     let mut parts = Vec::new();
     if let Some(deal) = &entry.deal_id {
         parts.push(format!("{} {deal}", tr(T::Deal)));
@@ -63,7 +50,8 @@ pub fn entry_source(
         if Some(from.as_str()) == me {
             parts.push(tr(T::YourDeal).to_owned());
         } else {
-            let name = names.get(&from).cloned().unwrap_or(from);
+            // The API names the partner; an id shows only if that partner is gone.
+            let name = entry.from_partner_name.clone().unwrap_or(from);
             parts.push(format!("{} {name}", tr(T::From)));
         }
     }
@@ -82,11 +70,7 @@ pub fn entry_source(
 }
 
 #[component]
-pub fn EntriesTable(
-    entries: Vec<WalletEntry>,
-    currency: Currency,
-    names: HashMap<String, String>,
-) -> impl IntoView {
+pub fn EntriesTable(entries: Vec<WalletEntry>, currency: Currency) -> impl IntoView {
     let me = session()
         .current()
         .and_then(|m| m.partner)
@@ -97,7 +81,7 @@ pub fn EntriesTable(
     let rows = entries
         .into_iter()
         .map(|entry| {
-            let source = entry_source(&entry, me.as_deref(), &names);
+            let source = entry_source(&entry, me.as_deref());
             let negative = entry.amount.value().is_sign_negative();
             let kind = entry.kind;
             view! {
@@ -350,39 +334,19 @@ async fn own_payouts(status: Option<&str>) -> ApiResult<Vec<Payout>> {
         .collect())
 }
 
-/// What the balance card needs, asked at once rather than one after another.
+/// What the balance card needs, asked at once rather than one after another (the wallet says
+/// whether a payout request is open).
 async fn dashboard_data() -> ApiResult<DashboardData> {
-    let (wallet, program, open) = futures::join!(
+    let (wallet, program) = futures::join!(
         api::fetch::<c::GetWallet>(),
         api::fetch_as::<c::GetProgram, ProgramBasics>(),
-        own_payouts(Some("requested")),
     );
+    let wallet = wallet?;
     Ok(DashboardData {
-        wallet: wallet?,
+        open: wallet.payout_open,
+        wallet,
         program: program?,
-        open: !open?.is_empty(),
     })
-}
-
-/// Names of the partners a few entries came from, one `GET /v1/partners/{id}` each (each asked
-/// once), rather than the whole downline, which for a large structure is dozens of pages before
-/// the dashboard could show. A name that cannot be read is the partner's id, as the entry would
-/// show it anyway.
-async fn names_for(entries: &[WalletEntry]) -> HashMap<String, String> {
-    let me = session().current().and_then(|m| m.partner).map(|p| p.id);
-    let mut names = HashMap::new();
-    for id in entries.iter().filter_map(|e| e.from_partner_id.as_ref()) {
-        if Some(id) == me.as_ref() || names.contains_key(id.as_str()) {
-            continue;
-        }
-        let path = IdPath { id: id.to_string() };
-        let name = match api::call::<c::GetPartner>(&path, &NoParams {}, &NoBody {}).await {
-            Ok(partner) => partner.name,
-            Err(_) => id.to_string(),
-        };
-        names.insert(id.to_string(), name);
-    }
-    names
 }
 
 #[component]
@@ -476,19 +440,18 @@ fn recent_activity_view(currency: Currency) -> Result<AnyView, ApiError> {
             api::all_pages::<c::ListWalletEntries, _>(&NoParams {}, &ListQuery::default(), 10)
                 .await?;
         let recent: Vec<WalletEntry> = all.iter().take(5).cloned().collect();
-        let names = names_for(&recent).await;
-        Ok::<_, ApiError>((all, recent, names))
+        Ok::<_, ApiError>((all, recent))
     });
     Ok(view! {
         <section class="card recent">
             <h2>{text(T::RecentEntries)}</h2>
-            {loaded(activity, move |(_, recent, names)| view! {
-                <EntriesTable entries=recent currency=currency names=names/>
+            {loaded(activity, move |(_, recent)| view! {
+                <EntriesTable entries=recent currency=currency/>
             })}
             <a href="/commissions">{text(T::SeeAll)}" →"</a>
         </section>
         <section class="card wide">
-            {loaded(activity, move |(all, _, _)| view! { <EarningsCharts entries=all currency=currency/> })}
+            {loaded(activity, move |(all, _)| view! { <EarningsCharts entries=all currency=currency/> })}
         </section>
     }
     .into_any())
@@ -500,7 +463,6 @@ const HISTORY_PAGE: usize = 25;
 #[component]
 pub fn Commissions() -> impl IntoView {
     let wallet = Fetched::new(api::fetch::<c::GetWallet>);
-    let names = Fetched::new(|| async { downline().await.map(|d| names_of(&d)) });
     // One download serves the table and the charts; the table shows it a page at a time.
     let entries = Fetched::new(|| {
         api::all_pages::<c::ListWalletEntries, _>(&NoParams {}, &ListQuery::default(), 50)
@@ -515,12 +477,10 @@ pub fn Commissions() -> impl IntoView {
                     <p>{text(T::Balance)}": "<strong data-testid="balance">{money(w.balance, currency)}</strong></p>
                     // Loading, or why the history could not be read, rather than "no entries".
                     {loaded(entries, move |all: Vec<WalletEntry>| {
-                        // Names are a nicety: until they come (or if they cannot), ids show.
-                        let names = names.get().and_then(|n| n.ok()).unwrap_or_default();
                         let more = all.len() > shown.get();
                         let page: Vec<WalletEntry> = all.into_iter().take(shown.get()).collect();
                         view! {
-                            <EntriesTable entries=page currency=currency names=names/>
+                            <EntriesTable entries=page currency=currency/>
                             <Show when=move || more>
                                 <button type="button" on:click=move |_| shown.update(|n| *n += HISTORY_PAGE) data-testid="load-more">{text(T::LoadMore)}</button>
                             </Show>

@@ -33,24 +33,35 @@ fn everyone() -> PartnerListQuery {
 #[component]
 fn WalletCell(partner: Partner) -> impl IntoView {
     let id = partner.id.to_string();
-    let path = IdPath { id: id.clone() };
-    let wallet =
-        Fetched::new(move || api::call::<c::GetPartnerWallet>(&path, &NoParams {}, &NoBody {}));
+    // The list carries each balance; only an adjustment reads the wallet again.
+    let balance = RwSignal::new(partner.balance);
+    let currency = session().current().map(|me| me.tenant.currency);
+    let reread = {
+        let path = IdPath { id: id.clone() };
+        Callback::new(move |_| {
+            let wallet = api::call::<c::GetPartnerWallet>(&path, &NoParams {}, &NoBody {});
+            spawn_local(async move {
+                if let Ok(wallet) = wallet.await {
+                    balance.set(Some(wallet.balance));
+                }
+            });
+        })
+    };
     let adjusting = RwSignal::new(false);
     let manage = session().can(Permission::ManageBalances);
     view! {
         <td class="amount" data-label=text(T::Wallet) data-testid="partner-balance">
-            {move || wallet.get().map(|w| match w {
-                Ok(w) => money(w.balance, w.currency),
-                Err(_) => "—".to_owned(),
-            })}
+            {move || match (balance.get(), currency) {
+                (Some(amount), Some(currency)) => money(amount, currency),
+                _ => "—".to_owned(),
+            }}
         </td>
         <td>
             <Show when=move || manage && !adjusting.get()>
                 <button type="button" on:click=move |_| adjusting.set(true) data-testid="adjust">{text(T::Adjust)}</button>
             </Show>
             <Show when=move || adjusting.get()>
-                {let id = id.clone(); later!(adjust_form_view(id, adjusting, Callback::new(move |_| wallet.refetch())))}
+                {let id = id.clone(); later!(adjust_form_view(id, adjusting, reread))}
             </Show>
         </td>
     }
@@ -319,17 +330,6 @@ pub fn StaffPayouts() -> impl IntoView {
         };
         async move { api::all_pages::<c::ListPayouts, Payout>(&NoParams {}, &query, 20).await }
     });
-    // Read once: paying or rejecting refreshes the queue, not every partner's name.
-    let names = Fetched::new(|| async {
-        let partners: Vec<Partner> =
-            api::all_pages::<c::ListPartners, _>(&NoParams {}, &everyone(), 20)
-                .await
-                .unwrap_or_default();
-        partners
-            .into_iter()
-            .map(|p| (p.id.to_string(), p.name))
-            .collect::<HashMap<String, String>>()
-    });
     view! {
         <h1 data-testid="staff-payouts-page">{text(T::NavPayoutRequests)}</h1>
         <section class="card">
@@ -354,8 +354,8 @@ pub fn StaffPayouts() -> impl IntoView {
                         </tr></thead>
                         <tbody>
                             {payouts.into_iter().map(|p| {
-                                let id = p.partner_id.to_string();
-                                let name = names.get().and_then(|n| n.get(&id).cloned()).unwrap_or(id);
+                                // The queue names each partner; an id shows only if that partner is gone.
+                                let name = p.partner_name.clone().unwrap_or_else(|| p.partner_id.to_string());
                                 view! { <QueueRow payout=p name=name on_done=Callback::new(move |_| queue.refetch())/> }
                             }).collect_view()}
                         </tbody>

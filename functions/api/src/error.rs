@@ -1,4 +1,4 @@
-//! `ApiError`: a status and the JSON error body of shared/API.md. Internal failures are logged
+//! `ApiError`: a status and the JSON error body of docs/API.md. Internal failures are logged
 //! with their whole source chain and answered with an opaque 500.
 
 use axum::Json;

@@ -109,11 +109,12 @@ pub fn operation<E: Endpoint>(route: &Route, schemas: &mut Schemas) -> Operation
     } else {
         BodyKind::None
     };
-    for code in ErrorCode::common_to(&meta, guarded, body)
+    let common = ErrorCode::common_to(&meta, guarded, body)
         .into_iter()
-        .chain(meta.errors.iter().copied())
-    {
-        by_status.entry(code.status()).or_default().push(code);
+        .map(|code| (code.status(), code));
+    let declared = meta.errors.iter().map(|d| (d.status, d.code));
+    for (status, code) in common.chain(declared) {
+        by_status.entry(status).or_default().push(code);
     }
     let error = schema_of::<upline_contract::ErrorBody>(schemas);
     for (status, codes) in by_status {

@@ -357,8 +357,9 @@ pub static ROUTES: &[Route] = &[
         keys: &[USER, API_KEY, PARTNER],
     }),
     route!(c::ListPartners => partners::list, Who::Anyone, Iam {
-        actions: &[GET, QUERY],
-        keys: &[USER, API_KEY, PARTNER, PARTNERS_LIST, TREE],
+        // The balances of a page (BatchGetItem), and the program for their currency.
+        actions: &[GET, QUERY, BATCH_GET],
+        keys: &[TENANT, USER, API_KEY, PARTNER, PARTNERS_LIST, TREE],
     }),
     route!(c::SetSponsor => partners::set_sponsor, CONFIGURE, Iam {
         actions: &[GET, PUT, UPDATE, DELETE, QUERY],
@@ -405,19 +406,21 @@ pub static ROUTES: &[Route] = &[
         keys: &[TENANT, USER, API_KEY, PARTNER, DEAL],
     }),
     route!(c::GetWallet => wallets::own, Who::Anyone, Iam {
-        actions: &[GET],
+        // The wallet with its open-payout marker in one BatchGetItem.
+        actions: &[GET, BATCH_GET],
         keys: &[TENANT, USER, API_KEY, PARTNER],
     }),
     route!(c::ListWalletEntries => wallets::own_entries, Who::Anyone, Iam {
-        actions: &[GET, QUERY],
+        // The names of the partners the entries came from, in one BatchGetItem.
+        actions: &[GET, QUERY, BATCH_GET],
         keys: &[TENANT, USER, API_KEY, PARTNER],
     }),
     route!(c::GetPartnerWallet => wallets::of_partner, MANAGE_BALANCES, Iam {
-        actions: &[GET],
+        actions: &[GET, BATCH_GET],
         keys: &[TENANT, USER, API_KEY, PARTNER],
     }),
     route!(c::ListPartnerWalletEntries => wallets::entries_of_partner, MANAGE_BALANCES, Iam {
-        actions: &[GET, QUERY],
+        actions: &[GET, QUERY, BATCH_GET],
         keys: &[TENANT, USER, API_KEY, PARTNER],
     }),
     route!(c::AdjustWallet => wallets::adjust, MANAGE_BALANCES, Iam {
@@ -429,7 +432,8 @@ pub static ROUTES: &[Route] = &[
         keys: &[TENANT, USER, API_KEY, PARTNER],
     }),
     route!(c::ListPayouts => payouts::list, PAYOUT_READERS, Iam {
-        actions: &[GET, QUERY],
+        // Whose each request is: the partners' names in one BatchGetItem.
+        actions: &[GET, QUERY, BATCH_GET],
         keys: &[TENANT, USER, API_KEY, PARTNER, PAYOUTS_LIST],
     }),
     route!(c::PayPayout => payouts::pay, MANAGE_BALANCES, Iam {

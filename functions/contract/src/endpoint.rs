@@ -38,7 +38,15 @@ pub struct Metadata {
     pub status: u16,
     /// The codes this endpoint answers besides those every endpoint of its kind may answer
     /// (see [`ErrorCode::common_to`]).
-    pub errors: &'static [ErrorCode],
+    pub errors: &'static [Declared],
+}
+
+/// A code an endpoint answers, with the status it answers it with: the code's own, unless the
+/// endpoint says otherwise (more than the balance is a 422 when asked for, a 409 when paying).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Declared {
+    pub code: ErrorCode,
+    pub status: u16,
 }
 
 /// Bounds that hold for the OpenAPI document's sake only when it is built.
@@ -196,7 +204,7 @@ macro_rules! error_codes {
 }
 
 error_codes! {
-    /// The query string or body is not well formed (a repeated parameter, broken JSON).
+    /// The query string is not well formed (a repeated parameter).
     InvalidQuery = "invalid_query", 400;
     /// The body is not valid JSON.
     MalformedJson = "malformed_json", 400;

@@ -3,17 +3,26 @@
 //! (`api::call::<RequestPayout>(…)`).
 
 use crate::endpoint::{
-    Endpoint, ErrorCode, Metadata, Method, NoBody, NoContent, NoParams, NotJson,
+    Declared, Endpoint, ErrorCode, Metadata, Method, NoBody, NoContent, NoParams, NotJson,
 };
 use crate::params::*;
 use crate::types::*;
+
+macro_rules! status_of {
+    ($code:expr) => {
+        $code.status()
+    };
+    ($code:expr, $status:literal) => {
+        $status
+    };
+}
 
 macro_rules! endpoints {
     ($(
         $name:ident = $id:literal, $method:ident $path:literal => $status:literal,
         $summary:literal,
         $path_params:ty, $query:ty, $request:ty => $response:ty,
-        [$($error:ident),*];
+        [$($error:ident $(= $error_status:literal)?),*];
     )*) => {
         $(
             #[doc = $summary]
@@ -27,7 +36,10 @@ macro_rules! endpoints {
                     path: $path,
                     summary: $summary,
                     status: $status,
-                    errors: &[$(ErrorCode::$error),*],
+                    errors: &[$(Declared {
+                        code: ErrorCode::$error,
+                        status: status_of!(ErrorCode::$error $(, $error_status)?),
+                    }),*],
                 };
                 type Path = $path_params;
                 type Query = $query;
@@ -117,11 +129,11 @@ endpoints! {
     MyPartner = "my_partner", Get "/v1/partners/me" => 200,
         "The caller's own partner: referral code, link, external id, sponsor, depth",
         NoParams, NoParams, NoBody => Partner,
-        [NotAPartner];
+        [NotFound];
     MyQrCode = "my_qr_code", Get "/v1/partners/me/qr.svg" => 200,
         "The referral link as a QR code: SVG, or PNG with ?format=png",
         NoParams, QrQuery, NoBody => NotJson,
-        [NotAPartner];
+        [NotFound];
     ListPartners = "list_partners", Get "/v1/partners" => 200,
         "The caller's downline with levels (?scope=downline) or everyone (?scope=all, view_all_partners)",
         NoParams, PartnerListQuery, NoBody => Page<Partner>,
@@ -173,11 +185,11 @@ endpoints! {
     GetWallet = "get_wallet", Get "/v1/wallet" => 200,
         "The caller's wallet balance (a partner)",
         NoParams, NoParams, NoBody => Wallet,
-        [NotAPartner];
+        [NotFound];
     ListWalletEntries = "list_wallet_entries", Get "/v1/wallet/entries" => 200,
         "The caller's wallet entries, newest first, with the source of each (deal, from whom, level, rule, reason)",
         NoParams, ListQuery, NoBody => Page<WalletEntry>,
-        [NotAPartner];
+        [NotFound];
     GetPartnerWallet = "get_partner_wallet", Get "/v1/partners/{id}/wallet" => 200,
         "A partner's wallet balance (manage_balances)",
         IdPath, NoParams, NoBody => Wallet,
@@ -193,7 +205,7 @@ endpoints! {
     RequestPayout = "request_payout", Post "/v1/payouts" => 201,
         "Request a payout: at most the balance, at least the minimum, one open at a time (a partner)",
         NoParams, NoParams, CreatePayoutRequest => Payout,
-        [NotAPartner, PayoutOpen, BelowMinimum, InsufficientBalance];
+        [NotAPartner, PayoutOpen, BelowMinimum, InsufficientBalance = 422];
     ListPayouts = "list_payouts", Get "/v1/payouts" => 200,
         "Payout requests (?status=): the caller's own, or everyone's with manage_balances",
         NoParams, PayoutListQuery, NoBody => Page<Payout>,
@@ -201,7 +213,7 @@ endpoints! {
     PayPayout = "pay_payout", Post "/v1/payouts/{id}/pay" => 200,
         "Pay an open request: the balance drops by the amount atomically, never below zero (manage_balances)",
         IdPath, NoParams, NoBody => Payout,
-        [PayoutNotOpen];
+        [PayoutNotOpen, OwnWallet, InsufficientBalance];
     RejectPayout = "reject_payout", Post "/v1/payouts/{id}/reject" => 200,
         "Reject an open request with a reason (manage_balances)",
         IdPath, NoParams, RejectPayoutRequest => Payout,
@@ -292,8 +304,12 @@ mod tests {
     fn a_declared_error_code_is_not_one_every_endpoint_has() {
         for meta in ALL {
             let common = ErrorCode::common_to(meta, true, crate::endpoint::BodyKind::Json);
-            for code in meta.errors {
-                assert!(!common.contains(code), "{}: {code:?}", meta.id);
+            for declared in meta.errors {
+                assert!(
+                    !common.contains(&declared.code),
+                    "{}: {declared:?}",
+                    meta.id
+                );
             }
         }
     }

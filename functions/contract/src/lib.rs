@@ -1,4 +1,4 @@
-//! The HTTP contract of Upline (shared/API.md): ids, money, the request/response types and
+//! The HTTP contract of Upline (docs/API.md): ids, money, the request/response types and
 //! every endpoint (`endpoints`), declared once.
 //!
 //! No I/O and no async runtime: the portal compiles this crate to wasm32 and shares every type

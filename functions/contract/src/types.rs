@@ -1,4 +1,4 @@
-//! Request and response bodies, endpoint by endpoint, in the order of shared/API.md.
+//! Request and response bodies, endpoint by endpoint, in the order of docs/API.md.
 
 use crate::ids::{ApiKeyId, EntryId, PartnerId, TenantId, UserId};
 use crate::money::{Amount, Currency};
@@ -602,6 +602,9 @@ pub struct Partner {
     /// In a downline listing: levels below the partner who asked (1 = their direct referral).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<u32>,
+    /// In the list of all partners, for a caller who manages balances: the wallet's balance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance: Option<Amount>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -805,6 +808,9 @@ pub struct Wallet {
     pub partner_id: PartnerId,
     pub balance: Amount,
     pub currency: Currency,
+    /// A payout request of the partner is waiting for staff (a second one would be refused).
+    #[serde(default)]
+    pub payout_open: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -851,6 +857,9 @@ pub struct WalletEntry {
     /// The partner whose deal this came from (level 1 of the walk).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_partner_id: Option<PartnerId>,
+    /// That partner's name, as it is now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_partner_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -892,6 +901,9 @@ pub struct RejectPayoutRequest {
 pub struct Payout {
     pub id: String,
     pub partner_id: PartnerId,
+    /// The partner's name, as it is now (in `GET /v1/payouts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_name: Option<String>,
     pub amount: Amount,
     pub currency: Currency,
     /// `requested`, `paid` or `rejected`.

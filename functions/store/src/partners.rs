@@ -182,6 +182,27 @@ impl Store {
             .transpose()
     }
 
+    /// The names of many partners in one BatchGetItem per 100 (who an entry or a payout is of);
+    /// a partner that does not exist is left out.
+    pub async fn partner_names(
+        &self,
+        tenant: &TenantId,
+        ids: &[&PartnerId],
+    ) -> Result<std::collections::HashMap<PartnerId, String>, StoreError> {
+        let mut unique: Vec<&PartnerId> = ids.to_vec();
+        unique.sort();
+        unique.dedup(); // BatchGetItem refuses a key twice
+        let mut names = std::collections::HashMap::with_capacity(unique.len());
+        for chunk in unique.chunks(100) {
+            let wanted: Vec<keys::Key> = chunk.iter().map(|p| keys::partner(tenant, p)).collect();
+            for item in self.batch_get(&wanted).await? {
+                let partner = partner_from(&View(&item))?;
+                names.insert(partner.id, partner.name);
+            }
+        }
+        Ok(names)
+    }
+
     pub async fn partner_id_by_code(
         &self,
         tenant: &TenantId,

@@ -165,6 +165,26 @@ impl Store {
         }
     }
 
+    /// The wallet and whether a payout request of the partner is open, in one BatchGetItem.
+    pub async fn wallet_and_open_payout(
+        &self,
+        tenant: &TenantId,
+        partner: &PartnerId,
+    ) -> Result<(WalletRecord, bool), StoreError> {
+        let wallet_key = keys::wallet(tenant, partner);
+        let open_key = keys::open_payout(tenant, partner);
+        let mut wallet = WalletRecord::default();
+        let mut open = false;
+        for item in self.batch_get(&[wallet_key, open_key]).await? {
+            if View(&item).s(keys::SK)? == "WALLET" {
+                wallet = wallet_from(&item)?;
+            } else {
+                open = true;
+            }
+        }
+        Ok((wallet, open))
+    }
+
     /// The balances of many partners in one BatchGetItem per 100 (a partner list's wallet column).
     pub async fn balances(
         &self,

@@ -87,6 +87,7 @@ pub fn partner_view(state: &AppState, partner: &PartnerRecord) -> Partner {
         joined_at: partner.joined_at.clone(),
         terms_version: partner.terms_version.clone(),
         level: None,
+        balance: None,
     }
 }
 
@@ -125,6 +126,7 @@ pub fn entry_view(entry: EntryRecord, currency: Currency) -> WalletEntry {
         created_at: entry.created_at,
         deal_id: entry.deal_id,
         from_partner_id: entry.from_partner_id,
+        from_partner_name: None,
         level: entry.level,
         rule: entry.rule,
         reason: entry.reason,

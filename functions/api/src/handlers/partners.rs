@@ -228,8 +228,25 @@ pub async fn list(
                 .store
                 .partners_page(caller.tenant_id(), limit, after.as_deref())
                 .await?;
+            let mut items: Vec<Partner> =
+                partners.iter().map(|p| partner_view(&state, p)).collect();
+            // Those who may see wallets get each balance, in one batch read per page.
+            if backend || caller.has(Permission::ManageBalances) {
+                let ids: Vec<PartnerId> = items.iter().map(|p| p.id.clone()).collect();
+                let currency = super::tenant_currency(&state, caller.tenant_id()).await?;
+                let balances: std::collections::HashMap<PartnerId, rust_decimal::Decimal> = state
+                    .store
+                    .balances(caller.tenant_id(), &ids)
+                    .await?
+                    .into_iter()
+                    .collect();
+                for partner in &mut items {
+                    let balance = balances.get(&partner.id).copied().unwrap_or_default();
+                    partner.balance = Some(upline_contract::Amount(currency.normalize(balance)));
+                }
+            }
             Ok(Reply::ok(Page {
-                items: partners.iter().map(|p| partner_view(&state, p)).collect(),
+                items,
                 next_cursor: next.as_deref().map(encode_cursor),
             }))
         }

@@ -22,6 +22,7 @@ fn payout_view(payout: PayoutRecord, currency: Currency) -> Payout {
     Payout {
         id: payout.id,
         partner_id: payout.partner_id,
+        partner_name: None,
         amount: Amount(currency.normalize(payout.amount)),
         currency,
         status: payout.status,
@@ -168,6 +169,12 @@ pub async fn list(
         if after.is_none() || items.len() >= usize::try_from(limit).unwrap_or(0) {
             break;
         }
+    }
+    // Whose each request is, read in one batch rather than by the portal one partner at a time.
+    let ids: Vec<&PartnerId> = items.iter().map(|p: &Payout| &p.partner_id).collect();
+    let names = state.store.partner_names(&tenant, &ids).await?;
+    for payout in &mut items {
+        payout.partner_name = names.get(&payout.partner_id).cloned();
     }
     Ok(Reply::ok(Page {
         items,

@@ -30,12 +30,13 @@ async fn managed_partner(
 }
 
 async fn wallet(state: &AppState, tenant: &TenantId, partner: PartnerId) -> ApiResult<Wallet> {
-    let record = state.store.wallet(tenant, &partner).await?;
+    let (record, payout_open) = state.store.wallet_and_open_payout(tenant, &partner).await?;
     let currency = tenant_currency(state, tenant).await?;
     Ok(Wallet {
         partner_id: partner,
         balance: Amount(currency.normalize(record.balance)),
         currency,
+        payout_open,
     })
 }
 
@@ -52,10 +53,25 @@ async fn entries(
         .entries(tenant, &partner, after.as_deref(), limit)
         .await?;
     let currency = tenant_currency(state, tenant).await?;
+    // Who each entry came from, in one batch read rather than by the portal one at a time.
+    let sources: Vec<&PartnerId> = entries
+        .iter()
+        .filter_map(|e| e.from_partner_id.as_ref())
+        .collect();
+    let names = state.store.partner_names(tenant, &sources).await?;
     Ok(Page {
         items: entries
             .into_iter()
-            .map(|e| entry_view(e, currency))
+            .map(|e| {
+                let from_partner_name = e
+                    .from_partner_id
+                    .as_ref()
+                    .and_then(|id| names.get(id).cloned());
+                WalletEntry {
+                    from_partner_name,
+                    ..entry_view(e, currency)
+                }
+            })
             .collect(),
         next_cursor: next.as_deref().map(encode_cursor),
     })
