@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 use time::OffsetDateTime;
+use upline_contract::ErrorCode;
 use upline_contract::{PartnerId, Permission, TenantId, TokenResponse, UserId};
 use upline_store::api_keys::ApiKeyRecord;
 use upline_store::users::UserRecord;
@@ -238,7 +239,7 @@ impl Caller {
         match self {
             Caller::User(user) if user.partner_id.as_ref() == Some(partner) => {
                 Err(ApiError::conflict(
-                    "own_wallet",
+                    ErrorCode::OwnWallet,
                     "you cannot move money in your own wallet; ask another balance manager",
                 ))
             }
@@ -275,14 +276,14 @@ impl FromRequestParts<AppState> for Caller {
         if claims.only_for_setup(&user) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                "two_factor_setup_required",
+                ErrorCode::TwoFactorSetupRequired,
                 "this program requires two-factor login of staff: turn it on first (POST /v1/me/totp)",
             ));
         }
         if !user.email_confirmed {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                "email_unconfirmed",
+                ErrorCode::EmailUnconfirmed,
                 "confirm your email first: follow the link we sent you",
             ));
         }

@@ -4,13 +4,15 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use upline_contract::ErrorCode;
 use upline_contract::{ErrorBody, ErrorDetail, Permission};
 use upline_store::StoreError;
 
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: String,
+    /// One of the contract's codes: a code the contract does not list cannot be answered.
+    pub code: ErrorCode,
     pub message: String,
     pub field: Option<String>,
     /// Sent as `Retry-After` (seconds) with a 429.
@@ -18,10 +20,10 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            code: code.to_owned(),
+            code,
             message: message.into(),
             field: None,
             retry_after_seconds: None,
@@ -29,7 +31,7 @@ impl ApiError {
     }
 
     /// 429: a limit was reached; come back when its window ends.
-    pub fn too_many(code: &str, message: impl Into<String>, retry_after_millis: i64) -> Self {
+    pub fn too_many(code: ErrorCode, message: impl Into<String>, retry_after_millis: i64) -> Self {
         let mut error = ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, message);
         error.retry_after_seconds = Some((retry_after_millis + 999) / 1000);
         error
@@ -45,20 +47,20 @@ impl ApiError {
         let field = field.into();
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
+            ErrorCode::InvalidField,
             format!("{field}: {message}"),
         )
         .with_field(field)
     }
 
     pub fn malformed(message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", message)
+        ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedJson, message)
     }
 
     pub fn unauthorized() -> Self {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "a valid session token or API key is required",
         )
     }
@@ -66,7 +68,7 @@ impl ApiError {
     pub fn forbidden(permission: Permission) -> Self {
         ApiError::new(
             StatusCode::FORBIDDEN,
-            "forbidden",
+            ErrorCode::Forbidden,
             format!("this needs the {} permission", permission.as_str()),
         )
     }
@@ -76,7 +78,7 @@ impl ApiError {
         let names: Vec<_> = permissions.iter().map(|p| p.as_str()).collect();
         ApiError::new(
             StatusCode::FORBIDDEN,
-            "forbidden",
+            ErrorCode::Forbidden,
             format!("this needs the {} permission", names.join(" or ")),
         )
     }
@@ -84,12 +86,12 @@ impl ApiError {
     pub fn not_found(what: &str) -> Self {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("{what} not found"),
         )
     }
 
-    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::CONFLICT, code, message)
     }
 
@@ -105,7 +107,7 @@ impl ApiError {
         tracing::error!(error = %chain, "internal error");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             "something went wrong on our side",
         )
     }
@@ -117,7 +119,7 @@ impl From<StoreError> for ApiError {
             tracing::warn!(error = %err, "store busy");
             return ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
+                ErrorCode::Unavailable,
                 "busy; please retry",
             );
         }
@@ -129,7 +131,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code,
+                code: self.code.code().to_owned(),
                 message: self.message,
                 field: self.field,
             },

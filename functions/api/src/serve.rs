@@ -52,7 +52,7 @@ pub fn parse_query<T: serde::de::DeserializeOwned>(query: &str) -> Result<T, Api
         if !seen.insert(name.clone()) {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                ErrorCode::InvalidQuery.code(),
+                ErrorCode::InvalidQuery,
                 format!("`{name}` is given more than once"),
             ));
         }
@@ -210,8 +210,8 @@ mod tests {
     fn a_repeated_query_parameter_is_a_400() {
         let err = parse_query::<PartnerListQuery>("limit=1&limit=2").unwrap_err();
         assert_eq!(
-            (err.status, err.code.as_str()),
-            (StatusCode::BAD_REQUEST, "invalid_query")
+            (err.status, err.code),
+            (StatusCode::BAD_REQUEST, ErrorCode::InvalidQuery)
         );
     }
 

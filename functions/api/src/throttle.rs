@@ -82,7 +82,7 @@ pub async fn take(
     state: &AppState,
     entity: &str,
     counters: &[(Key, Limit)],
-    code: &str,
+    code: upline_contract::ErrorCode,
     message: &str,
 ) -> Result<(), ApiError> {
     let now = Timestamp::now().millis;

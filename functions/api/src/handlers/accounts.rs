@@ -10,6 +10,7 @@ use crate::throttle::{self, ClientIp};
 use axum::extract::State;
 use axum::http::StatusCode;
 use upline_contract as c;
+use upline_contract::ErrorCode;
 use upline_contract::NoContent;
 use upline_contract::{Ack, Me, PartnerId, Permission, RegisterResponse, UserId};
 use upline_domain::validate;
@@ -62,7 +63,7 @@ pub async fn register(
             upline_store::keys::client_throttle("register", &client),
             state.limits.registrations_per_client,
         )],
-        "too_many_registrations",
+        ErrorCode::TooManyRegistrations,
         "too many accounts from this address; try again later",
     )
     .await?;
@@ -229,14 +230,14 @@ pub async fn resend_confirmation(
 ) -> ApiResult<Reply<c::ResendConfirmation>> {
     if user.email_confirmed {
         return Err(ApiError::conflict(
-            "already_confirmed",
+            ErrorCode::AlreadyConfirmed,
             "the email is confirmed already",
         ));
     }
     if !allow_account_email(&state, &user.tenant_id, &user.email).await? {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "too_many_emails",
+            ErrorCode::TooManyEmails,
             "we sent you several emails already; check your inbox or try again later",
         ));
     }

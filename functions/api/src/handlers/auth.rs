@@ -8,6 +8,7 @@ use crate::throttle::{self, ClientIp};
 use axum::extract::State;
 use axum::http::StatusCode;
 use upline_contract as c;
+use upline_contract::ErrorCode;
 use upline_store::keys;
 
 /// Unknown tenant, unknown email and wrong password answer alike, and take as long; the
@@ -30,7 +31,7 @@ pub async fn login(
                 keys::client_throttle("login", &client),
                 state.limits.login_per_client,
             )],
-            "too_many_attempts",
+            ErrorCode::TooManyAttempts,
             "too many login attempts; try again later",
         )
         .await?;
@@ -55,7 +56,7 @@ pub async fn login(
         &state,
         "login_throttle",
         &counters,
-        "too_many_attempts",
+        ErrorCode::TooManyAttempts,
         "too many login attempts; try again later",
     )
     .await?;
@@ -72,7 +73,7 @@ pub async fn login(
         let Some(code) = request.totp.as_deref() else {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "totp_required",
+                ErrorCode::TotpRequired,
                 "two-factor login is on: send the authenticator's 6-digit code as totp",
             ));
         };
@@ -93,7 +94,7 @@ pub async fn login(
 fn wrong_credentials() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
+        ErrorCode::InvalidCredentials,
         "the email or password is wrong",
     )
 }

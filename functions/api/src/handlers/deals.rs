@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use upline_contract as c;
+use upline_contract::ErrorCode;
 use upline_contract::{
     Amount, Commission, CommissionPreview, Currency, Deal, PartnerId, PutDealRequest, StatusChange,
     TenantId, Trigger,
@@ -129,7 +130,7 @@ pub async fn put(
         }
     }
     Err(ApiError::conflict(
-        "conflict",
+        ErrorCode::Conflict,
         "the deal is being changed concurrently; try again",
     ))
 }

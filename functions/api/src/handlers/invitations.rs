@@ -13,6 +13,7 @@ use axum::extract::State;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use upline_contract as c;
+use upline_contract::ErrorCode;
 use upline_contract::{InvitationCreated, InvitationPrefill, Permission};
 use upline_domain::validate;
 use upline_store::keys;
@@ -29,7 +30,7 @@ pub async fn create(
         let user = caller.require(Permission::Participate)?;
         if user.partner_id.is_none() {
             return Err(ApiError::conflict(
-                "not_a_partner",
+                ErrorCode::NotAPartner,
                 "join the program before inviting partners under you",
             ));
         }
@@ -48,7 +49,7 @@ pub async fn create(
     let body = super::optional_field("body", request.body.as_deref(), |s| validate::text(s, 5000))?;
     if state.store.user_by_email(&tenant, &email).await?.is_some() {
         return Err(ApiError::conflict(
-            "already_member",
+            ErrorCode::AlreadyMember,
             "someone with this email has an account in the program",
         )
         .with_field("email"));
@@ -77,7 +78,7 @@ pub async fn create(
                 limits.invitations_per_tenant_day,
             ),
         ],
-        "too_many_invitations",
+        ErrorCode::TooManyInvitations,
         "you have sent many invitations lately; try again later",
     )
     .await?;

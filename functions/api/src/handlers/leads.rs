@@ -10,6 +10,7 @@ use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
 use rust_decimal::Decimal;
 use upline_contract as c;
+use upline_contract::ErrorCode;
 use upline_contract::EventKind;
 use upline_contract::{Lead, LeadCreated, Page, PartnerId, TenantId};
 use upline_domain::validate;
@@ -166,7 +167,7 @@ pub async fn registered(
 
 fn already_registered() -> ApiError {
     ApiError::conflict(
-        "already_registered",
+        ErrorCode::AlreadyRegistered,
         "the lead is registered as a client already",
     )
 }

@@ -5,6 +5,7 @@
 use super::{new_id, new_referral_code};
 use crate::AppState;
 use crate::error::ApiError;
+use upline_contract::ErrorCode;
 use upline_contract::{Language, PartnerId, TenantId, UserId};
 use upline_domain::validate;
 use upline_store::keys;
@@ -93,7 +94,7 @@ pub async fn create_member(
         }
     }
     Err(ApiError::conflict(
-        "try_again",
+        ErrorCode::TryAgain,
         "the structure changed while joining; try again",
     ))
 }
@@ -101,15 +102,16 @@ pub async fn create_member(
 /// What a refused transaction action means to the caller.
 pub fn refusal(label: &str) -> ApiError {
     match label {
-        "email" => ApiError::conflict("email_taken", "an account with this email exists")
+        "email" => ApiError::conflict(ErrorCode::EmailTaken, "an account with this email exists")
             .with_field("email"),
-        "external_id" => {
-            ApiError::conflict("external_id_taken", "another partner has this external id")
-                .with_field("external_id")
-        }
+        "external_id" => ApiError::conflict(
+            ErrorCode::ExternalIdTaken,
+            "another partner has this external id",
+        )
+        .with_field("external_id"),
         "token" => link_gone("token"),
-        "user_partner" => ApiError::conflict("already_joined", "you are already a partner"),
-        other => ApiError::conflict("conflict", format!("refused: {other}")),
+        "user_partner" => ApiError::conflict(ErrorCode::AlreadyJoined, "you are already a partner"),
+        other => ApiError::conflict(ErrorCode::Conflict, format!("refused: {other}")),
     }
 }
 
@@ -117,7 +119,7 @@ pub fn refusal(label: &str) -> ApiError {
 pub fn link_gone(field: &str) -> ApiError {
     ApiError::new(
         axum::http::StatusCode::NOT_FOUND,
-        "token_not_found",
+        ErrorCode::TokenNotFound,
         "the link is unknown, already used or expired",
     )
     .with_field(field)

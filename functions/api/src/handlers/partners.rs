@@ -13,6 +13,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use rand::Rng;
 use upline_contract as c;
+use upline_contract::ErrorCode;
 use upline_contract::{Page, Partner, PartnerId, Permission, UserId};
 use upline_domain::validate::{self, REFERRAL_CODE_ALPHABET, REFERRAL_CODE_LEN};
 use upline_store::Timestamp;
@@ -129,7 +130,7 @@ pub async fn join(
                 Some(partner) => Some(partner),
                 None => {
                     return Err(ApiError::conflict(
-                        "supervisor_not_joined",
+                        ErrorCode::SupervisorNotJoined,
                         "your supervisor has to join the program first",
                     ));
                 }
@@ -328,7 +329,7 @@ pub async fn set_sponsor(
         .await
         .map_err(|err| match err {
             MoveError::Cycle => ApiError::conflict(
-                "cycle",
+                ErrorCode::Cycle,
                 "the new sponsor is the partner itself or in its downline",
             )
             .with_field("sponsor_id"),

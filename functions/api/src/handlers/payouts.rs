@@ -12,6 +12,7 @@ use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
 use axum::http::StatusCode;
 use upline_contract as c;
+use upline_contract::ErrorCode;
 use upline_contract::{Amount, Currency, Page, PartnerId, Payout, Permission, TenantId};
 use upline_domain::{plan, validate};
 use upline_store::outbox::OutboxRecord;
@@ -47,7 +48,7 @@ pub async fn request(
     let partner = user
         .partner_id
         .clone()
-        .ok_or_else(|| ApiError::conflict("not_a_partner", "join the program first"))?;
+        .ok_or_else(|| ApiError::conflict(ErrorCode::NotAPartner, "join the program first"))?;
     let tenant = user.tenant_id.clone();
     let (program, _) = state
         .store
@@ -63,7 +64,7 @@ pub async fn request(
     if amount < program.min_payout.value() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "below_minimum",
+            ErrorCode::BelowMinimum,
             format!(
                 "amount: the program pays out at least {} {}",
                 currency.normalize(program.min_payout.value()),
@@ -92,7 +93,7 @@ pub async fn request(
     match state.store.commit(tx).await {
         Ok(()) => Ok(Reply::ok(payout_view(payout, currency))),
         Err(TxError::Refused("payout_open")) => Err(ApiError::conflict(
-            "payout_open",
+            ErrorCode::PayoutOpen,
             "a payout request is open already; wait until it is paid or rejected",
         )),
         Err(TxError::Refused(label)) => Err(refusal(label)),
@@ -103,7 +104,7 @@ pub async fn request(
 fn insufficient(status: StatusCode) -> ApiError {
     ApiError::new(
         status,
-        "insufficient_balance",
+        ErrorCode::InsufficientBalance,
         "amount: more than the wallet's balance",
     )
     .with_field("amount")
@@ -206,7 +207,10 @@ async fn open_payout(
 }
 
 fn not_open(status: &str) -> ApiError {
-    ApiError::conflict("payout_not_open", format!("the payout is {status} already"))
+    ApiError::conflict(
+        ErrorCode::PayoutNotOpen,
+        format!("the payout is {status} already"),
+    )
 }
 
 fn notify(

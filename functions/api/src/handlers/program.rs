@@ -7,6 +7,7 @@ use crate::extract::PathParam;
 use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
 use upline_contract as c;
+use upline_contract::ErrorCode;
 use upline_contract::{Amount, Permission, Program, PublicProgram, TenantId, UpdateProgramRequest};
 use upline_domain::{plan, validate, validate_plan};
 use upline_store::StoreError;
@@ -42,7 +43,7 @@ pub async fn update(
             && user.totp.secret.is_none()
         {
             return Err(ApiError::conflict(
-                "two_factor_first",
+                ErrorCode::TwoFactorFirst,
                 "turn on two-factor login for yourself before requiring it of staff",
             )
             .with_field("staff_two_factor_required"));
@@ -64,7 +65,7 @@ pub async fn update(
         }
     }
     Err(ApiError::conflict(
-        "conflict",
+        ErrorCode::Conflict,
         "the program changed while saving; try again",
     ))
 }

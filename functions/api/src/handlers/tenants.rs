@@ -10,6 +10,7 @@ use crate::serve::{Body, Reply};
 use crate::throttle::{self, ClientIp};
 use axum::extract::State;
 use upline_contract as c;
+use upline_contract::ErrorCode;
 use upline_contract::{Amount, CreateTenantResponse, Permission, Program, TenantId, UserId};
 use upline_domain::validate;
 use upline_store::Timestamp;
@@ -38,7 +39,7 @@ pub async fn create(
             upline_store::keys::client_throttle("signup", &client),
             state.limits.signups_per_client,
         )],
-        "too_many_signups",
+        ErrorCode::TooManySignups,
         "too many signups from this address; try again later",
     )
     .await?;
@@ -97,7 +98,9 @@ pub async fn create(
     match state.store.commit(tx).await {
         Ok(()) => {}
         Err(TxError::Refused("slug")) => {
-            return Err(ApiError::conflict("slug_taken", "this slug is taken").with_field("slug"));
+            return Err(
+                ApiError::conflict(ErrorCode::SlugTaken, "this slug is taken").with_field("slug"),
+            );
         }
         Err(err) => return Err(tx_error(err)),
     }

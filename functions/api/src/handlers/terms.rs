@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use std::future::Future;
 use std::pin::Pin;
 use upline_contract as c;
+use upline_contract::ErrorCode;
 use upline_contract::{Permission, TenantId, Terms};
 use upline_store::{StoreError, Timestamp};
 
@@ -109,7 +110,7 @@ pub async fn upload(
     if media_type.as_deref() != Some("application/pdf") {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "send the terms as application/pdf",
         ));
     }
@@ -118,7 +119,7 @@ pub async fn upload(
         .map_err(|_| {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
+                ErrorCode::TooLarge,
                 "the terms PDF may be at most 5 MB",
             )
         })?;
@@ -128,7 +129,7 @@ pub async fn upload(
     let store = state.terms.as_ref().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
+            ErrorCode::Unavailable,
             "no file store is configured for terms",
         )
     })?;
@@ -150,7 +151,7 @@ pub async fn upload(
             tracing::error!(error = %err, "terms upload failed");
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
+                ErrorCode::Unavailable,
                 "the file store is busy; please retry",
             )
         })?;
@@ -177,7 +178,7 @@ pub async fn upload(
         }
     }
     Err(ApiError::conflict(
-        "try_again",
+        ErrorCode::TryAgain,
         "the program changed meanwhile; try again",
     ))
 }

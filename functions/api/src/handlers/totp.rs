@@ -14,6 +14,7 @@ use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use totp_rs::{Algorithm, Secret, TOTP};
 use upline_contract as c;
+use upline_contract::ErrorCode;
 use upline_contract::NoContent;
 use upline_contract::{TotpSetup, TotpStatus};
 use upline_store::users::UserRecord;
@@ -74,7 +75,7 @@ fn code_field(code: &str) -> Result<(), ApiError> {
 pub fn wrong_code() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
-        "invalid_totp",
+        ErrorCode::InvalidTotp,
         "the code is wrong, expired or already used",
     )
 }
@@ -104,7 +105,7 @@ pub async fn start(
 ) -> ApiResult<Reply<c::StartTotp>> {
     if user.totp.secret.is_some() {
         return Err(ApiError::conflict(
-            "totp_enabled",
+            ErrorCode::TotpEnabled,
             "two-factor login is already on; turn it off first to change the authenticator",
         ));
     }
@@ -130,7 +131,7 @@ pub async fn confirm(
     code_field(&request.code)?;
     if user.totp.pending.is_none() {
         return Err(ApiError::conflict(
-            "no_totp_setup",
+            ErrorCode::NoTotpSetup,
             "start with POST /v1/me/totp, then confirm a code from that secret",
         ));
     }
@@ -155,7 +156,7 @@ pub async fn disable(
     code_field(&request.code)?;
     if user.totp.secret.is_none() {
         return Err(ApiError::conflict(
-            "totp_not_enabled",
+            ErrorCode::TotpNotEnabled,
             "two-factor login is off",
         ));
     }

@@ -14,6 +14,7 @@ use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
 use serde_json::json;
 use upline_contract as c;
+use upline_contract::ErrorCode;
 use upline_contract::{Page, Permission, TenantId, UserId};
 use upline_domain::validate;
 use upline_store::Timestamp;
@@ -120,10 +121,11 @@ pub async fn set_supervisor(
         let mut steps = 0;
         while let Some(current) = cursor {
             if current == user_id {
-                return Err(
-                    ApiError::conflict("cycle", "the user would supervise themselves")
-                        .with_field("supervisor_id"),
-                );
+                return Err(ApiError::conflict(
+                    ErrorCode::Cycle,
+                    "the user would supervise themselves",
+                )
+                .with_field("supervisor_id"));
             }
             steps += 1;
             if steps > MAX_SUPERVISOR_CHAIN {
@@ -194,13 +196,13 @@ pub async fn set_permissions(
         .ok_or_else(|| ApiError::not_found("user"))?;
     if user.id == admin.id {
         return Err(ApiError::conflict(
-            "own_permissions",
+            ErrorCode::OwnPermissions,
             "you cannot change your own permissions; ask another administrator",
         ));
     }
     if user.owner {
         return Err(ApiError::conflict(
-            "owner_keeps_permissions",
+            ErrorCode::OwnerKeepsPermissions,
             "the tenant's owner keeps every permission",
         ));
     }

@@ -9,6 +9,7 @@ use crate::extract::{ListParams, Paged, PathParam};
 use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
 use upline_contract as c;
+use upline_contract::ErrorCode;
 use upline_contract::{Amount, Page, PartnerId, Permission, TenantId, Wallet, WalletEntry};
 use upline_domain::{plan, validate};
 use upline_store::wallets::EntryRecord;
@@ -174,7 +175,7 @@ pub async fn adjust(
     match state.store.commit(tx).await {
         Ok(()) => Ok(Reply::ok(super::entry_view(entry, currency))),
         Err(TxError::Refused("balance")) => Err(ApiError::conflict(
-            "insufficient_balance",
+            ErrorCode::InsufficientBalance,
             "the balance would go below zero",
         )
         .with_field("amount")),

@@ -12,6 +12,7 @@ use axum::extract::State;
 use base64::Engine;
 use rand::RngCore;
 use upline_contract as c;
+use upline_contract::ErrorCode;
 use upline_contract::NoContent;
 use upline_contract::{
     DeliveryStatus, Page, Permission, SecretRotated, WEBHOOK_EVENTS, Webhook, WebhookCreated,
@@ -131,7 +132,7 @@ pub async fn create(
     })?;
     if state.store.webhooks(&tenant).await?.len() >= MAX_ENDPOINTS {
         return Err(ApiError::conflict(
-            "too_many_webhooks",
+            ErrorCode::TooManyWebhooks,
             format!("a program may have at most {MAX_ENDPOINTS} webhook endpoints"),
         ));
     }
