@@ -428,7 +428,8 @@ pub static ROUTES: &[Route] = &[
         keys: &[TENANT, USER, API_KEY, PARTNER, AUDIT],
     }),
     route!(c::RequestPayout => payouts::request, PARTICIPATE, Iam {
-        actions: &[GET, PUT],
+        // The wallet with its open-request marker (BatchGetItem), then the request.
+        actions: &[GET, PUT, BATCH_GET],
         keys: &[TENANT, USER, API_KEY, PARTNER],
     }),
     route!(c::ListPayouts => payouts::list, PAYOUT_READERS, Iam {

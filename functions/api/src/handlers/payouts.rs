@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use upline_contract as c;
 use upline_contract::ErrorCode;
 use upline_contract::{Amount, Currency, Page, PartnerId, Payout, Permission, TenantId};
+use upline_domain::payouts::{self, PayoutAsk, PayoutRefusal};
 use upline_domain::{plan, validate};
 use upline_store::outbox::OutboxRecord;
 use upline_store::payouts::PayoutRecord;
@@ -58,24 +59,34 @@ pub async fn request(
     let currency = program.currency;
     let amount = plan::check_amount(currency, body.amount.value(), "amount", "the amount")
         .map_err(|e| ApiError::invalid(e.field, e.message))?;
-    if amount.is_zero() {
-        return Err(ApiError::invalid("amount", "must be more than zero"));
-    }
-    if amount < program.min_payout.value() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::BelowMinimum,
-            format!(
-                "amount: the program pays out at least {} {}",
-                currency.normalize(program.min_payout.value()),
-                currency.code()
-            ),
-        )
-        .with_field("amount"));
-    }
-    let balance = state.store.wallet(&tenant, &partner).await?.balance;
-    if amount > balance {
-        return Err(insufficient(StatusCode::UNPROCESSABLE_ENTITY));
+    // The wallet and its open-request marker in one read; the write's condition still guards
+    // two requests racing.
+    let (wallet, open) = state
+        .store
+        .wallet_and_open_payout(&tenant, &partner)
+        .await?;
+    let ask = PayoutAsk {
+        amount,
+        minimum: program.min_payout.value(),
+        balance: wallet.balance,
+        open,
+    };
+    if let Err(refused) = payouts::check_request(ask) {
+        return Err(match refused {
+            PayoutRefusal::Zero => ApiError::invalid("amount", "must be more than zero"),
+            PayoutRefusal::BelowMinimum { minimum } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::BelowMinimum,
+                format!(
+                    "amount: the program pays out at least {} {}",
+                    currency.normalize(minimum),
+                    currency.code()
+                ),
+            )
+            .with_field("amount"),
+            PayoutRefusal::MoreThanBalance { .. } => insufficient(StatusCode::UNPROCESSABLE_ENTITY),
+            PayoutRefusal::AlreadyOpen => payout_open(),
+        });
     }
     let payout = PayoutRecord {
         tenant_id: tenant.clone(),
@@ -92,13 +103,17 @@ pub async fn request(
     tx.request_payout(&payout)?;
     match state.store.commit(tx).await {
         Ok(()) => Ok(Reply::ok(payout_view(payout, currency))),
-        Err(TxError::Refused("payout_open")) => Err(ApiError::conflict(
-            ErrorCode::PayoutOpen,
-            "a payout request is open already; wait until it is paid or rejected",
-        )),
+        Err(TxError::Refused("payout_open")) => Err(payout_open()),
         Err(TxError::Refused(label)) => Err(refusal(label)),
         Err(TxError::Store(err)) => Err(err.into()),
     }
+}
+
+fn payout_open() -> ApiError {
+    ApiError::conflict(
+        ErrorCode::PayoutOpen,
+        "a payout request is open already; wait until it is paid or rejected",
+    )
 }
 
 fn insufficient(status: StatusCode) -> ApiError {
