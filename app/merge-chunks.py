@@ -62,7 +62,7 @@ split_points = {
 }
 
 PUBLIC = ("login", "start", "register", "confirm_email", "set_password", "forgot_password")
-PARTNER = ("referrals", "commissions", "invite", "payouts")
+PARTNER = ("referrals", "commissions", "invite", "payouts", "security")
 LANGUAGES = ("polish", "russian", "ukrainian")
 
 
