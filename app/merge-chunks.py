@@ -78,7 +78,8 @@ def short(point: str) -> str:
 bundled = {point: frozenset(files) for point, files in split_points.items() if short(point) in PUBLIC}
 
 # The other pages share modules. What a first visit to each downloads (pages behind the login
-# also decode /v1/me), and how much its bytes count: a partner's page twice a staff view, the
+# also decode /v1/me), and how much its bytes count: a partner's page (and the security page
+# every user has) twice a staff view, the
 # dashboard, where partners land, twice that; a part fetched after its page has shown (a form
 # when opened, the charts, a language's texts) a quarter.
 me_point = next((p for p in split_points if short(p) == "fetch_me"), None)
