@@ -236,7 +236,10 @@ mod tests {
     fn the_log_address_leaves_out_the_filters_not_chosen() {
         assert_eq!(
             api::url::<c::ListAudit>(&NoParams {}, &audit_query("2026-12-01", "", "", None)),
-            "/v1/audit?from=2026-12-01&limit=50"
+            format!(
+                "{}?from=2026-12-01&limit=50",
+                <c::ListAudit as upline_contract::Endpoint>::META.path
+            )
         );
     }
 }

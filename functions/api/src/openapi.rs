@@ -6,7 +6,7 @@ use crate::serve::Reply;
 use std::any::TypeId;
 use std::collections::BTreeMap;
 use upline_contract::endpoint::{BodyKind, schema_of};
-use upline_contract::{Endpoint, ErrorCode, Method, NoBody, NoContent, NotJson};
+use upline_contract::{AnyJson, Endpoint, ErrorCode, Method, NoContent, NotJson};
 use utoipa::IntoParams;
 use utoipa::openapi::path::{Operation, OperationBuilder, ParameterIn, PathsBuilder};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -42,7 +42,7 @@ fn is<A: 'static, B: 'static>() -> bool {
 /// The operation of endpoint `E` served as `route`.
 pub fn operation<E: Endpoint>(route: &Route, schemas: &mut Schemas) -> Operation {
     let meta = E::META;
-    let takes_json = !is::<E::Request, NoBody>() && !is::<E::Request, NotJson>();
+    let body = BodyKind::of::<E::Request>();
     let mut operation = OperationBuilder::new()
         .operation_id(Some(meta.id))
         .summary(Some(meta.summary))
@@ -55,7 +55,7 @@ pub fn operation<E: Endpoint>(route: &Route, schemas: &mut Schemas) -> Operation
     for parameter in parameters {
         operation = operation.parameter(parameter);
     }
-    if takes_json {
+    if body == BodyKind::Json {
         let name = schema_of::<E::Request>(schemas);
         operation = operation.request_body(Some(
             RequestBodyBuilder::new()
@@ -63,7 +63,7 @@ pub fn operation<E: Endpoint>(route: &Route, schemas: &mut Schemas) -> Operation
                 .required(Some(Required::True))
                 .build(),
         ));
-    } else if is::<E::Request, NotJson>() {
+    } else if body == BodyKind::File {
         operation = operation.request_body(Some(
             RequestBodyBuilder::new()
                 .content("application/pdf", binary())
@@ -72,43 +72,33 @@ pub fn operation<E: Endpoint>(route: &Route, schemas: &mut Schemas) -> Operation
         ));
     }
     let mut success = ResponseBuilder::new().description(meta.summary);
-    if is::<E::Response, NotJson>() {
-        if meta.path.ends_with(".json") {
-            success = success.content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(
-                        ObjectBuilder::new().schema_type(SchemaType::Type(Type::Object)),
-                    ))
-                    .build(),
-            );
-        } else {
-            success = success
-                .content("image/svg+xml", binary())
-                .content("image/png", binary());
-        }
+    if is::<E::Response, AnyJson>() {
+        success = success.content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(
+                    ObjectBuilder::new().schema_type(SchemaType::Type(Type::Object)),
+                ))
+                .build(),
+        );
+    } else if is::<E::Response, NotJson>() {
+        success = success
+            .content("image/svg+xml", binary())
+            .content("image/png", binary());
     } else if !is::<E::Response, NoContent>() {
         success = success.content("application/json", json(&schema_of::<E::Response>(schemas)));
     }
     let mut responses = ResponsesBuilder::new().response(meta.status.to_string(), success);
-    if meta.id == "put_deal" {
-        // Created (201) or changed (200).
+    if let Some(also) = meta.also {
         responses = responses.response(
-            "200",
+            also.to_string(),
             ResponseBuilder::new()
-                .description("the deal existed and changed")
+                .description("the same answer, when it existed and changed")
                 .content("application/json", json(&schema_of::<E::Response>(schemas))),
         );
     }
     let guarded = !route.who.is_public();
     let mut by_status: BTreeMap<u16, Vec<ErrorCode>> = BTreeMap::new();
-    let body = if takes_json {
-        BodyKind::Json
-    } else if is::<E::Request, NotJson>() {
-        BodyKind::File
-    } else {
-        BodyKind::None
-    };
     let common = ErrorCode::common_to(&meta, guarded, body)
         .into_iter()
         .map(|code| (code.status(), code));

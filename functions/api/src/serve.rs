@@ -15,9 +15,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
-use std::any::TypeId;
 use std::future::Future;
-use upline_contract::{Endpoint, ErrorCode, Method, NotJson};
+use upline_contract::endpoint::BodyKind;
+use upline_contract::{AnyJson, Endpoint, ErrorCode, Method, NotJson};
 
 /// The JSON body of endpoint `E`: its declared request type, with the error contract for a body
 /// that is not one (415, 413, 400, 422 naming the field, an unknown field too).
@@ -81,7 +81,7 @@ pub struct Reply<E: Endpoint> {
 
 enum Answer<T> {
     Json(T),
-    /// Not JSON (the QR image, this document): the handler built it.
+    /// Built by the handler (the QR image, the OpenAPI document).
     Raw(Response),
 }
 
@@ -101,7 +101,15 @@ impl<E: Endpoint> Reply<E> {
     }
 }
 
-impl<E: Endpoint<Response = NotJson>> Reply<E> {
+/// An answer the handler builds itself, not JSON of a declared type.
+pub trait RawAnswer {}
+impl RawAnswer for NotJson {}
+impl RawAnswer for AnyJson {}
+
+impl<E: Endpoint> Reply<E>
+where
+    E::Response: RawAnswer,
+{
     pub fn raw(response: impl IntoResponse) -> Self {
         Reply {
             status: None,
@@ -174,7 +182,7 @@ where
         Method::Delete => MethodFilter::DELETE,
     };
     let router = on(filter, handler);
-    if TypeId::of::<E::Request>() == TypeId::of::<NotJson>() {
+    if BodyKind::of::<E::Request>() == BodyKind::File {
         // Files have their own limit, checked by the handler as it reads.
         router.layer(DefaultBodyLimit::disable())
     } else {

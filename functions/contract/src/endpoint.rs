@@ -36,6 +36,9 @@ pub struct Metadata {
     pub summary: &'static str,
     /// The status of success.
     pub status: u16,
+    /// Another status of success, if the endpoint has one (`PUT` answers 201 when it created, 200
+    /// when it changed).
+    pub also: Option<u16>,
     /// The codes this endpoint answers besides those every endpoint of its kind may answer
     /// (see [`ErrorCode::common_to`]).
     pub errors: &'static [Declared],
@@ -103,6 +106,11 @@ pub struct NoContent;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotJson;
+
+/// A JSON answer this contract does not describe: the OpenAPI document itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AnyJson;
 
 /// No path or query parameters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -337,6 +345,20 @@ pub enum BodyKind {
     Json,
     /// A file ([`NotJson`]): its own limit and media type.
     File,
+}
+
+impl BodyKind {
+    /// What a request of type `T` carries: [`NoBody`] nothing, [`NotJson`] a file, else JSON.
+    pub fn of<T: 'static>() -> BodyKind {
+        use std::any::TypeId;
+        if TypeId::of::<T>() == TypeId::of::<NoBody>() {
+            BodyKind::None
+        } else if TypeId::of::<T>() == TypeId::of::<NotJson>() {
+            BodyKind::File
+        } else {
+            BodyKind::Json
+        }
+    }
 }
 
 /// Registers a type's schema (and those it refers to) and returns its name.

@@ -3,7 +3,7 @@
 //! (`api::call::<RequestPayout>(…)`).
 
 use crate::endpoint::{
-    Declared, Endpoint, ErrorCode, Metadata, Method, NoBody, NoContent, NoParams, NotJson,
+    AnyJson, Declared, Endpoint, ErrorCode, Metadata, Method, NoBody, NoContent, NoParams, NotJson,
 };
 use crate::params::*;
 use crate::types::*;
@@ -17,9 +17,18 @@ macro_rules! status_of {
     };
 }
 
+macro_rules! also_of {
+    () => {
+        None
+    };
+    ($also:literal) => {
+        Some($also)
+    };
+}
+
 macro_rules! endpoints {
     ($(
-        $name:ident = $id:literal, $method:ident $path:literal => $status:literal,
+        $name:ident = $id:literal, $method:ident $path:literal => $status:literal $(or $also:literal)?,
         $summary:literal,
         $path_params:ty, $query:ty, $request:ty => $response:ty,
         [$($error:ident $(= $error_status:literal)?),*];
@@ -36,6 +45,7 @@ macro_rules! endpoints {
                     path: $path,
                     summary: $summary,
                     status: $status,
+                    also: also_of!($($also)?),
                     errors: &[$(Declared {
                         code: ErrorCode::$error,
                         status: status_of!(ErrorCode::$error $(, $error_status)?),
@@ -170,7 +180,7 @@ endpoints! {
         "Leads, newest first: a partner's own, or everyone's (?partner_id=) for staff",
         NoParams, LeadListQuery, NoBody => Page<Lead>,
         [];
-    PutDeal = "put_deal", Put "/v1/deals/{external_id}" => 201,
+    PutDeal = "put_deal", Put "/v1/deals/{external_id}" => 201 or 200,
         "Create or update a deal by its external id (API key or staff)",
         DealPath, NoParams, PutDealRequest => Deal,
         [Conflict];
@@ -284,7 +294,7 @@ endpoints! {
         [];
     OpenApiDocument = "openapi", Get "/openapi.json" => 200,
         "This document",
-        NoParams, NoParams, NoBody => NotJson,
+        NoParams, NoParams, NoBody => AnyJson,
         [];
 }
 

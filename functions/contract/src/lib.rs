@@ -12,7 +12,9 @@ pub mod money;
 pub mod params;
 pub mod types;
 
-pub use endpoint::{Endpoint, ErrorCode, Metadata, Method, NoBody, NoContent, NoParams, NotJson};
+pub use endpoint::{
+    AnyJson, Endpoint, ErrorCode, Metadata, Method, NoBody, NoContent, NoParams, NotJson,
+};
 pub use endpoints::*;
 pub use error::{ErrorBody, ErrorDetail};
 pub use ids::*;
