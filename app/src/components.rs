@@ -180,13 +180,13 @@ pub fn loaded<V: Clone + Send + Sync + 'static, IV: IntoView + 'static>(
 
 /// A payout's status with its own colour.
 #[component]
-pub fn StatusBadge(status: String) -> impl IntoView {
+pub fn StatusBadge(status: upline_contract::PayoutStatus) -> impl IntoView {
+    use upline_contract::PayoutStatus;
     let class = format!("badge badge-{status}");
-    let label = move || match status.as_str() {
-        "requested" => tr(T::Requested).to_owned(),
-        "paid" => tr(T::Paid).to_owned(),
-        "rejected" => tr(T::Rejected).to_owned(),
-        other => other.to_owned(),
+    let label = move || match status {
+        PayoutStatus::Requested => tr(T::Requested),
+        PayoutStatus::Paid => tr(T::Paid),
+        PayoutStatus::Rejected => tr(T::Rejected),
     };
     view! { <span class=class data-testid="status">{label}</span> }
 }

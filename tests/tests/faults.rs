@@ -562,7 +562,7 @@ async fn pay_out(store: &Store, tenant: &TenantId, partner: &PartnerId, amount: 
         id: id.to_owned(),
         amount,
         currency: "EUR".to_owned(),
-        status: "requested".to_owned(),
+        status: upline_contract::PayoutStatus::Requested,
         created_at: upline_store::Timestamp::now().rfc3339,
         decided_at: None,
         reason: None,
@@ -724,13 +724,18 @@ async fn run_seeds(endpoint: String, first: u64, count: u64, injected: Arc<Injec
                 .partner_payouts(&scenario.tenant, &partner.id, 10, None)
                 .await
                 .unwrap();
-            let count = |status: &str| requests.iter().filter(|p| p.status == status).count();
+            use upline_contract::PayoutStatus;
+            let count =
+                |status: PayoutStatus| requests.iter().filter(|p| p.status == status).count();
             assert_eq!(
-                count("paid"),
+                count(PayoutStatus::Paid),
                 payouts,
                 "seed {seed}: debits and paid requests"
             );
-            assert!(count("requested") <= 1, "seed {seed}: two requests open");
+            assert!(
+                count(PayoutStatus::Requested) <= 1,
+                "seed {seed}: two requests open"
+            );
         }
     }
     count

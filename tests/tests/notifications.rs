@@ -249,7 +249,7 @@ async fn emails_speak_the_recipients_language_and_the_programs_own_wording() {
     app.settle().await;
     let sms = app.cloud.outbox().messages_to("+48600100200");
     assert_eq!(sms.len(), 1, "{:?}", app.cloud.outbox().messages());
-    assert_eq!(sms[0].channel, "sms");
+    assert_eq!(sms[0].channel, Some(upline_contract::Channel::Sms));
     assert!(
         sms[0].body.starts_with("Ala zaprasza Cię do jezyki Inc: "),
         "{}",

@@ -325,7 +325,9 @@ pub fn StaffPayouts() -> impl IntoView {
     let only_open = RwSignal::new(true);
     let queue = Fetched::new(move || {
         let query = PayoutListQuery {
-            status: only_open.get_untracked().then(|| "requested".to_owned()),
+            status: only_open
+                .get_untracked()
+                .then(|| upline_contract::PayoutStatus::Requested.as_str().to_owned()),
             ..Default::default()
         };
         async move { api::all_pages::<c::ListPayouts, Payout>(&NoParams {}, &query, 20).await }
@@ -371,7 +373,7 @@ fn QueueRow(payout: Payout, name: String, on_done: Callback<()>) -> impl IntoVie
     let rejecting = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     let id = payout.id.clone();
-    let open = payout.status == "requested";
+    let open = payout.status == upline_contract::PayoutStatus::Requested;
     let pay = {
         let id = id.clone();
         move |_| {
@@ -389,7 +391,7 @@ fn QueueRow(payout: Payout, name: String, on_done: Callback<()>) -> impl IntoVie
             <td data-label=text(T::Date)>{date(&payout.created_at)}</td>
             <td data-label=text(T::Partner)>{name}</td>
             <td class="amount" data-label=text(T::Amount)>{money(payout.amount, payout.currency)}</td>
-            <td data-label=text(T::Status)><StatusBadge status=payout.status.clone()/>" "{payout.reason.clone()}</td>
+            <td data-label=text(T::Status)><StatusBadge status=payout.status/>" "{payout.reason.clone()}</td>
             <td>
                 <Show when=move || open && !rejecting.get()>
                     <button type="button" class="primary" on:click=pay.clone() data-testid="pay">{text(T::Pay)}</button>

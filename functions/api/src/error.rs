@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use upline_contract::ErrorCode;
 use upline_contract::{ErrorBody, ErrorDetail, Permission};
-use upline_store::StoreError;
+use upline_store::{Refusal, StoreError, TxError};
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -124,6 +124,74 @@ impl From<StoreError> for ApiError {
             );
         }
         ApiError::internal(&err)
+    }
+}
+
+/// Each refusal's usual answer; a handler whose refusal means something more particular
+/// (the balance of an adjustment, a used link) matches it before this.
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::EmailTaken => {
+                ApiError::conflict(ErrorCode::EmailTaken, "an account with this email exists")
+                    .with_field("email")
+            }
+            Refusal::ExternalIdTaken => ApiError::conflict(
+                ErrorCode::ExternalIdTaken,
+                "another partner has this external id",
+            )
+            .with_field("external_id"),
+            Refusal::ReferralCodeTaken => ApiError::conflict(
+                ErrorCode::Conflict,
+                "another partner has this referral code",
+            )
+            .with_field("referral_code"),
+            Refusal::SlugTaken => {
+                ApiError::conflict(ErrorCode::SlugTaken, "this slug is taken").with_field("slug")
+            }
+            Refusal::AlreadyPartner => {
+                ApiError::conflict(ErrorCode::AlreadyJoined, "you are already a partner")
+            }
+            Refusal::SponsorMoved => ApiError::conflict(
+                ErrorCode::TryAgain,
+                "the structure changed meanwhile; try again",
+            ),
+            Refusal::TokenGone => ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::TokenNotFound,
+                "the link is unknown, already used or expired",
+            )
+            .with_field("token"),
+            Refusal::BalanceTooLow => ApiError::conflict(
+                ErrorCode::InsufficientBalance,
+                "the balance would go below zero",
+            )
+            .with_field("amount"),
+            Refusal::PayoutOpen => ApiError::conflict(
+                ErrorCode::PayoutOpen,
+                "a payout request is open already; wait until it is paid or rejected",
+            ),
+            Refusal::PayoutDecided | Refusal::EntryWritten => {
+                ApiError::conflict(ErrorCode::PayoutNotOpen, "the payout is decided already")
+            }
+            Refusal::LeadRegistered | Refusal::TransitionWritten => ApiError::conflict(
+                ErrorCode::AlreadyRegistered,
+                "this lead is a client already",
+            ),
+            Refusal::Invariant(what) => {
+                tracing::warn!(what, "a condition that holds by construction failed");
+                ApiError::conflict(ErrorCode::Conflict, "the write was refused; try again")
+            }
+        }
+    }
+}
+
+impl From<TxError> for ApiError {
+    fn from(err: TxError) -> Self {
+        match err {
+            TxError::Refused(refusal) => refusal.into(),
+            TxError::Store(err) => err.into(),
+        }
     }
 }
 

@@ -136,6 +136,17 @@ pub struct ListParams<'a> {
 }
 
 /// A list endpoint's query: its page.
+/// A query parameter that takes one of a closed set of words: 422 naming it otherwise.
+pub fn word<W: upline_contract::words::Word>(
+    field: &str,
+    value: Option<&str>,
+    expected: fn() -> String,
+) -> Result<Option<W>, ApiError> {
+    value
+        .map(|text| W::parse(text).ok_or_else(|| ApiError::invalid(field, expected())))
+        .transpose()
+}
+
 pub trait Paged {
     fn page(&self) -> ListParams<'_>;
 }

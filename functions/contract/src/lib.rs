@@ -11,6 +11,7 @@ pub mod ids;
 pub mod money;
 pub mod params;
 pub mod types;
+pub mod words;
 
 pub use endpoint::{
     AnyJson, Endpoint, ErrorCode, Metadata, Method, NoBody, NoContent, NoParams, NotJson,
@@ -21,3 +22,4 @@ pub use ids::*;
 pub use money::{Amount, Currency, MoneyError};
 pub use params::*;
 pub use types::*;
+pub use words::{Channel, DeliveryState, PayoutStatus};

@@ -179,12 +179,12 @@ fn scopes() -> utoipa::openapi::schema::Object {
 
 #[cfg(feature = "openapi")]
 fn payout_statuses() -> utoipa::openapi::schema::Object {
-    one_of(&["requested", "paid", "rejected"])
+    one_of(crate::PayoutStatus::WORDS)
 }
 
 #[cfg(feature = "openapi")]
 fn notification_statuses() -> utoipa::openapi::schema::Object {
-    one_of(&["pending", "sending", "sent", "retrying", "failed"])
+    one_of(crate::DeliveryState::WORDS)
 }
 
 #[cfg(feature = "openapi")]

@@ -906,8 +906,7 @@ pub struct Payout {
     pub partner_name: Option<String>,
     pub amount: Amount,
     pub currency: Currency,
-    /// `requested`, `paid` or `rejected`.
-    pub status: String,
+    pub status: crate::PayoutStatus,
     pub created_at: String,
     pub decided_at: Option<String>,
     /// Why it was rejected.
@@ -1071,11 +1070,11 @@ pub struct SecretRotated {
     pub previous_secret_until: String,
 }
 
-/// Where a delivery stands: `pending`, `sending`, `sent`, `retrying` or `failed`.
+/// Where a delivery stands.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct DeliveryStatus {
-    pub status: String,
+    pub status: crate::DeliveryState,
     pub attempts: u64,
     /// The HTTP status or provider message id when sent, the error when not.
     pub last_result: Option<String>,
@@ -1102,8 +1101,7 @@ pub struct WebhookDelivery {
 pub struct Notification {
     pub id: String,
     pub template: String,
-    /// `email` or `sms`.
-    pub channel: String,
+    pub channel: crate::Channel,
     /// The partner it is for, when it is a partner's notification.
     pub partner_id: Option<PartnerId>,
     /// The address or number it went to, once tried.

@@ -3,7 +3,7 @@
 //! exist. Records are never updated or deleted.
 
 use crate::item::{ItemBuilder, View, key_item, s};
-use crate::ops::{Tx, put_new};
+use crate::ops::{Refusal, Tx, put_new};
 use crate::{Store, StoreError, Timestamp, keys};
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use time::OffsetDateTime;
@@ -123,7 +123,7 @@ impl Tx {
     /// Appends the record of the change this transaction makes.
     pub fn audit(&mut self, record: &AuditRecord) -> Result<(), StoreError> {
         let action = record.put(&self.table)?;
-        self.push("audit", action);
+        self.push(Refusal::Invariant("audit"), action);
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 //! transition item in one transaction; the transition's INSERT on the stream runs the walk.
 
 use crate::item::{Item, ItemBuilder, View, n};
-use crate::ops::put_new;
+use crate::ops::{Refusal, put_new};
 use crate::{Store, StoreError, Timestamp, keys};
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use rust_decimal::Decimal;
@@ -113,7 +113,7 @@ impl crate::ops::Tx {
     /// INSERT on the stream runs the walk like a deal's status change does.
     pub fn put_event_transition(&mut self, t: &TransitionRecord) -> Result<(), StoreError> {
         self.push(
-            "transition",
+            Refusal::TransitionWritten,
             crate::ops::put_new(&self.table, transition_item(t))?,
         );
         Ok(())

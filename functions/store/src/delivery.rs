@@ -10,6 +10,7 @@ use crate::item::{Item, View, key_item, n, s};
 use crate::{Store, StoreError, keys};
 use std::time::Duration;
 use time::OffsetDateTime;
+use upline_contract::DeliveryState;
 
 /// Waits before attempts 2, 3, …: the Standard Webhooks schedule (5 s, 5 min, 30 min, 2 h,
 /// 5 h, 10 h, 10 h). After the last one fails the delivery is `failed`: about 28 h in all.
@@ -77,7 +78,7 @@ impl Store {
                 "SET #status = :sending, due_pk = :due, due_at = :lease, updated_at = :now ADD attempts :one",
             )
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":sending", s(DeliveryState::Sending.as_str()))
             .expression_attribute_values(":due", s(keys::DUE_PARTITION))
             .expression_attribute_values(":lease", s(due_value(now + LEASE)))
             .expression_attribute_values(":now", s(rfc3339(now)))
@@ -86,7 +87,7 @@ impl Store {
         let request = match claimant {
             Claimant::Stream => request
                 .condition_expression("#status = :pending AND attempts = :zero")
-                .expression_attribute_values(":pending", s("pending"))
+                .expression_attribute_values(":pending", s(DeliveryState::Pending.as_str()))
                 .expression_attribute_values(":zero", n(0)),
             Claimant::Sweeper { due_at } => request
                 .condition_expression("due_at = :seen")
@@ -118,7 +119,7 @@ impl Store {
             .set_key(Some(key_item(key)))
             .condition_expression("#status = :sending AND attempts = :attempt")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":sending", s(DeliveryState::Sending.as_str()))
             .expression_attribute_values(":attempt", n(attempt))
             .expression_attribute_values(":now", s(rfc3339(now)));
         let request = match outcome {
@@ -126,21 +127,21 @@ impl Store {
                 .update_expression(
                     "SET #status = :sent, sent_to = :to, last_result = :detail, delivered_at = :now, updated_at = :now REMOVE due_pk, due_at, next_attempt_at",
                 )
-                .expression_attribute_values(":sent", s("sent"))
+                .expression_attribute_values(":sent", s(DeliveryState::Sent.as_str()))
                 .expression_attribute_values(":to", s(to))
                 .expression_attribute_values(":detail", s(detail)),
             Outcome::Abandoned { error } => request
                 .update_expression(
                     "SET #status = :failed, last_result = :error, updated_at = :now REMOVE due_pk, due_at, next_attempt_at",
                 )
-                .expression_attribute_values(":failed", s("failed"))
+                .expression_attribute_values(":failed", s(DeliveryState::Failed.as_str()))
                 .expression_attribute_values(":error", s(error)),
             Outcome::Failed { to, error } => match retry_after(attempt) {
                 Some(wait) => request
                     .update_expression(
                         "SET #status = :retrying, sent_to = :to, last_result = :error, next_attempt_at = :next, due_at = :due, updated_at = :now",
                     )
-                    .expression_attribute_values(":retrying", s("retrying"))
+                    .expression_attribute_values(":retrying", s(DeliveryState::Retrying.as_str()))
                     .expression_attribute_values(":to", s(to))
                     .expression_attribute_values(":error", s(error))
                     .expression_attribute_values(":next", s(rfc3339(now + wait)))
@@ -149,7 +150,7 @@ impl Store {
                     .update_expression(
                         "SET #status = :failed, sent_to = :to, last_result = :error, updated_at = :now REMOVE due_pk, due_at, next_attempt_at",
                     )
-                    .expression_attribute_values(":failed", s("failed"))
+                    .expression_attribute_values(":failed", s(DeliveryState::Failed.as_str()))
                     .expression_attribute_values(":to", s(to))
                     .expression_attribute_values(":error", s(error)),
             },
@@ -187,9 +188,9 @@ impl Store {
 }
 
 /// The delivery fields every delivered item shows.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DeliveryState {
-    pub status: String,
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub status: DeliveryState,
     pub attempts: u64,
     pub sent_to: Option<String>,
     /// The HTTP status or the provider's message id when sent; the error when not.
@@ -198,9 +199,23 @@ pub struct DeliveryState {
     pub delivered_at: Option<String>,
 }
 
-pub fn delivery_state_from(view: &View) -> Result<DeliveryState, StoreError> {
-    Ok(DeliveryState {
-        status: view.s("status")?.to_owned(),
+impl Default for Delivery {
+    /// Not tried yet.
+    fn default() -> Self {
+        Delivery {
+            status: DeliveryState::Pending,
+            attempts: 0,
+            sent_to: None,
+            last_result: None,
+            next_attempt_at: None,
+            delivered_at: None,
+        }
+    }
+}
+
+pub fn delivery_of(view: &View) -> Result<Delivery, StoreError> {
+    Ok(Delivery {
+        status: view.word("status")?,
         attempts: view.opt_u64("attempts")?.unwrap_or(0),
         sent_to: view.opt_s("sent_to")?.map(str::to_owned),
         last_result: view.opt_s("last_result")?.map(str::to_owned),

@@ -90,6 +90,11 @@ impl<'a> View<'a> {
             .ok_or_else(|| self.corrupt(name, "is missing"))
     }
 
+    /// One of a closed set of words (a payout's status, a channel).
+    pub fn word<W: upline_contract::words::Word>(&self, name: &str) -> Result<W, StoreError> {
+        W::parse(self.s(name)?).ok_or_else(|| self.corrupt(name, "is not a known word"))
+    }
+
     pub fn opt_n(&self, name: &str) -> Result<Option<&'a str>, StoreError> {
         match self.0.get(name) {
             None | Some(AttributeValue::Null(_)) => Ok(None),

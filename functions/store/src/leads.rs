@@ -3,7 +3,7 @@
 //! for staff on `gsi1`.
 
 use crate::item::{ItemBuilder, View, key_item, s};
-use crate::ops::{Tx, put_new};
+use crate::ops::{Refusal, Tx, put_new};
 use crate::{Store, StoreError, keys};
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use upline_contract::{PartnerId, TenantId};
@@ -52,7 +52,7 @@ impl Tx {
             .s(keys::GSI1_PK, keys::leads_list(t))
             .s(keys::GSI1_SK, format!("{}#{}", lead.created_at, lead.id))
             .build();
-        self.push("lead", put_new(&self.table, item)?);
+        self.push(Refusal::Invariant("lead"), put_new(&self.table, item)?);
         Ok(())
     }
 
@@ -71,7 +71,7 @@ impl Tx {
             .build()
             .map_err(StoreError::build)?;
         self.push(
-            "registered",
+            Refusal::LeadRegistered,
             TransactWriteItem::builder().update(update).build(),
         );
         Ok(())

@@ -28,7 +28,7 @@ pub mod wallets;
 pub mod webhooks;
 
 pub use error::StoreError;
-pub use ops::{Tx, TxError};
+pub use ops::{Refusal, Tx, TxError};
 
 use aws_sdk_dynamodb::Client;
 use time::OffsetDateTime;

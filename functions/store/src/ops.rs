@@ -147,28 +147,62 @@ impl Store {
     }
 }
 
-/// A TransactWriteItems under construction whose actions carry names, so a failed condition
-/// says what was refused ("email", "token", "referral_code", …).
+/// A TransactWriteItems under construction whose actions each say what their failed condition
+/// would mean, so a caller matches a closed set of refusals instead of strings.
 pub struct Tx {
     pub(crate) table: String,
     actions: Vec<TransactWriteItem>,
-    labels: Vec<&'static str>,
+    refusals: Vec<Refusal>,
+}
+
+/// What a failed condition of a transaction means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Another account claims the email.
+    EmailTaken,
+    /// Another partner of the tenant has the external id.
+    ExternalIdTaken,
+    /// Another partner of the tenant has the referral code.
+    ReferralCodeTaken,
+    /// Another tenant has the slug.
+    SlugTaken,
+    /// The user is already a partner of the tenant.
+    AlreadyPartner,
+    /// The sponsor's place in the tree changed since it was read.
+    SponsorMoved,
+    /// The email link's token is unknown, used or expired.
+    TokenGone,
+    /// The debit would take the balance below zero.
+    BalanceTooLow,
+    /// The partner already has an open payout request.
+    PayoutOpen,
+    /// The payout request is not open any more.
+    PayoutDecided,
+    /// The entry (its id comes from what it is for) was already written.
+    EntryWritten,
+    /// The lead already became a client.
+    LeadRegistered,
+    /// The event's transition (its id comes from the event) was already written.
+    TransitionWritten,
+    /// A condition that holds by construction failed (an item under a fresh id existed, or a
+    /// signed-in user's item is gone); named for the log only.
+    Invariant(&'static str),
 }
 
 /// Why a transaction did not commit.
 #[derive(Debug, thiserror::Error)]
 pub enum TxError {
-    /// The condition of the named action failed (the first one, in push order).
-    #[error("refused: {0}")]
-    Refused(&'static str),
+    /// The condition of this action failed (the first one, in push order).
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 impl Tx {
-    pub(crate) fn push(&mut self, label: &'static str, action: TransactWriteItem) {
+    pub(crate) fn push(&mut self, refusal: Refusal, action: TransactWriteItem) {
         self.actions.push(action);
-        self.labels.push(label);
+        self.refusals.push(refusal);
     }
 
     pub fn len(&self) -> usize {
@@ -185,24 +219,24 @@ impl Store {
         Tx {
             table: self.table.clone(),
             actions: Vec::new(),
-            labels: Vec::new(),
+            refusals: Vec::new(),
         }
     }
 
     pub async fn commit(&self, tx: Tx) -> Result<(), TxError> {
         let Tx {
-            actions, labels, ..
+            actions, refusals, ..
         } = tx;
         match self.transact(actions).await {
             Ok(()) => Ok(()),
             Err(StoreError::ConditionFailed { failed }) => {
-                let label = failed
+                let refusal = failed
                     .iter()
-                    .filter_map(|index| labels.get(*index))
+                    .filter_map(|index| refusals.get(*index))
                     .next()
                     .copied()
-                    .unwrap_or("unknown");
-                Err(TxError::Refused(label))
+                    .unwrap_or(Refusal::Invariant("unknown"));
+                Err(TxError::Refused(refusal))
             }
             Err(other) => Err(TxError::Store(other)),
         }

@@ -1,12 +1,12 @@
 //! Notifications waiting for delivery. They are written in the same transaction as the event
 //! that causes them; the stream handler delivers each on its INSERT and records the outcome here.
 
-use crate::delivery::{DeliveryState, delivery_state_from};
+use crate::delivery::{Delivery, delivery_of};
 use crate::item::{Item, ItemBuilder, View};
-use crate::ops::{Tx, put_new};
+use crate::ops::{Refusal, Tx, put_new};
 use crate::{Store, StoreError, keys};
 use rust_decimal::Decimal;
-use upline_contract::{PartnerId, TenantId};
+use upline_contract::{Channel, DeliveryState, PartnerId, TenantId};
 
 pub const OUTBOX_ENTITY: &str = "outbox";
 
@@ -15,7 +15,7 @@ pub struct OutboxRecord {
     pub tenant_id: TenantId,
     pub id: String,
     pub template: String,
-    pub channel: String,
+    pub channel: Channel,
     /// The recipient when it is a partner (name and email are read at delivery)…
     pub partner_id: Option<PartnerId>,
     /// …or an address of its own (account emails, invitations).
@@ -42,7 +42,7 @@ pub struct OutboxRecord {
     /// The recipient's language when it is an address (a partner's is read at delivery).
     pub language: Option<String>,
     pub created_at: String,
-    pub delivery: DeliveryState,
+    pub delivery: Delivery,
 }
 
 /// Reads an outbox item, from the table or from a stream image.
@@ -56,7 +56,7 @@ pub fn outbox_from(view: &View) -> Result<OutboxRecord, StoreError> {
             .unwrap_or(pk)
             .to_owned(),
         template: view.s("template")?.to_owned(),
-        channel: view.s("channel")?.to_owned(),
+        channel: view.word("channel")?,
         partner_id: view.opt_s("partner_id")?.map(PartnerId::from),
         to_email: view.opt_s("to_email")?.map(str::to_owned),
         to_name: view.opt_s("to_name")?.map(str::to_owned),
@@ -74,7 +74,7 @@ pub fn outbox_from(view: &View) -> Result<OutboxRecord, StoreError> {
         from_partner_id: view.opt_s("from_partner_id")?.map(PartnerId::from),
         language: view.opt_s("language")?.map(str::to_owned),
         created_at: view.s("created_at")?.to_owned(),
-        delivery: delivery_state_from(view)?,
+        delivery: delivery_of(view)?,
     })
 }
 
@@ -92,7 +92,7 @@ impl OutboxRecord {
             tenant_id: tenant.clone(),
             id,
             template: template.to_owned(),
-            channel: "email".to_owned(),
+            channel: Channel::Email,
             partner_id: None,
             to_email: Some(to_email.to_owned()),
             to_name: Some(to_name.to_owned()),
@@ -110,7 +110,7 @@ impl OutboxRecord {
             from_partner_id: None,
             language: None,
             created_at: created_at.to_owned(),
-            delivery: DeliveryState::default(),
+            delivery: Delivery::default(),
         }
     }
 
@@ -141,7 +141,7 @@ impl OutboxRecord {
             .s(keys::GSI1_SK, format!("{}#{}", self.created_at, self.id))
             .s("tenant_id", self.tenant_id.as_str())
             .s("template", &self.template)
-            .s("channel", &self.channel)
+            .s("channel", self.channel.as_str())
             .opt_s("partner_id", self.partner_id.as_ref().map(|p| p.as_str()))
             .opt_s("to_email", self.to_email.as_deref())
             .opt_s("to_name", self.to_name.as_deref())
@@ -158,7 +158,7 @@ impl OutboxRecord {
                 self.from_partner_id.as_ref().map(|p| p.as_str()),
             )
             .opt_s("language", self.language.as_deref())
-            .s("status", "pending")
+            .s("status", DeliveryState::Pending.as_str())
             .n("attempts", 0)
             .s("created_at", &self.created_at);
         let item = match self.amount {
@@ -180,7 +180,10 @@ impl OutboxRecord {
 impl Tx {
     /// A notification, written with the event that causes it.
     pub fn put_outbox(&mut self, record: &OutboxRecord) -> Result<(), StoreError> {
-        self.push("outbox", put_new(&self.table, record.new_item())?);
+        self.push(
+            Refusal::Invariant("outbox"),
+            put_new(&self.table, record.new_item())?,
+        );
         Ok(())
     }
 }
@@ -201,12 +204,18 @@ impl Store {
     pub async fn notifications_page(
         &self,
         tenant: &TenantId,
-        status: Option<&str>,
+        status: Option<DeliveryState>,
         limit: i32,
         after: Option<&str>,
     ) -> Result<(Vec<OutboxRecord>, Option<String>), StoreError> {
         let (items, next) = self
-            .list_page_ordered_where(&keys::outbox_list(tenant), limit, after, false, status)
+            .list_page_ordered_where(
+                &keys::outbox_list(tenant),
+                limit,
+                after,
+                false,
+                status.map(DeliveryState::as_str),
+            )
             .await?;
         let records = items
             .iter()

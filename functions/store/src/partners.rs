@@ -1,7 +1,7 @@
 //! Partners: the item carries its whole ancestor path, so the walk reads a chain in one request.
 
 use crate::item::{Item, ItemBuilder, View, key_item, n, s};
-use crate::ops::{Tx, TxError, put_new};
+use crate::ops::{Refusal, Tx, TxError, put_new};
 use crate::{Store, StoreError, keys};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, ReturnValue, TransactWriteItem};
 use futures::StreamExt;
@@ -115,9 +115,9 @@ impl Tx {
                 .s("partner_id", partner.id.as_str())
                 .build()
         };
-        self.push("partner", put_new(&self.table, record)?);
+        self.push(Refusal::Invariant("partner"), put_new(&self.table, record)?);
         self.push(
-            "referral_code",
+            Refusal::ReferralCodeTaken,
             put_new(
                 &self.table,
                 claim(
@@ -127,7 +127,7 @@ impl Tx {
             )?,
         );
         self.push(
-            "external_id",
+            Refusal::ExternalIdTaken,
             put_new(
                 &self.table,
                 claim(
@@ -145,7 +145,7 @@ impl Tx {
                 .build()
                 .map_err(StoreError::build)?;
             self.push(
-                "sponsor_moved",
+                Refusal::SponsorMoved,
                 TransactWriteItem::builder().condition_check(check).build(),
             );
         }
@@ -160,8 +160,12 @@ impl Store {
         tx.put_new_partner(partner, None)?;
         match self.commit(tx).await {
             Ok(()) => Ok(()),
-            Err(TxError::Refused("referral_code")) => Err(CreatePartnerError::ReferralCodeTaken),
-            Err(TxError::Refused("external_id")) => Err(CreatePartnerError::ExternalIdTaken),
+            Err(TxError::Refused(Refusal::ReferralCodeTaken)) => {
+                Err(CreatePartnerError::ReferralCodeTaken)
+            }
+            Err(TxError::Refused(Refusal::ExternalIdTaken)) => {
+                Err(CreatePartnerError::ExternalIdTaken)
+            }
             Err(TxError::Refused(_)) => {
                 Err(CreatePartnerError::Store(StoreError::ConditionFailed {
                     failed: vec![],

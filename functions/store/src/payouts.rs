@@ -4,12 +4,12 @@
 //! rejected — a conditional write, not a read-then-write.
 
 use crate::item::{ItemBuilder, View, key_item, s};
-use crate::ops::{Tx, put_new};
+use crate::ops::{Refusal, Tx, put_new};
 use crate::wallets::EntryRecord;
 use crate::{Store, StoreError, keys};
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use rust_decimal::Decimal;
-use upline_contract::{EntryKind, PartnerId, TenantId};
+use upline_contract::{EntryKind, PartnerId, PayoutStatus, TenantId};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PayoutRecord {
@@ -19,8 +19,7 @@ pub struct PayoutRecord {
     pub id: String,
     pub amount: Decimal,
     pub currency: String,
-    /// requested | paid | rejected
-    pub status: String,
+    pub status: PayoutStatus,
     pub created_at: String,
     pub decided_at: Option<String>,
     pub reason: Option<String>,
@@ -33,7 +32,7 @@ fn payout_from(view: &View) -> Result<PayoutRecord, StoreError> {
         id: view.s("payout_id")?.to_owned(),
         amount: view.decimal("amount")?,
         currency: view.s("currency")?.to_owned(),
-        status: view.s("status")?.to_owned(),
+        status: view.word("status")?,
         created_at: view.s("created_at")?.to_owned(),
         decided_at: view.opt_s("decided_at")?.map(str::to_owned),
         reason: view.opt_s("reason")?.map(str::to_owned),
@@ -48,14 +47,14 @@ impl Tx {
             .s("tenant_id", t.as_str())
             .s("payout_id", &payout.id)
             .build();
-        self.push("payout_open", put_new(&self.table, marker)?);
+        self.push(Refusal::PayoutOpen, put_new(&self.table, marker)?);
         let item = ItemBuilder::new(&keys::payout(t, &payout.partner_id, &payout.id), "payout")
             .s("tenant_id", t.as_str())
             .s("partner_id", payout.partner_id.as_str())
             .s("payout_id", &payout.id)
             .n("amount", payout.amount)
             .s("currency", &payout.currency)
-            .s("status", &payout.status)
+            .s("status", payout.status.as_str())
             .s("created_at", &payout.created_at)
             .s(keys::GSI1_PK, keys::payouts_list(t))
             .s(
@@ -63,7 +62,7 @@ impl Tx {
                 format!("{}#{}", payout.created_at, payout.id),
             )
             .build();
-        self.push("payout", put_new(&self.table, item)?);
+        self.push(Refusal::Invariant("payout"), put_new(&self.table, item)?);
         Ok(())
     }
 
@@ -72,7 +71,7 @@ impl Tx {
     pub fn decide_payout(
         &mut self,
         payout: &PayoutRecord,
-        status: &str,
+        status: PayoutStatus,
         at: &str,
         reason: Option<&str>,
     ) -> Result<(), StoreError> {
@@ -86,8 +85,8 @@ impl Tx {
             ))))
             .condition_expression("#status = :requested")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":requested", s("requested"))
-            .expression_attribute_values(":status", s(status))
+            .expression_attribute_values(":requested", s(PayoutStatus::Requested.as_str()))
+            .expression_attribute_values(":status", s(status.as_str()))
             .expression_attribute_values(":at", s(at));
         update = match reason {
             Some(reason) => update
@@ -96,7 +95,7 @@ impl Tx {
             None => update.update_expression("SET #status = :status, decided_at = :at"),
         };
         self.push(
-            "payout_state",
+            Refusal::PayoutDecided,
             TransactWriteItem::builder()
                 .update(update.build().map_err(StoreError::build)?)
                 .build(),
@@ -109,7 +108,7 @@ impl Tx {
             .build()
             .map_err(StoreError::build)?;
         self.push(
-            "payout_state",
+            Refusal::PayoutDecided,
             TransactWriteItem::builder().delete(delete).build(),
         );
         Ok(())
@@ -136,7 +135,7 @@ impl Tx {
                 actor,
             )
         };
-        self.decide_payout(payout, "paid", &at.rfc3339, None)?;
+        self.decide_payout(payout, PayoutStatus::Paid, &at.rfc3339, None)?;
         self.add_entry(&payout.tenant_id, &entry, &payout.currency, true)
     }
 }

@@ -1,7 +1,7 @@
 //! Tenants: created with their owner and default program in one transaction; found by slug.
 
 use crate::item::{ItemBuilder, View};
-use crate::ops::{Tx, TxError, put_new};
+use crate::ops::{Refusal, Tx, TxError, put_new};
 use crate::program::program_item;
 use crate::users::UserRecord;
 use crate::{Store, StoreError, keys};
@@ -61,10 +61,10 @@ impl Tx {
             tenant,
         )
         .build();
-        self.push("slug", put_new(&self.table, slug)?);
-        self.push("tenant", put_new(&self.table, record)?);
+        self.push(Refusal::SlugTaken, put_new(&self.table, slug)?);
+        self.push(Refusal::Invariant("tenant"), put_new(&self.table, record)?);
         self.push(
-            "program",
+            Refusal::Invariant("program"),
             put_new(&self.table, program_item(&tenant.id, program, 1))?,
         );
         Ok(())
@@ -84,7 +84,7 @@ impl Store {
         tx.put_new_user(owner)?;
         match self.commit(tx).await {
             Ok(()) => Ok(()),
-            Err(TxError::Refused("slug")) => Err(CreateTenantError::SlugTaken),
+            Err(TxError::Refused(Refusal::SlugTaken)) => Err(CreateTenantError::SlugTaken),
             Err(TxError::Refused(_)) => {
                 Err(CreateTenantError::Store(StoreError::ConditionFailed {
                     failed: vec![],

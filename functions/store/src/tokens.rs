@@ -7,7 +7,7 @@
 //! emails carry only the token).
 
 use crate::item::{ItemBuilder, View, key_item, n, s};
-use crate::ops::{Tx, put_new};
+use crate::ops::{Refusal, Tx, put_new};
 use crate::{Store, StoreError, keys};
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use base64::Engine;
@@ -160,7 +160,7 @@ impl Tx {
                 .s("last_name", &invitation.last_name)
                 .opt_s("phone", invitation.phone.as_deref());
         }
-        self.push("token", put_new(&self.table, item.build())?);
+        self.push(Refusal::TokenGone, put_new(&self.table, item.build())?);
         Ok(())
     }
 
@@ -180,7 +180,10 @@ impl Tx {
             .expression_attribute_values(":p", s(purpose.as_str()))
             .build()
             .map_err(StoreError::build)?;
-        self.push("token", TransactWriteItem::builder().delete(delete).build());
+        self.push(
+            Refusal::TokenGone,
+            TransactWriteItem::builder().delete(delete).build(),
+        );
         Ok(())
     }
 }

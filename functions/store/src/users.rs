@@ -2,7 +2,7 @@
 //! The staff structure (`supervisor_id`) lives here and never touches the partner tree.
 
 use crate::item::{Item, ItemBuilder, View, key_item, n, s};
-use crate::ops::{Tx, put_new};
+use crate::ops::{Refusal, Tx, put_new};
 use crate::{Store, StoreError, keys};
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use upline_contract::{Language, PartnerId, Permission, TenantId, UserId};
@@ -162,8 +162,8 @@ impl Tx {
     /// A new user and its email claim (`email` is refused when the email is taken).
     pub fn put_new_user(&mut self, user: &UserRecord) -> Result<(), StoreError> {
         let [record, claim] = user_items(user);
-        self.push("user", put_new(&self.table, record)?);
-        self.push("email", put_new(&self.table, claim)?);
+        self.push(Refusal::Invariant("user"), put_new(&self.table, record)?);
+        self.push(Refusal::EmailTaken, put_new(&self.table, claim)?);
         Ok(())
     }
 
@@ -182,7 +182,7 @@ impl Tx {
             "attribute_exists(pk) AND attribute_not_exists(partner_id)",
             &[(":p", s(partner.as_str()))],
         )?;
-        self.push("user_partner", action);
+        self.push(Refusal::AlreadyPartner, action);
         Ok(())
     }
 
@@ -195,7 +195,7 @@ impl Tx {
             "attribute_exists(pk)",
             &[(":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true))],
         )?;
-        self.push("user", action);
+        self.push(Refusal::Invariant("user"), action);
         Ok(())
     }
 
@@ -221,7 +221,7 @@ impl Tx {
                 (":now", crate::item::n(now_millis)),
             ],
         )?;
-        self.push("user", action);
+        self.push(Refusal::Invariant("user"), action);
         Ok(())
     }
 }

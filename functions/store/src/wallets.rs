@@ -2,7 +2,7 @@
 //! transaction as each entry, so the balance is always the sum of the entries.
 
 use crate::item::{Item, ItemBuilder, View, key_item, n, s};
-use crate::ops::{Tx, put_new};
+use crate::ops::{Refusal, Tx, put_new};
 use crate::{Store, StoreError, keys};
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use rust_decimal::Decimal;
@@ -124,7 +124,7 @@ impl Tx {
             .opt_s("reason", entry.reason.as_deref())
             .opt_s("actor", entry.actor.as_deref())
             .build();
-        self.push("entry", put_new(&self.table, item)?);
+        self.push(Refusal::EntryWritten, put_new(&self.table, item)?);
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key_item(&keys::wallet(tenant, &entry.partner_id))))
@@ -143,7 +143,7 @@ impl Tx {
                 .expression_attribute_values(":need", n(-entry.amount));
         }
         self.push(
-            "balance",
+            Refusal::BalanceTooLow,
             TransactWriteItem::builder()
                 .update(update.build().map_err(StoreError::build)?)
                 .build(),

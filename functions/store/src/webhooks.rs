@@ -2,7 +2,7 @@
 //! and writes one delivery per subscribed endpoint; each delivery's INSERT sends it, and its
 //! item is the delivery log entry (state, attempts, last result).
 
-use crate::delivery::{DeliveryState, delivery_state_from};
+use crate::delivery::{Delivery, delivery_of};
 use crate::item::{Item, ItemBuilder, View, key_item, s};
 use crate::ops::condition_passed;
 use crate::{Store, StoreError, keys};
@@ -74,7 +74,7 @@ pub struct DeliveryRecord {
     /// The JSON body.
     pub payload: String,
     pub created_at: String,
-    pub delivery: DeliveryState,
+    pub delivery: Delivery,
 }
 
 impl DeliveryRecord {
@@ -95,7 +95,7 @@ pub fn delivery_from(view: &View) -> Result<DeliveryRecord, StoreError> {
         event_type: view.s("event_type")?.to_owned(),
         payload: view.s("payload")?.to_owned(),
         created_at: view.s("created_at")?.to_owned(),
-        delivery: delivery_state_from(view)?,
+        delivery: delivery_of(view)?,
     })
 }
 
@@ -234,7 +234,7 @@ impl Store {
             .s("event_type", &delivery.event_type)
             .s("payload", &delivery.payload)
             .s("created_at", &delivery.created_at)
-            .s("status", "pending")
+            .s("status", upline_contract::DeliveryState::Pending.as_str())
             .n("attempts", 0)
             .build();
         let result = self

@@ -80,10 +80,10 @@ impl Deliver for CloudChannels {
         Box<dyn std::future::Future<Output = Result<String, DeliveryError>> + Send + '_>,
     > {
         Box::pin(async move {
-            match message.channel.as_str() {
-                "email" => self.email(message).await,
-                "sms" => self.sms(message).await,
-                other => Err(DeliveryError(format!("no channel {other}"))),
+            match message.channel {
+                Some(upline_contract::Channel::Email) => self.email(message).await,
+                Some(upline_contract::Channel::Sms) => self.sms(message).await,
+                None => Err(DeliveryError("a message without a channel".to_owned())),
             }
         })
     }

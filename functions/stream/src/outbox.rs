@@ -18,7 +18,8 @@ use upline_store::{Store, StoreError};
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Message {
     pub id: String,
-    pub channel: String,
+    /// A notification's channel; none for a webhook event (which the local cloud journals too).
+    pub channel: Option<upline_contract::Channel>,
     pub to: String,
     pub subject: String,
     pub body: String,
@@ -203,16 +204,16 @@ async fn compose(
     {
         subject = own.clone();
     }
-    let to = match notification.channel.as_str() {
-        "sms" => notification
+    let to = match notification.channel {
+        upline_contract::Channel::Sms => notification
             .to_phone
             .clone()
             .ok_or_else(|| Compose::Never("an SMS without a phone number".to_owned()))?,
-        _ => address,
+        upline_contract::Channel::Email => address,
     };
     Ok(Message {
         id: notification.id.clone(),
-        channel: notification.channel.clone(),
+        channel: Some(notification.channel),
         to,
         subject,
         body,

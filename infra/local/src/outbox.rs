@@ -116,7 +116,7 @@ impl LocalOutbox {
                 .map_err(|e| DeliveryError(format!("appending to {}: {e}", journal.display())))?;
         }
         tracing::info!(
-            channel = %message.channel,
+            channel = message.channel.map_or("webhook", |c| c.as_str()),
             to = %message.to,
             subject = %message.subject,
             "outbox: message \"sent\" (see GET /_local/outbox)"
@@ -178,7 +178,7 @@ impl SendWebhook for LocalWebhooks {
                 .unwrap_or_default();
             let message = Message {
                 id: header("webhook-id"),
-                channel: "webhook".to_owned(),
+                channel: None,
                 to: request.url.clone(),
                 subject: event_type,
                 body: request.body.clone(),

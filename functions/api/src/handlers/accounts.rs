@@ -1,6 +1,6 @@
 //! Accounts: register, confirm the email, forgot and set password, `GET /v1/me`.
 
-use super::members::{NewMember, TokenEmail, create_member, link_gone, now_seconds, refusal};
+use super::members::{NewMember, TokenEmail, create_member, link_gone, now_seconds};
 use super::{new_id, partner_view, tenant_view, user_view};
 use crate::AppState;
 use crate::auth::{SessionUser, hash_password};
@@ -14,6 +14,7 @@ use upline_contract::ErrorCode;
 use upline_contract::NoContent;
 use upline_contract::{Ack, Me, PartnerId, Permission, RegisterResponse, UserId};
 use upline_domain::validate;
+use upline_store::Refusal;
 use upline_store::tokens::{TokenPurpose, token_hash};
 use upline_store::users::UserRecord;
 use upline_store::{Timestamp, TxError};
@@ -132,7 +133,7 @@ pub async fn register(
         .await?
         .is_some()
     {
-        return Err(refusal("email"));
+        return Err(Refusal::EmailTaken.into());
     }
 
     let user_id = UserId(new_id("us"));
@@ -252,7 +253,7 @@ pub async fn resend_confirmation(
         invitation: None,
     }
     .add_to(&mut tx, &state.tokens, |_| {})?;
-    state.store.commit(tx).await.map_err(tx_error)?;
+    state.store.commit(tx).await?;
     Ok(Reply::ok(Ack {
         status: "sent".into(),
     }))
@@ -294,7 +295,7 @@ pub async fn forgot_password(
         invitation: None,
     }
     .add_to(&mut tx, &state.tokens, |_| {})?;
-    state.store.commit(tx).await.map_err(tx_error)?;
+    state.store.commit(tx).await?;
     Ok(accepted())
 }
 
@@ -382,11 +383,4 @@ pub async fn set_language(
     state.store.set_language(&user, request.language).await?;
     user.language = request.language;
     Ok(Reply::ok(user_view(&user)))
-}
-
-pub fn tx_error(err: TxError) -> ApiError {
-    match err {
-        TxError::Refused(label) => refusal(label),
-        TxError::Store(err) => err.into(),
-    }
 }

@@ -1,7 +1,6 @@
 //! `POST /v1/invitations` (a partner invites someone under them; `level_zero` invites someone
 //! with nobody above them) and `GET /v1/invitations/{token}` (public, for prefilling the form).
 
-use super::accounts::tx_error;
 use super::members::{TokenEmail, link_gone, now_seconds};
 use super::{new_id, tenant_view};
 use crate::AppState;
@@ -125,7 +124,7 @@ pub async fn create(
         email.subject = subject;
         email.body = body;
     })?;
-    state.store.commit(tx).await.map_err(tx_error)?;
+    state.store.commit(tx).await?;
     let expires_at = OffsetDateTime::from_unix_timestamp(expires_at)
         .ok()
         .and_then(|at| at.format(&Rfc3339).ok())

@@ -14,9 +14,9 @@ use upline_contract::ErrorCode;
 use upline_contract::EventKind;
 use upline_contract::{Lead, LeadCreated, Page, PartnerId, TenantId};
 use upline_domain::validate;
+use upline_store::Timestamp;
 use upline_store::deals::TransitionRecord;
 use upline_store::leads::LeadRecord;
-use upline_store::{Timestamp, TxError};
 
 fn lead_view(lead: LeadRecord) -> Lead {
     Lead {
@@ -94,8 +94,7 @@ pub async fn create(
             id: lead.id,
             partner_id: lead.partner_id,
         })),
-        Err(TxError::Refused(label)) => Err(super::members::refusal(label)),
-        Err(TxError::Store(err)) => Err(err.into()),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -159,9 +158,7 @@ pub async fn registered(
             registered_at: Some(at.rfc3339),
             ..lead
         }))),
-        Err(TxError::Refused("registered" | "transition")) => Err(already_registered()),
-        Err(TxError::Refused(label)) => Err(super::members::refusal(label)),
-        Err(TxError::Store(err)) => Err(err.into()),
+        Err(err) => Err(err.into()),
     }
 }
 

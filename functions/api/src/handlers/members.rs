@@ -12,7 +12,7 @@ use upline_store::keys;
 use upline_store::outbox::OutboxRecord;
 use upline_store::partners::{MAX_TREE_DEPTH, PartnerRecord};
 use upline_store::tokens::{EmailTokenRecord, TokenKey, TokenPurpose, token_hash};
-use upline_store::{Timestamp, Tx, TxError};
+use upline_store::{Refusal, Timestamp, Tx, TxError};
 
 /// Who is becoming a partner.
 pub struct NewMember {
@@ -88,31 +88,14 @@ pub async fn create_member(
         also(&mut tx, &partner)?;
         match state.store.commit(tx).await {
             Ok(()) => return Ok(partner),
-            Err(TxError::Refused("referral_code" | "sponsor_moved")) => continue,
-            Err(TxError::Refused(label)) => return Err(refusal(label)),
-            Err(TxError::Store(err)) => return Err(err.into()),
+            Err(TxError::Refused(Refusal::ReferralCodeTaken | Refusal::SponsorMoved)) => continue,
+            Err(err) => return Err(err.into()),
         }
     }
     Err(ApiError::conflict(
         ErrorCode::TryAgain,
         "the structure changed while joining; try again",
     ))
-}
-
-/// What a refused transaction action means to the caller.
-pub fn refusal(label: &str) -> ApiError {
-    match label {
-        "email" => ApiError::conflict(ErrorCode::EmailTaken, "an account with this email exists")
-            .with_field("email"),
-        "external_id" => ApiError::conflict(
-            ErrorCode::ExternalIdTaken,
-            "another partner has this external id",
-        )
-        .with_field("external_id"),
-        "token" => link_gone("token"),
-        "user_partner" => ApiError::conflict(ErrorCode::AlreadyJoined, "you are already a partner"),
-        other => ApiError::conflict(ErrorCode::Conflict, format!("refused: {other}")),
-    }
 }
 
 /// 404 for an email link that is unknown, used or expired.
@@ -185,7 +168,7 @@ impl TokenEmail<'_> {
             let sms = OutboxRecord {
                 id: new_id("ob"),
                 template: "invitation_sms".to_owned(),
-                channel: "sms".to_owned(),
+                channel: upline_contract::Channel::Sms,
                 to_phone: Some(phone),
                 ..email
             };

@@ -6,18 +6,16 @@ use super::webhooks::delivery_status;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Paged, PathParam};
+use crate::extract::{Paged, PathParam, word};
 use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
 use upline_contract as c;
 use upline_contract::{
-    Language, Notification, NotificationTemplate, Page, Permission, TemplateList,
+    DeliveryState, Language, Notification, NotificationTemplate, Page, Permission, TemplateList,
 };
 use upline_domain::templates;
 use upline_store::Timestamp;
 use upline_store::templates::TemplateRecord;
-
-const STATUSES: [&str; 5] = ["pending", "sending", "sent", "retrying", "failed"];
 
 /// `GET /v1/notifications?status=`: newest first, with where each delivery stands.
 pub async fn list(
@@ -29,15 +27,7 @@ pub async fn list(
         .require(Permission::ConfigureProgram)?
         .tenant_id
         .clone();
-    let status = params.status.as_deref();
-    if let Some(status) = status
-        && !STATUSES.contains(&status)
-    {
-        return Err(ApiError::invalid(
-            "status",
-            format!("must be one of {}", STATUSES.join(", ")),
-        ));
-    }
+    let status = word("status", params.status.as_deref(), DeliveryState::expected)?;
     let limit = params.page().limit()?;
     let after = params.page().decoded_cursor()?;
     let (records, next) = state

@@ -1,7 +1,7 @@
 //! Partners: create (staff), join (a user), read, list (downline / all), move under another
 //! sponsor, and the referral QR code.
 
-use super::members::{NewMember, TokenEmail, create_member, refusal};
+use super::members::{NewMember, TokenEmail, create_member};
 use super::{encode_cursor, new_id, partner_view};
 use crate::AppState;
 use crate::auth::Caller;
@@ -16,6 +16,7 @@ use upline_contract as c;
 use upline_contract::ErrorCode;
 use upline_contract::{Page, Partner, PartnerId, Permission, UserId};
 use upline_domain::validate::{self, REFERRAL_CODE_ALPHABET, REFERRAL_CODE_LEN};
+use upline_store::Refusal;
 use upline_store::Timestamp;
 use upline_store::keys;
 use upline_store::partners::{MoveError, PartnerRecord};
@@ -47,7 +48,7 @@ pub async fn create(
         validate::external_id(external_id).map_err(|m| ApiError::invalid("external_id", m))?;
     }
     if state.store.user_by_email(&tenant, &email).await?.is_some() {
-        return Err(refusal("email"));
+        return Err(Refusal::EmailTaken.into());
     }
     let user_id = UserId(new_id("us"));
     let created_at = Timestamp::now().rfc3339;
@@ -120,7 +121,7 @@ pub async fn join(
     let user = caller.require(Permission::Participate)?;
     let tenant = user.tenant_id.clone();
     if user.partner_id.is_some() {
-        return Err(refusal("user_partner"));
+        return Err(Refusal::AlreadyPartner.into());
     }
     let sponsor_id = match &user.supervisor_id {
         None => None,

@@ -2,23 +2,24 @@
 //! with `manage_balances` pay (the balance drops atomically, never below zero) or reject with a
 //! reason. Either way the partner gets an email.
 
-use super::members::refusal;
 use super::{encode_cursor, new_id, tenant_currency};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Paged, PathParam};
+use crate::extract::{Paged, PathParam, word};
 use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
 use axum::http::StatusCode;
 use upline_contract as c;
 use upline_contract::ErrorCode;
-use upline_contract::{Amount, Currency, Page, PartnerId, Payout, Permission, TenantId};
+use upline_contract::{
+    Amount, Currency, Page, PartnerId, Payout, PayoutStatus, Permission, TenantId,
+};
 use upline_domain::payouts::{self, PayoutAsk, PayoutRefusal};
 use upline_domain::{plan, validate};
 use upline_store::outbox::OutboxRecord;
 use upline_store::payouts::PayoutRecord;
-use upline_store::{Timestamp, Tx, TxError};
+use upline_store::{Timestamp, Tx};
 
 fn payout_view(payout: PayoutRecord, currency: Currency) -> Payout {
     Payout {
@@ -94,7 +95,7 @@ pub async fn request(
         id: format!("{}_{partner}", new_id("po")),
         amount,
         currency: currency.code().to_owned(),
-        status: "requested".to_owned(),
+        status: PayoutStatus::Requested,
         created_at: Timestamp::now().rfc3339,
         decided_at: None,
         reason: None,
@@ -103,9 +104,7 @@ pub async fn request(
     tx.request_payout(&payout)?;
     match state.store.commit(tx).await {
         Ok(()) => Ok(Reply::ok(payout_view(payout, currency))),
-        Err(TxError::Refused("payout_open")) => Err(payout_open()),
-        Err(TxError::Refused(label)) => Err(refusal(label)),
-        Err(TxError::Store(err)) => Err(err.into()),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -132,15 +131,7 @@ pub async fn list(
     caller: Caller,
     Params(params): Params<c::ListPayouts>,
 ) -> ApiResult<Reply<c::ListPayouts>> {
-    let status = params.status.as_deref();
-    if let Some(status) = status
-        && !["requested", "paid", "rejected"].contains(&status)
-    {
-        return Err(ApiError::invalid(
-            "status",
-            "must be requested, paid or rejected",
-        ));
-    }
+    let status = word("status", params.status.as_deref(), PayoutStatus::expected)?;
     let tenant = caller.tenant_id().clone();
     let currency = tenant_currency(&state, &tenant).await?;
     let limit = params.page().limit()?;
@@ -214,8 +205,8 @@ async fn open_payout(
         .payout(&tenant, &partner, id)
         .await?
         .ok_or_else(|| ApiError::not_found("payout"))?;
-    if payout.status != "requested" {
-        return Err(not_open(&payout.status));
+    if payout.status != PayoutStatus::Requested {
+        return Err(not_open(payout.status.as_str()));
     }
     let currency = tenant_currency(state, &tenant).await?;
     Ok((tenant, payout, currency))
@@ -273,14 +264,11 @@ pub async fn pay(
     ))?;
     match state.store.commit(tx).await {
         Ok(()) => {}
-        Err(TxError::Refused("balance")) => return Err(insufficient(StatusCode::CONFLICT)),
-        Err(TxError::Refused("payout_state" | "entry")) => return Err(not_open("decided")),
-        Err(TxError::Refused(label)) => return Err(refusal(label)),
-        Err(TxError::Store(err)) => return Err(err.into()),
+        Err(err) => return Err(err.into()),
     }
     Ok(Reply::ok(payout_view(
         PayoutRecord {
-            status: "paid".into(),
+            status: PayoutStatus::Paid,
             decided_at: Some(now.rfc3339),
             ..payout
         },
@@ -302,7 +290,7 @@ pub async fn reject(
         .ok_or_else(|| ApiError::invalid("reason", "say why, in 1 to 500 characters"))?;
     let now = Timestamp::now();
     let mut tx = state.store.tx();
-    tx.decide_payout(&payout, "rejected", &now.rfc3339, Some(&reason))?;
+    tx.decide_payout(&payout, PayoutStatus::Rejected, &now.rfc3339, Some(&reason))?;
     notify(&mut tx, &payout, "payout_rejected", Some(&reason))?;
     tx.audit(&super::audit::record(
         &caller,
@@ -312,13 +300,11 @@ pub async fn reject(
     ))?;
     match state.store.commit(tx).await {
         Ok(()) => {}
-        Err(TxError::Refused("payout_state")) => return Err(not_open("decided")),
-        Err(TxError::Refused(label)) => return Err(refusal(label)),
-        Err(TxError::Store(err)) => return Err(err.into()),
+        Err(err) => return Err(err.into()),
     }
     Ok(Reply::ok(payout_view(
         PayoutRecord {
-            status: "rejected".into(),
+            status: PayoutStatus::Rejected,
             decided_at: Some(now.rfc3339),
             reason: Some(reason),
             ..payout

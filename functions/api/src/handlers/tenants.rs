@@ -1,6 +1,5 @@
 //! `POST /v1/tenants`: self-service signup of a tenant and its owner.
 
-use super::accounts::tx_error;
 use super::members::TokenEmail;
 use super::new_id;
 use crate::AppState;
@@ -14,7 +13,6 @@ use upline_contract::ErrorCode;
 use upline_contract::{Amount, CreateTenantResponse, Permission, Program, TenantId, UserId};
 use upline_domain::validate;
 use upline_store::Timestamp;
-use upline_store::TxError;
 use upline_store::tenants::TenantRecord;
 use upline_store::tokens::TokenPurpose;
 use upline_store::users::UserRecord;
@@ -95,15 +93,7 @@ pub async fn create(
         invitation: None,
     }
     .add_to(&mut tx, &state.tokens, |_| {})?;
-    match state.store.commit(tx).await {
-        Ok(()) => {}
-        Err(TxError::Refused("slug")) => {
-            return Err(
-                ApiError::conflict(ErrorCode::SlugTaken, "this slug is taken").with_field("slug"),
-            );
-        }
-        Err(err) => return Err(tx_error(err)),
-    }
+    state.store.commit(tx).await?;
     let token = state.sessions.issue(&tenant.id, &owner.id);
     let tenant = super::tenant_view(tenant);
     Ok(Reply::ok(CreateTenantResponse { tenant, token }))

@@ -2,7 +2,6 @@
 //! `PUT /v1/users/{id}/permissions`. The staff structure (who supervises whom) is separate from
 //! the partner tree: moving one never moves the other.
 
-use super::accounts::tx_error;
 use super::audit::record;
 use super::members::TokenEmail;
 use super::{encode_cursor, new_id, user_view};
@@ -74,7 +73,7 @@ pub async fn create(
         invitation: None,
     }
     .add_to(&mut tx, &state.tokens, |_| {})?;
-    state.store.commit(tx).await.map_err(tx_error)?;
+    state.store.commit(tx).await?;
     Ok(Reply::ok(user_view(&user)))
 }
 

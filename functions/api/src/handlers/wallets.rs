@@ -9,11 +9,10 @@ use crate::extract::{ListParams, Paged, PathParam};
 use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
 use upline_contract as c;
-use upline_contract::ErrorCode;
 use upline_contract::{Amount, Page, PartnerId, Permission, TenantId, Wallet, WalletEntry};
 use upline_domain::{plan, validate};
+use upline_store::Timestamp;
 use upline_store::wallets::EntryRecord;
-use upline_store::{Timestamp, TxError};
 
 async fn managed_partner(
     state: &AppState,
@@ -172,14 +171,6 @@ pub async fn adjust(
         format!("partner:{partner}"),
         serde_json::json!({"amount": amount, "reason": reason}),
     ))?;
-    match state.store.commit(tx).await {
-        Ok(()) => Ok(Reply::ok(super::entry_view(entry, currency))),
-        Err(TxError::Refused("balance")) => Err(ApiError::conflict(
-            ErrorCode::InsufficientBalance,
-            "the balance would go below zero",
-        )
-        .with_field("amount")),
-        Err(TxError::Refused(label)) => Err(super::members::refusal(label)),
-        Err(TxError::Store(err)) => Err(err.into()),
-    }
+    state.store.commit(tx).await?;
+    Ok(Reply::ok(super::entry_view(entry, currency)))
 }

@@ -21,7 +21,7 @@ use upline_contract::{
 use upline_domain::address;
 use upline_domain::validate;
 use upline_store::Timestamp;
-use upline_store::delivery::DeliveryState;
+use upline_store::delivery::Delivery;
 use upline_store::webhooks::WebhookRecord;
 
 /// How long a rotated-out secret keeps signing.
@@ -49,7 +49,7 @@ fn webhook_view(record: &WebhookRecord) -> Webhook {
     }
 }
 
-pub fn delivery_status(state: DeliveryState) -> DeliveryStatus {
+pub fn delivery_status(state: Delivery) -> DeliveryStatus {
     DeliveryStatus {
         status: state.status,
         attempts: state.attempts,

@@ -37,7 +37,7 @@ async fn wait_healthy(cloud: &LocalCloud) -> reqwest::Response {
 fn message(id: &str, to: &str) -> Message {
     Message {
         id: id.into(),
-        channel: "email".into(),
+        channel: Some(upline_contract::Channel::Email),
         to: to.into(),
         subject: "Welcome".into(),
         body: "Confirm: /confirm-email?token=abc".into(),

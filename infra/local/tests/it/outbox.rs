@@ -5,7 +5,7 @@ use upline_stream::outbox::{Deliver, Message};
 fn message(id: &str) -> Message {
     Message {
         id: id.into(),
-        channel: "sms".into(),
+        channel: Some(upline_contract::Channel::Sms),
         to: "+15550100".into(),
         subject: String::new(),
         body: format!("code {id}"),
