@@ -205,6 +205,9 @@ texts! {
     NoReferrals => "Nobody has joined through you yet.", "Nikt jeszcze nie dołączył przez Ciebie.", "Через вас ещё никто не присоединился.", "Через вас ще ніхто не приєднався.";
     Leads => "Leads you brought in", "Twoje leady", "Ваши лиды", "Ваші ліди";
     NoLeads => "No leads yet: they appear when someone comes in through your link or code.", "Brak leadów: pojawią się, gdy ktoś przyjdzie przez Twój link lub kod.", "Лидов пока нет: они появятся, когда кто-то придёт по вашей ссылке или коду.", "Лідів поки немає: вони з'являться, коли хтось прийде за вашим посиланням чи кодом.";
+    YourDeals => "Deals you brought in", "Twoje transakcje", "Ваши сделки", "Ваші угоди";
+    NoDeals => "No deals yet: they appear when a lead of yours buys.", "Brak transakcji: pojawią się, gdy Twój lead kupi.", "Сделок пока нет: они появятся, когда ваш лид купит.", "Угод поки немає: вони з'являться, коли ваш лід купить.";
+    YouEarned => "You earned", "Twój zarobek", "Вы заработали", "Ви заробили";
     LeadOnly => "lead", "lead", "лид", "лід";
     ClientSince => "client since", "klient od", "клиент с", "клієнт з";
     // Invite

@@ -70,7 +70,7 @@ pub fn request_for(route_id: &str, path: &str, ours: &Targets) -> (String, Optio
             Some(json!({"referral_code": ours.code, "name": "Lee"})),
             true,
         ),
-        "list_leads" | "register_client" => (None, false),
+        "list_leads" | "register_client" | "list_deals" => (None, false),
         "reject_payout" => (Some(json!({"reason": "rival"})), false),
         "pay_payout" | "list_payouts" => (None, false),
         "create_user" => (
@@ -128,10 +128,11 @@ pub fn request_for(route_id: &str, path: &str, ours: &Targets) -> (String, Optio
         "logout" | "list_api_keys" | "delete_api_key" | "list_audit" => (None, false),
         other => panic!("add route {other} to the isolation matrix"),
     };
-    let with_ids = if route_id == "preview_commission" {
-        format!("{with_ids}?status=won")
-    } else {
-        with_ids
+    let with_ids = match route_id {
+        "preview_commission" => format!("{with_ids}?status=won"),
+        // Asked for by name: still nothing of ours (the answers are checked for our secrets).
+        "list_deals" => format!("{with_ids}?partner_id={}", ours.partner),
+        _ => with_ids,
     };
     (with_ids, body, names_ours || body_names_ours)
 }

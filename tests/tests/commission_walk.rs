@@ -508,3 +508,89 @@ async fn level_one_tiers_follow_turnover_and_a_custom_reversal_status_takes_back
     );
     app.assert_wallets_match_entries(&tenant, &[partner]).await;
 }
+
+#[tokio::test]
+async fn deals_are_listed_newest_first_and_a_partner_sees_their_own_with_their_share() {
+    let app = upline_tests::TestApp::spawn().await;
+    let tenant = app.create_tenant("walk-deal-list").await;
+    app.use_three_level_plan(&tenant).await;
+    let top = app.create_partner(&tenant, "Top", None).await;
+    let (_, top_view) = app.get(&format!("/v1/partners/{top}"), &tenant.token).await;
+    let (mia_token, mia) = app
+        .register_confirmed(&tenant, "Mia", top_view["referral_code"].as_str().unwrap())
+        .await;
+    let (_, mia_view) = app.get("/v1/partners/me", &mia_token).await;
+    let (ben_token, ben) = app
+        .register_confirmed(&tenant, "Ben", mia_view["referral_code"].as_str().unwrap())
+        .await;
+    let ben = PartnerId::from(ben["id"].as_str().unwrap());
+    let mia = PartnerId::from(mia["id"].as_str().unwrap());
+    for (deal, amount, status, partner) in [
+        ("older", "200.00", "won", &ben),
+        ("newer", "50.00", "new", &mia),
+    ] {
+        let (code, body) = app.put_deal(&tenant, deal, amount, status, partner).await;
+        assert_eq!(code, StatusCode::CREATED, "{body}");
+    }
+    app.expect_balances(
+        &tenant,
+        &[(&ben, "20.00"), (&mia, "10.00"), (&top, "20.00")],
+        Duration::from_secs(3),
+    )
+    .await;
+
+    let ids = |page: &serde_json::Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["external_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Staff: every deal, newest first, with whose it is and what it cost in commissions.
+    let (status, all) = app.get("/v1/deals", &tenant.token).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(ids(&all), ["newer", "older"]);
+    let older = &all["items"][1];
+    assert_eq!(
+        (
+            older["status"].as_str(),
+            older["amount"].as_str(),
+            older["partner_name"].as_str(),
+            older["earned"].as_str()
+        ),
+        (Some("won"), Some("200.00"), Some("Ben"), Some("50.00"))
+    );
+    let (_, won) = app.get("/v1/deals?status=won", &tenant.token).await;
+    assert_eq!(ids(&won), ["older"]);
+    let (_, mias) = app
+        .get(&format!("/v1/deals?partner_id={mia}"), &tenant.token)
+        .await;
+    assert_eq!(ids(&mias), ["newer"]);
+    let (_, first) = app.get("/v1/deals?limit=1", &tenant.token).await;
+    assert_eq!(ids(&first), ["newer"]);
+    let cursor = first["next_cursor"].as_str().expect("a next page");
+    let (_, second) = app
+        .get(&format!("/v1/deals?limit=1&cursor={cursor}"), &tenant.token)
+        .await;
+    assert_eq!(ids(&second), ["older"]);
+
+    // Ben sees his deal with his own share (level 1), not what it paid his sponsors.
+    let (status, bens) = app.get("/v1/deals", &ben_token).await;
+    assert_eq!(status, StatusCode::OK, "{bens}");
+    assert_eq!(ids(&bens), ["older"]);
+    assert_eq!(bens["items"][0]["earned"], "20.00");
+    assert_eq!(bens["items"][0]["partner_name"], serde_json::Value::Null);
+    // Mia sees her own deal, with what it earned her so far (nothing: it is new), and cannot
+    // ask for Ben's.
+    let (_, mine) = app.get("/v1/deals", &mia_token).await;
+    assert_eq!(ids(&mine), ["newer"]);
+    assert_eq!(mine["items"][0]["earned"], "0.00");
+    let (status, _) = app
+        .get(&format!("/v1/deals?partner_id={ben}"), &mia_token)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = app.get("/v1/deals?status=", &tenant.token).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "status");
+}

@@ -520,6 +520,10 @@ async fn drive_payout_routes(app: &TestApp, tenant: &upline_tests::TestTenant, k
     assert!(status.is_client_error());
     let (status, body) = app.get("/v1/leads", &partner).await;
     assert!(status.is_success(), "list_leads (own): {body}");
+    for token in [partner.as_str(), key] {
+        let (status, body) = app.get("/v1/deals", token).await;
+        assert!(status.is_success(), "list_deals: {body}");
+    }
     for token in [key, tenant.token.as_str()] {
         let (_, lead) = app
             .post(

@@ -97,6 +97,7 @@ fn admitted(route_id: &str) -> Option<&'static [Caller]> {
         | "list_partners"
         | "get_partner"
         | "list_leads"
+        | "list_deals"
         | "get_wallet"
         | "list_wallet_entries" => ANYONE,
         "create_user"

@@ -16,9 +16,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use upline_contract as c;
 use upline_contract::{
-    Amount, CreateInvitationRequest, CreatePayoutRequest, Currency, EntryKind, InvitationCreated,
-    Lead, LeadListQuery, ListQuery, NoParams, Partner, PartnerListQuery, Payout, PayoutListQuery,
-    Permission, ProgramBasics, QrQuery, Wallet, WalletEntry,
+    Amount, CreateInvitationRequest, CreatePayoutRequest, Currency, DealListQuery, DealSummary,
+    EntryKind, InvitationCreated, Lead, LeadListQuery, ListQuery, NoParams, Partner,
+    PartnerListQuery, Payout, PayoutListQuery, Permission, ProgramBasics, QrQuery, Wallet,
+    WalletEntry,
 };
 
 /// The whole downline in tree order (each with its level below the caller).
@@ -581,9 +582,60 @@ pub fn Referrals() -> impl IntoView {
                         }
                     }}
                 </section>
-                <LeadsCard/>
+                {later!(brought_in_view())}
             }
         })}
+    }
+}
+
+/// What came in through the partner: their leads and their deals. A chunk fetched once the
+/// downline has shown.
+#[cfg_attr(
+    not(test),
+    leptos::wasm_split::wasm_split(brought_in, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn brought_in_view() -> Result<AnyView, ApiError> {
+    Ok(view! { <LeadsCard/><DealsCard/> }.into_any())
+}
+
+/// The deals attributed to the partner, with what each earned them.
+#[component]
+fn DealsCard() -> impl IntoView {
+    let deals = Fetched::new(|| async {
+        api::all_pages::<c::ListDeals, DealSummary>(&NoParams {}, &DealListQuery::default(), 10)
+            .await
+    });
+    view! {
+        <section class="card" data-testid="deals">
+            <h2>{text(T::YourDeals)}</h2>
+            {loaded(deals, |items: Vec<DealSummary>| {
+                if items.is_empty() {
+                    return view! { <Empty text=T::NoDeals/> }.into_any();
+                }
+                view! {
+                    <div class="table-wrap"><table class="stacked">
+                        <thead><tr>
+                            <th scope="col">{text(T::Deal)}</th>
+                            <th scope="col">{text(T::Amount)}</th>
+                            <th scope="col">{text(T::Status)}</th>
+                            <th scope="col">{text(T::Date)}</th>
+                            <th scope="col">{text(T::YouEarned)}</th>
+                        </tr></thead>
+                        <tbody>
+                            {items.into_iter().map(|deal| view! {
+                                <tr data-testid="deal-row" data-deal=deal.external_id.clone()>
+                                    <td data-label=text(T::Deal)>{deal.external_id}</td>
+                                    <td data-label=text(T::Amount)>{money(deal.amount, deal.currency)}</td>
+                                    <td data-label=text(T::Status)>{deal.status}</td>
+                                    <td data-label=text(T::Date)>{date(&deal.created_at)}</td>
+                                    <td data-label=text(T::YouEarned) data-testid="deal-earned">{money(deal.earned, deal.currency)}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table></div>
+                }.into_any()
+            })}
+        </section>
     }
 }
 

@@ -168,6 +168,7 @@ paged!(
     upline_contract::ListQuery,
     upline_contract::PartnerListQuery,
     upline_contract::LeadListQuery,
+    upline_contract::DealListQuery,
     upline_contract::PayoutListQuery,
     upline_contract::NotificationListQuery,
     upline_contract::AuditQuery

@@ -215,6 +215,7 @@ const PARTNERS_LIST: &str = "T#*#PARTNERS";
 const TREE: &str = "T#*#TREE";
 const PAYOUTS_LIST: &str = "T#*#PAYOUTS";
 const LEADS_LIST: &str = "T#*#LEADS";
+const DEALS_LIST: &str = "T#*#DEALS";
 pub const OUTBOX: &str = "T#*#OUTBOX#*";
 const OUTBOX_LIST: &str = "T#*#OUTBOX";
 pub const WEBHOOK_DELIVERIES: &str = "T#*#WH#*";
@@ -396,6 +397,12 @@ pub static ROUTES: &[Route] = &[
     route!(c::PutDeal => deals::put, WRITE_DEALS, Iam {
         actions: &[GET, PUT, QUERY],
         keys: &[TENANT, USER, API_KEY, PARTNER, CODE, DEAL, AUDIT],
+    }),
+    route!(c::ListDeals => deals::list, Who::Anyone, Iam {
+        // A partner's deals from their partition, or everyone's from the list; the deals, their
+        // ledgers and (for staff) the partners' names in BatchGetItems.
+        actions: &[GET, QUERY, BATCH_GET],
+        keys: &[USER, API_KEY, PARTNER, DEAL, DEALS_LIST],
     }),
     route!(c::GetDeal => deals::get, READ_DEALS, Iam {
         actions: &[GET, QUERY],

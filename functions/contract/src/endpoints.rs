@@ -184,6 +184,10 @@ endpoints! {
         "Create or update a deal by its external id (API key or staff)",
         DealPath, NoParams, PutDealRequest => Deal,
         [Conflict];
+    ListDeals = "list_deals", Get "/v1/deals" => 200,
+        "Deals, newest first, with what each earned: a partner's own, or everyone's (?partner_id=, ?status=) for staff",
+        NoParams, DealListQuery, NoBody => Page<DealSummary>,
+        [];
     GetDeal = "get_deal", Get "/v1/deals/{external_id}" => 200,
         "A deal with its status history and commissions (API key or staff)",
         DealPath, NoParams, NoBody => Deal,

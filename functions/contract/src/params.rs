@@ -111,6 +111,20 @@ query_params! {
         #[cfg_attr(feature = "openapi", param(value_type = Option<i32>, minimum = 1, maximum = 100))]
         limit
     }
+    /// `?partner_id=`, `?status=` and the page.
+    DealListQuery {
+        /// Only the deals attributed to this partner (staff); a partner sees their own whatever
+        /// it says.
+        #[cfg_attr(feature = "openapi", param(pattern = "^[A-Za-z0-9._:-]{1,128}$"))]
+        partner_id,
+        /// Only deals in this status.
+        #[cfg_attr(feature = "openapi", param(pattern = "^[a-z0-9_-]{1,40}$"))]
+        status,
+        #[cfg_attr(feature = "openapi", param(pattern = "^[A-Za-z0-9._:-]{1,300}$"))]
+        cursor,
+        #[cfg_attr(feature = "openapi", param(value_type = Option<i32>, minimum = 1, maximum = 100))]
+        limit
+    }
     /// `?status=` and the page.
     PayoutListQuery {
         #[cfg_attr(feature = "openapi", param(schema_with = payout_statuses))]

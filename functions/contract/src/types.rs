@@ -783,6 +783,25 @@ pub struct Deal {
     pub commissions: Vec<Commission>,
 }
 
+/// A deal in a list: what it is, and what it has earned.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DealSummary {
+    pub external_id: String,
+    pub amount: Amount,
+    pub currency: Currency,
+    pub status: String,
+    /// The partner the deal is attributed to.
+    pub partner_id: PartnerId,
+    /// Their name, for staff (a partner's own deals are all theirs).
+    pub partner_name: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// What the deal has earned and not had reversed: the caller's own share when a partner
+    /// asks, every partner's together when staff ask.
+    pub earned: Amount,
+}
+
 /// One line of what a deal earned (or would earn) one partner.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -62,10 +62,21 @@ fn deal_item(deal: &DealRecord) -> Item {
         .s("created_at", &deal.created_at)
         .s("updated_at", &deal.updated_at)
         .s(keys::GSI1_PK, keys::deals_list(&deal.tenant_id))
-        .s(
-            keys::GSI1_SK,
-            format!("{}#{}", deal.created_at, deal.external_id),
-        )
+        .s(keys::GSI1_SK, listing_position(deal))
+        .build()
+}
+
+/// Where a deal stands in its lists: newest first, then by id.
+fn listing_position(deal: &DealRecord) -> String {
+    format!("{}#{}", deal.created_at, deal.external_id)
+}
+
+/// The deal's entry in its partner's partition (see `keys::partner_deal`).
+fn partner_deal_item(deal: &DealRecord) -> Item {
+    let key = keys::partner_deal(&deal.tenant_id, &deal.partner_id, &listing_position(deal));
+    ItemBuilder::new(&key, "partner_deal")
+        .s("tenant_id", deal.tenant_id.as_str())
+        .s("deal_id", &deal.external_id)
         .build()
 }
 
@@ -217,6 +228,93 @@ impl Store {
             .collect()
     }
 
+    /// One page of the tenant's deals, newest first, only those in `status` when given (so a
+    /// page may hold fewer than `limit`), each with what the walk has applied for it.
+    pub async fn all_deals(
+        &self,
+        tenant: &TenantId,
+        status: Option<&str>,
+        limit: i32,
+        after: Option<&str>,
+    ) -> Result<(Vec<(DealRecord, DealLedger)>, Option<String>), StoreError> {
+        let (items, next) = self
+            .list_page_ordered_where(&keys::deals_list(tenant), limit, after, false, status)
+            .await?;
+        let deals = items
+            .iter()
+            .map(|item| deal_from(&View(item)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((self.with_ledgers(tenant, deals).await?, next))
+    }
+
+    /// One page of the deals attributed to a partner, newest first, only those in `status`
+    /// when given: the partition's entries, then the deals and their ledgers in batch reads.
+    pub async fn partner_deals(
+        &self,
+        tenant: &TenantId,
+        partner: &PartnerId,
+        status: Option<&str>,
+        limit: i32,
+        after: Option<&str>,
+    ) -> Result<(Vec<(DealRecord, DealLedger)>, Option<String>), StoreError> {
+        let (items, more) = self
+            .partner_page(tenant, partner, keys::PARTNER_DEAL_PREFIX, limit, after)
+            .await?;
+        let positions: Vec<String> = items
+            .iter()
+            .map(|item| {
+                let sk = View(item).s(keys::SK)?;
+                Ok(sk[keys::PARTNER_DEAL_PREFIX.len()..].to_owned())
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let ids: Vec<String> = items
+            .iter()
+            .map(|item| View(item).s("deal_id").map(str::to_owned))
+            .collect::<Result<_, _>>()?;
+        let mut deals = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(100) {
+            let wanted: Vec<keys::Key> = chunk.iter().map(|id| keys::deal(tenant, id)).collect();
+            for item in self.batch_get(&wanted).await? {
+                deals.push(deal_from(&View(&item))?);
+            }
+        }
+        // A batch read answers in any order: put them back in the partition's.
+        deals.sort_by_key(|deal| std::cmp::Reverse(listing_position(deal)));
+        deals.retain(|deal| status.is_none_or(|s| deal.status == s));
+        let next = if more {
+            positions.last().cloned()
+        } else {
+            None
+        };
+        Ok((self.with_ledgers(tenant, deals).await?, next))
+    }
+
+    /// Each deal with its walk ledger, read in batches of 100.
+    async fn with_ledgers(
+        &self,
+        tenant: &TenantId,
+        deals: Vec<DealRecord>,
+    ) -> Result<Vec<(DealRecord, DealLedger)>, StoreError> {
+        let mut ledgers = std::collections::HashMap::with_capacity(deals.len());
+        for chunk in deals.chunks(100) {
+            let wanted: Vec<keys::Key> = chunk
+                .iter()
+                .map(|deal| keys::deal_walk(tenant, &deal.external_id))
+                .collect();
+            for item in self.batch_get(&wanted).await? {
+                let view = View(&item);
+                ledgers.insert(view.s("deal_id")?.to_owned(), ledger_from(&view)?);
+            }
+        }
+        Ok(deals
+            .into_iter()
+            .map(|deal| {
+                let ledger = ledgers.remove(&deal.external_id).unwrap_or_default();
+                (deal, ledger)
+            })
+            .collect())
+    }
+
     /// A new deal and its first transition (entering its initial status).
     pub async fn create_deal(
         &self,
@@ -227,6 +325,7 @@ impl Store {
         let actions = vec![
             put_new(&self.table, deal_item(deal))?,
             put_new(&self.table, transition_item(first))?,
+            put_new(&self.table, partner_deal_item(deal))?,
         ];
         self.write_deal(actions, audit).await
     }

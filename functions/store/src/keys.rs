@@ -209,6 +209,14 @@ pub fn deal_walk(t: &TenantId, deal: &str) -> Key {
     key(deal_pk(t, deal), "WALK")
 }
 
+pub const PARTNER_DEAL_PREFIX: &str = "DEAL#";
+
+/// A deal in the partition of the partner it is attributed to (a deal's partner never changes),
+/// so a partner's deals are one Query, newest first; the tail is the deal's listing position.
+pub fn partner_deal(t: &TenantId, p: &PartnerId, position: &str) -> Key {
+    key(partner_pk(t, p), format!("{PARTNER_DEAL_PREFIX}{position}"))
+}
+
 pub fn deals_list(t: &TenantId) -> String {
     format!("T#{t}#DEALS")
 }

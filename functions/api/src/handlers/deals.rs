@@ -1,4 +1,5 @@
-//! `PUT /v1/deals/{external_id}`, `GET /v1/deals/{external_id}` and the commission preview.
+//! `PUT /v1/deals/{external_id}`, `GET /v1/deals/{external_id}`, `GET /v1/deals` and the
+//! commission preview.
 //!
 //! A status change is written with its transition in one transaction and the request returns;
 //! the commission walk runs later from the table's stream.
@@ -6,7 +7,7 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::PathParam;
+use crate::extract::{Paged, PathParam};
 use crate::serve::{Body, Params, Reply};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,8 +15,8 @@ use rust_decimal::Decimal;
 use upline_contract as c;
 use upline_contract::ErrorCode;
 use upline_contract::{
-    Amount, Commission, CommissionPreview, Currency, Deal, PartnerId, PutDealRequest, StatusChange,
-    TenantId, Trigger,
+    Amount, Commission, CommissionPreview, Currency, Deal, DealSummary, Page, PartnerId,
+    PutDealRequest, StatusChange, TenantId, Trigger,
 };
 use upline_domain::{WalkInput, plan, validate, walk};
 use upline_store::Timestamp;
@@ -236,6 +237,86 @@ fn deal_view(history: DealHistory) -> Deal {
             })
             .collect(),
     }
+}
+
+/// `GET /v1/deals`: staff (and API keys) see every deal, or one partner's; a partner sees the
+/// deals attributed to them, each with their own share of what it earned.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(params): Params<c::ListDeals>,
+) -> ApiResult<Reply<c::ListDeals>> {
+    let tenant = caller.tenant_id().clone();
+    let limit = params.page().limit()?;
+    let after = params.page().decoded_cursor()?;
+    if let Some(status) = &params.status {
+        plan::validate_status(status).map_err(|m| ApiError::invalid("status", m))?;
+    }
+    let status = params.status.as_deref();
+    let staff = caller.require_backend_or_staff().is_ok();
+    let partner = match (staff, &params.partner_id) {
+        (true, None) => None,
+        (true, Some(id)) => Some(PartnerId::from(id.as_str())),
+        (false, requested) => {
+            let own = caller
+                .user()
+                .and_then(|u| u.partner_id.clone())
+                .ok_or_else(|| ApiError::not_found("partner"))?;
+            if requested.as_deref().is_some_and(|r| r != own.as_str()) {
+                return Err(ApiError::not_found("partner"));
+            }
+            Some(own)
+        }
+    };
+    let (deals, next) = match &partner {
+        Some(partner) if upline_store::keys::partner(&tenant, partner).can_exist() => {
+            state
+                .store
+                .partner_deals(&tenant, partner, status, limit, after.as_deref())
+                .await?
+        }
+        Some(_) => (Vec::new(), None),
+        None => {
+            state
+                .store
+                .all_deals(&tenant, status, limit, after.as_deref())
+                .await?
+        }
+    };
+    let names = if staff {
+        let ids: Vec<&PartnerId> = deals.iter().map(|(deal, _)| &deal.partner_id).collect();
+        state.store.partner_names(&tenant, &ids).await?
+    } else {
+        Default::default()
+    };
+    // A partner's share is their own lines; staff see the deal's whole cost.
+    let share_of = if staff { None } else { partner.as_ref() };
+    let items = deals
+        .into_iter()
+        .map(|(deal, ledger)| {
+            let earned: Decimal = ledger
+                .lines
+                .iter()
+                .filter(|line| share_of.is_none_or(|p| line.partner_id == *p))
+                .map(|line| line.amount)
+                .sum();
+            DealSummary {
+                partner_name: names.get(&deal.partner_id).cloned(),
+                external_id: deal.external_id,
+                amount: Amount(deal.currency.normalize(deal.amount)),
+                currency: deal.currency,
+                status: deal.status,
+                partner_id: deal.partner_id,
+                created_at: deal.created_at,
+                updated_at: deal.updated_at,
+                earned: Amount(deal.currency.normalize(earned)),
+            }
+        })
+        .collect();
+    Ok(Reply::ok(Page {
+        items,
+        next_cursor: next.as_deref().map(super::encode_cursor),
+    }))
 }
 
 pub async fn get(
