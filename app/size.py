@@ -81,6 +81,7 @@ LATER = {
     "user_editor": ("a user's permissions, when opened", ("staff_users",)),
     "deal_found": ("a deal's history and commissions, with the first deal found", ("deal_lookup",)),
     "program_aside": ("the simulator and the terms upload, once the page shows", ("program",)),
+    "brought_in": ("the leads and deals brought in, once the page shows", ("referrals",)),
 }
 for name, (what, users) in LATER.items():
     if name in splits:

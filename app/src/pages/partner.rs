@@ -624,11 +624,11 @@ fn DealsCard() -> impl IntoView {
                         <tbody>
                             {items.into_iter().map(|deal| view! {
                                 <tr data-testid="deal-row" data-deal=deal.external_id.clone()>
-                                    <td data-label=text(T::Deal)>{deal.external_id}</td>
+                                    <td data-label=text(T::Deal)>{deal.external_id.clone()}</td>
                                     <td data-label=text(T::Amount)>{money(deal.amount, deal.currency)}</td>
                                     <td data-label=text(T::Status)>{deal.status}</td>
                                     <td data-label=text(T::Date)>{date(&deal.created_at)}</td>
-                                    <td data-label=text(T::YouEarned) data-testid="deal-earned">{money(deal.earned, deal.currency)}</td>
+                                    <td data-label=text(T::YouEarned) data-testid="deal-earned" data-amount=deal.earned.to_string()>{money(deal.earned, deal.currency)}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>
