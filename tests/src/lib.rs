@@ -36,6 +36,22 @@ pub const PASSWORD: &str = "correct horse battery";
 pub const TINY_PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
 
+/// A valid referral code made of a number (unique per number): for partners written straight
+/// to the store.
+pub fn referral_code_of(number: u64) -> upline_domain::validate::ReferralCode {
+    let mut rest = number;
+    upline_domain::membership::draw_referral_code(|n| {
+        let digit = rest % n as u64;
+        rest /= n as u64;
+        digit as usize
+    })
+}
+
+/// A valid address, for partners written straight to the store.
+pub fn email(address: &str) -> upline_domain::validate::Email {
+    upline_domain::validate::Email::parse(address).expect("an email address")
+}
+
 pub fn dec(text: &str) -> Decimal {
     text.parse().expect("a decimal literal")
 }

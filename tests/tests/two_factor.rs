@@ -64,7 +64,11 @@ async fn with_two_factor_on_a_login_needs_a_fresh_code_and_each_code_works_once(
     // The secret is sealed at rest, and the change is in the audit log.
     let owner = app
         .store()
-        .user_by_email(&tenant.id, &format!("owner@{}.example", tenant.slug))
+        .user_by_email(
+            &tenant.id,
+            &upline_domain::validate::Email::parse(&format!("owner@{}.example", tenant.slug))
+                .unwrap(),
+        )
         .await
         .unwrap()
         .unwrap();

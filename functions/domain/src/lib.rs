@@ -3,6 +3,7 @@
 //! what-if simulator runs exactly this code.
 
 pub mod address;
+pub mod membership;
 pub mod payouts;
 pub mod plan;
 #[cfg(feature = "templates")]

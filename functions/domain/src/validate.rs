@@ -16,8 +16,75 @@ pub fn slug(slug: &str) -> Result<(), String> {
     }
 }
 
+/// A checked value: made only by its parser, so a function taking one needs no check of its own.
+macro_rules! checked {
+    ($($(#[doc = $doc:literal])* $name:ident),*) => {$(
+        $(#[doc = $doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+
+            fn from_str(text: &str) -> Result<Self, String> {
+                $name::parse(text)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+    )*};
+}
+
+checked! {
+    /// An email address as accounts are keyed by it: trimmed, lower-cased, plausible.
+    Email,
+    /// A referral code as claims are keyed by it: upper-cased, eight of the alphabet.
+    ReferralCode
+}
+
+impl Email {
+    pub fn parse(email: &str) -> Result<Email, String> {
+        self::email(email)
+    }
+}
+
+impl ReferralCode {
+    pub fn parse(code: &str) -> Result<ReferralCode, String> {
+        referral_code(code)
+    }
+}
+
 /// A plausible email address, returned lower-cased (emails identify accounts case-insensitively).
-pub fn email(email: &str) -> Result<String, String> {
+pub fn email(email: &str) -> Result<Email, String> {
     let email = email.trim();
     let Some((local, domain)) = email.rsplit_once('@') else {
         return Err("is not an email address".to_owned());
@@ -29,7 +96,7 @@ pub fn email(email: &str) -> Result<String, String> {
         && !domain.ends_with('.')
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if ok {
-        Ok(email.to_lowercase())
+        Ok(Email(email.to_lowercase()))
     } else {
         Err("is not an email address".to_owned())
     }
@@ -118,12 +185,12 @@ pub fn external_id(id: &str) -> Result<(), String> {
     }
 }
 
-pub fn referral_code(code: &str) -> Result<String, String> {
+pub fn referral_code(code: &str) -> Result<ReferralCode, String> {
     let code = code.trim().to_ascii_uppercase();
     let ok = code.len() == REFERRAL_CODE_LEN
         && code.bytes().all(|b| REFERRAL_CODE_ALPHABET.contains(&b));
     if ok {
-        Ok(code)
+        Ok(ReferralCode(code))
     } else {
         Err("is not a referral code".to_owned())
     }
@@ -166,7 +233,10 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_lowercased() {
-        assert_eq!(email(" Ann@Example.COM ").unwrap(), "ann@example.com");
+        assert_eq!(
+            email(" Ann@Example.COM ").unwrap().as_str(),
+            "ann@example.com"
+        );
         for bad in [
             "ann",
             "ann@",
@@ -218,7 +288,7 @@ mod tests {
 
     #[test]
     fn referral_codes_avoid_ambiguous_characters() {
-        assert_eq!(referral_code("ab3cd5ef").unwrap(), "AB3CD5EF");
+        assert_eq!(referral_code("ab3cd5ef").unwrap().as_str(), "AB3CD5EF");
         assert!(referral_code("AB0CD5EF").is_err(), "0 looks like O");
         assert!(referral_code("ABC").is_err());
     }

@@ -90,6 +90,15 @@ impl<'a> View<'a> {
             .ok_or_else(|| self.corrupt(name, "is missing"))
     }
 
+    /// A checked value (an email, a referral code), parsed again as it is read.
+    pub fn checked<T>(
+        &self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, StoreError> {
+        parse(self.s(name)?).map_err(|why| self.corrupt(name, &why))
+    }
+
     /// One of a closed set of words (a payout's status, a channel).
     pub fn word<W: upline_contract::words::Word>(&self, name: &str) -> Result<W, StoreError> {
         W::parse(self.s(name)?).ok_or_else(|| self.corrupt(name, "is not a known word"))

@@ -5,6 +5,7 @@
 //! without `#` before they get here; emails may contain `#`, but sit last in their key.
 
 use upline_contract::{PartnerId, TenantId, UserId};
+use upline_domain::validate::{Email, ReferralCode};
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
@@ -65,7 +66,7 @@ pub fn user(t: &TenantId, u: &UserId) -> Key {
 }
 
 /// Uniqueness of an email inside a tenant, and the login lookup from email to user.
-pub fn email(t: &TenantId, email: &str) -> Key {
+pub fn email(t: &TenantId, email: &Email) -> Key {
     key(format!("T#{t}#EMAIL#{email}"), "EMAIL")
 }
 
@@ -180,7 +181,7 @@ pub fn tree_path(ancestors_nearest_first: &[PartnerId], me: &PartnerId) -> Strin
     path
 }
 
-pub fn referral_code(t: &TenantId, code: &str) -> Key {
+pub fn referral_code(t: &TenantId, code: &ReferralCode) -> Key {
     key(format!("T#{t}#CODE#{code}"), "CODE")
 }
 

@@ -6,6 +6,7 @@ use crate::{Store, StoreError, keys};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, ReturnValue, TransactWriteItem};
 use futures::StreamExt;
 use upline_contract::{Language, PartnerId, TenantId, UserId};
+use upline_domain::validate::{Email, ReferralCode};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PartnerRecord {
@@ -13,8 +14,8 @@ pub struct PartnerRecord {
     pub id: PartnerId,
     pub user_id: Option<UserId>,
     pub name: String,
-    pub email: String,
-    pub referral_code: String,
+    pub email: Email,
+    pub referral_code: ReferralCode,
     pub external_id: String,
     /// Nearest first: the sponsor, the sponsor's sponsor, … up to the root.
     pub ancestors: Vec<PartnerId>,
@@ -60,8 +61,8 @@ pub(crate) fn partner_from(view: &View) -> Result<PartnerRecord, StoreError> {
         id: PartnerId::from(view.s("partner_id")?),
         user_id: view.opt_s("user_id")?.map(UserId::from),
         name: view.s("name")?.to_owned(),
-        email: view.s("email")?.to_owned(),
-        referral_code: view.s("referral_code")?.to_owned(),
+        email: view.checked("email", Email::parse)?,
+        referral_code: view.checked("referral_code", ReferralCode::parse)?,
         external_id: view.s("external_id")?.to_owned(),
         ancestors: view.list("ancestors")?.into_iter().map(PartnerId).collect(),
         status: view.s("status")?.to_owned(),
@@ -88,8 +89,8 @@ impl Tx {
             .s("partner_id", partner.id.as_str())
             .opt_s("user_id", partner.user_id.as_ref().map(|u| u.as_str()))
             .s("name", &partner.name)
-            .s("email", &partner.email)
-            .s("referral_code", &partner.referral_code)
+            .s("email", partner.email.as_str())
+            .s("referral_code", partner.referral_code.as_str())
             .s("external_id", &partner.external_id)
             .list("ancestors", partner.ancestors.iter().map(|a| a.as_str()))
             .n("depth", partner.depth())
@@ -210,7 +211,7 @@ impl Store {
     pub async fn partner_id_by_code(
         &self,
         tenant: &TenantId,
-        code: &str,
+        code: &ReferralCode,
     ) -> Result<Option<PartnerId>, StoreError> {
         let claim = self.get(&keys::referral_code(tenant, code)).await?;
         claim
@@ -237,9 +238,7 @@ impl Store {
     }
 }
 
-/// The deepest a partner may sit (ancestors). Tree paths are ~30 bytes per level and a GSI sort
-/// key holds 1024 bytes.
-pub const MAX_TREE_DEPTH: u32 = 30;
+pub use upline_domain::membership::MAX_TREE_DEPTH;
 
 /// Partners moved concurrently while a subtree moves.
 const MOVE_CONCURRENCY: usize = 8;
@@ -410,8 +409,8 @@ impl Store {
             new_ancestors,
         };
         let deepest = self.deepest_under(tenant, &job.old_path).await?;
-        let rise = i64::from(deepest) - i64::from(partner.depth());
-        if rise + job.new_ancestors.len() as i64 > i64::from(MAX_TREE_DEPTH) {
+        if !upline_domain::membership::move_fits(partner.depth(), deepest, job.new_ancestors.len())
+        {
             return Err(MoveError::TooDeep);
         }
         let record = ItemBuilder::new(&keys::structure_move(tenant), "structure_move")

@@ -16,6 +16,7 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use upline_contract::{PartnerId, TenantId, UserId};
+use upline_domain::validate::Email;
 
 pub const CONFIRM_EMAIL_TTL_SECONDS: i64 = 3 * 24 * 60 * 60;
 pub const SET_PASSWORD_TTL_SECONDS: i64 = 24 * 60 * 60;
@@ -94,7 +95,7 @@ pub struct InvitationRecord {
     pub inviter_user_id: UserId,
     /// The sponsor of whoever registers with it; `None` for a level-zero invitation.
     pub sponsor_id: Option<PartnerId>,
-    pub email: String,
+    pub email: Email,
     pub first_name: String,
     pub last_name: String,
     pub phone: Option<String>,
@@ -120,7 +121,7 @@ fn token_from(view: &View) -> Result<EmailTokenRecord, StoreError> {
             id: view.s("invitation_id")?.to_owned(),
             inviter_user_id: UserId::from(view.s("inviter_user_id")?),
             sponsor_id: view.opt_s("sponsor_id")?.map(PartnerId::from),
-            email: view.s("email")?.to_owned(),
+            email: view.checked("email", Email::parse)?,
             first_name: view.s("first_name")?.to_owned(),
             last_name: view.s("last_name")?.to_owned(),
             phone: view.opt_s("phone")?.map(str::to_owned),
@@ -155,7 +156,7 @@ impl Tx {
                     "sponsor_id",
                     invitation.sponsor_id.as_ref().map(|p| p.as_str()),
                 )
-                .s("email", &invitation.email)
+                .s("email", invitation.email.as_str())
                 .s("first_name", &invitation.first_name)
                 .s("last_name", &invitation.last_name)
                 .opt_s("phone", invitation.phone.as_deref());

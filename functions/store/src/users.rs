@@ -6,13 +6,14 @@ use crate::ops::{Refusal, Tx, put_new};
 use crate::{Store, StoreError, keys};
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use upline_contract::{Language, PartnerId, Permission, TenantId, UserId};
+use upline_domain::validate::Email;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct UserRecord {
     pub tenant_id: TenantId,
     pub id: UserId,
     /// Lower-cased.
-    pub email: String,
+    pub email: Email,
     pub name: String,
     pub phone: Option<String>,
     /// PHC string (argon2id); empty until a password is set (a partner created by staff).
@@ -75,7 +76,7 @@ pub(crate) fn user_items(user: &UserRecord) -> [Item; 2] {
     let record = ItemBuilder::new(&keys::user(t, &user.id), "user")
         .s("tenant_id", t.as_str())
         .s("user_id", user.id.as_str())
-        .s("email", &user.email)
+        .s("email", user.email.as_str())
         .s("name", &user.name)
         .opt_s("phone", user.phone.as_deref())
         .s("password_hash", &user.password_hash)
@@ -112,7 +113,7 @@ pub(crate) fn user_from(view: &View) -> Result<UserRecord, StoreError> {
     Ok(UserRecord {
         tenant_id: TenantId::from(view.s("tenant_id")?),
         id: UserId::from(view.s("user_id")?),
-        email: view.s("email")?.to_owned(),
+        email: view.checked("email", Email::parse)?,
         name: view.s("name")?.to_owned(),
         phone: view.opt_s("phone")?.map(str::to_owned),
         password_hash: view.s("password_hash")?.to_owned(),
@@ -241,7 +242,7 @@ impl Store {
     pub async fn user_by_email(
         &self,
         tenant: &TenantId,
-        email: &str,
+        email: &Email,
     ) -> Result<Option<UserRecord>, StoreError> {
         let Some(claim) = self.get(&keys::email(tenant, email)).await? else {
             return Ok(None);

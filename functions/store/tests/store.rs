@@ -39,7 +39,7 @@ fn owner(tenant: &TenantId, email: &str) -> UserRecord {
     UserRecord {
         tenant_id: tenant.clone(),
         id: UserId::from(format!("us_{email}")),
-        email: email.into(),
+        email: email.parse().unwrap(),
         name: "Owner".into(),
         password_hash: "$argon2id$placeholder".into(),
         permissions: Permission::ALL.to_vec(),
@@ -62,8 +62,8 @@ fn partner(tenant: &TenantId, id: &str, code: &str, ancestors: &[&str]) -> Partn
         id: PartnerId::from(id),
         user_id: None,
         name: id.into(),
-        email: format!("{id}@example.com"),
-        referral_code: code.into(),
+        email: format!("{id}@example.com").parse().unwrap(),
+        referral_code: code.parse().unwrap(),
         external_id: format!("P-{id}"),
         ancestors: ancestors.iter().map(|a| PartnerId::from(*a)).collect(),
         status: "active".into(),
@@ -102,7 +102,7 @@ async fn a_taken_slug_writes_nothing_of_the_second_tenant() {
     assert!(store.tenant(&second.id).await.unwrap().is_none());
     assert!(
         store
-            .user_by_email(&second.id, "b@acme.io")
+            .user_by_email(&second.id, &"b@acme.io".parse().unwrap())
             .await
             .unwrap()
             .is_none()
@@ -140,7 +140,10 @@ async fn a_partner_reads_its_whole_chain_in_one_item_and_codes_are_unique() {
     assert!(matches!(clash, CreatePartnerError::ReferralCodeTaken));
     assert!(store.partner(&t, &"d".into()).await.unwrap().is_none());
     assert_eq!(
-        store.partner_id_by_code(&t, "CCCCCCCC").await.unwrap(),
+        store
+            .partner_id_by_code(&t, &"CCCCCCCC".parse().unwrap())
+            .await
+            .unwrap(),
         Some(PartnerId::from("c"))
     );
 }

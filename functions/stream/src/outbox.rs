@@ -156,7 +156,7 @@ async fn compose(
                 let partner = store.partner(tenant, partner_id).await?.ok_or_else(|| {
                     Compose::Never(format!("partner {partner_id} does not exist"))
                 })?;
-                (partner.name, partner.email, partner.language)
+                (partner.name, partner.email.into_string(), partner.language)
             }
             None => (
                 notification.to_name.clone().unwrap_or_default(),

@@ -13,6 +13,7 @@ use upline_contract as c;
 use upline_contract::ErrorCode;
 use upline_contract::NoContent;
 use upline_contract::{Ack, Me, PartnerId, Permission, RegisterResponse, UserId};
+use upline_domain::membership::{self, SponsorSource};
 use upline_domain::validate;
 use upline_store::Refusal;
 use upline_store::tokens::{TokenPurpose, token_hash};
@@ -86,8 +87,14 @@ pub async fn register(
 
     // Who sponsors the new partner, and whether the email is proven already.
     let mut invitation_hash = None;
-    let (sponsor_id, sponsor_field, email_confirmed): (Option<PartnerId>, _, _) =
-        if let Some(token) = request.invitation_token.as_deref() {
+    let source = membership::sponsor_source(membership::Registration {
+        invitation_token: request.invitation_token.as_deref(),
+        referral_code: request.referral_code.as_deref(),
+        open_signup: program.open_signup,
+    })
+    .map_err(|refusal| ApiError::invalid("referral_code", refusal))?;
+    let (sponsor_id, sponsor_field, email_confirmed): (Option<PartnerId>, _, _) = match source {
+        SponsorSource::Invitation(token) => {
             let hash = token_hash_of(token).map_err(|e| e.with_field("invitation_token"))?;
             let invitation = state
                 .store
@@ -104,7 +111,8 @@ pub async fn register(
             }
             invitation_hash = Some(hash);
             (invitation.sponsor_id, "invitation_token", true)
-        } else if let Some(code) = request.referral_code.as_deref() {
+        }
+        SponsorSource::ReferralCode(code) => {
             let code =
                 validate::referral_code(code).map_err(|m| ApiError::invalid("referral_code", m))?;
             let sponsor = state
@@ -113,20 +121,11 @@ pub async fn register(
                 .await?
                 .ok_or_else(|| ApiError::invalid("referral_code", "no partner has this code"))?;
             (Some(sponsor), "referral_code", false)
-        } else if program.open_signup {
-            (None, "referral_code", false)
-        } else {
-            return Err(ApiError::invalid(
-                "referral_code",
-                "joining needs a partner's referral code or an invitation",
-            ));
-        };
-    if program.terms.is_some() && !request.accept_terms {
-        return Err(ApiError::invalid(
-            "accept_terms",
-            "accept the program terms to join",
-        ));
-    }
+        }
+        SponsorSource::Nobody => (None, "referral_code", false),
+    };
+    membership::check_terms(program.terms.is_some(), request.accept_terms)
+        .map_err(|refusal| ApiError::invalid("accept_terms", refusal))?;
     if state
         .store
         .user_by_email(&tenant.id, &email)

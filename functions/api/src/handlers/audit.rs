@@ -23,7 +23,7 @@ pub fn record(
     details: Value,
 ) -> AuditRecord {
     let label = match caller {
-        Caller::User(user) => user.email.clone(),
+        Caller::User(user) => user.email.to_string(),
         Caller::ApiKey(key) => key.name.clone(),
     };
     AuditRecord::new(

@@ -120,7 +120,7 @@ pub async fn create(
     // Sent in the inviter's name; answers go to the inviter.
     .add_to(&mut tx, &state.tokens, |email| {
         email.from_name = Some(inviter.name.clone());
-        email.reply_to = Some(inviter.email.clone());
+        email.reply_to = Some(inviter.email.to_string());
         email.subject = subject;
         email.body = body;
     })?;
@@ -167,7 +167,7 @@ pub async fn prefill(
         .await?
         .and_then(|(program, _)| program.terms);
     Ok(Reply::ok(InvitationPrefill {
-        email: invitation.email,
+        email: invitation.email.into_string(),
         first_name: invitation.first_name,
         last_name: invitation.last_name,
         phone: invitation.phone,

@@ -13,7 +13,7 @@ use upline_contract as c;
 use upline_contract::ErrorCode;
 use upline_contract::EventKind;
 use upline_contract::{Lead, LeadCreated, Page, PartnerId, TenantId};
-use upline_domain::validate;
+use upline_domain::validate::{self, Email};
 use upline_store::Timestamp;
 use upline_store::deals::TransitionRecord;
 use upline_store::leads::LeadRecord;
@@ -69,7 +69,7 @@ pub async fn create(
         id: format!("{}_{partner}", new_id("ld")),
         partner_id: partner,
         name,
-        email,
+        email: email.map(Email::into_string),
         phone,
         source,
         created_at: Timestamp::now().rfc3339,

@@ -7,10 +7,11 @@ use crate::AppState;
 use crate::error::ApiError;
 use upline_contract::ErrorCode;
 use upline_contract::{Language, PartnerId, TenantId, UserId};
-use upline_domain::validate;
+use upline_domain::membership;
+use upline_domain::validate::{self, Email};
 use upline_store::keys;
 use upline_store::outbox::OutboxRecord;
-use upline_store::partners::{MAX_TREE_DEPTH, PartnerRecord};
+use upline_store::partners::PartnerRecord;
 use upline_store::tokens::{EmailTokenRecord, TokenKey, TokenPurpose, token_hash};
 use upline_store::{Refusal, Timestamp, Tx, TxError};
 
@@ -20,7 +21,7 @@ pub struct NewMember {
     pub sponsor_id: Option<PartnerId>,
     pub user_id: Option<UserId>,
     pub name: String,
-    pub email: String,
+    pub email: Email,
     /// Set by hand; otherwise drawn from the program's template.
     pub external_id: Option<String>,
     pub terms_version: Option<String>,
@@ -49,12 +50,8 @@ pub async fn create_member(
                     .ok_or_else(|| {
                         ApiError::invalid(member.sponsor_field, "is not a partner of this program")
                     })?;
-                if sponsor.depth() >= MAX_TREE_DEPTH {
-                    return Err(ApiError::invalid(
-                        member.sponsor_field,
-                        format!("the structure is at most {MAX_TREE_DEPTH} levels deep"),
-                    ));
-                }
+                membership::check_sponsor_depth(sponsor.depth())
+                    .map_err(|refusal| ApiError::invalid(member.sponsor_field, refusal))?;
                 let path = keys::tree_path(&sponsor.ancestors, &sponsor.id);
                 (sponsor.chain(), Some(path))
             }

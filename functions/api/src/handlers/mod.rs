@@ -31,11 +31,11 @@ use upline_store::wallets::EntryRecord;
 
 /// An optional text field: blank counts as absent, anything else must pass `check`, or it is
 /// a 422 naming `field`.
-pub fn optional_field(
+pub fn optional_field<T>(
     field: &str,
     value: Option<&str>,
-    check: impl Fn(&str) -> Result<String, String>,
-) -> Result<Option<String>, ApiError> {
+    check: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, ApiError> {
     value
         .filter(|v| !v.trim().is_empty())
         .map(check)
@@ -73,8 +73,8 @@ pub fn partner_view(state: &AppState, partner: &PartnerRecord) -> Partner {
         id: partner.id.clone(),
         user_id: partner.user_id.clone(),
         name: partner.name.clone(),
-        email: partner.email.clone(),
-        referral_code: partner.referral_code.clone(),
+        email: partner.email.to_string(),
+        referral_code: partner.referral_code.to_string(),
         // The program rides along: referral codes are unique per program, and the portal is shared.
         referral_link: format!(
             "{}/r/{}?program={}",
@@ -94,7 +94,7 @@ pub fn partner_view(state: &AppState, partner: &PartnerRecord) -> Partner {
 pub fn user_view(user: &UserRecord) -> User {
     User {
         id: user.id.clone(),
-        email: user.email.clone(),
+        email: user.email.to_string(),
         name: user.name.clone(),
         phone: user.phone.clone(),
         email_confirmed: user.email_confirmed,

@@ -15,7 +15,7 @@ use rand::Rng;
 use upline_contract as c;
 use upline_contract::ErrorCode;
 use upline_contract::{Page, Partner, PartnerId, Permission, UserId};
-use upline_domain::validate::{self, REFERRAL_CODE_ALPHABET, REFERRAL_CODE_LEN};
+use upline_domain::validate::{self, ReferralCode};
 use upline_store::Refusal;
 use upline_store::Timestamp;
 use upline_store::keys;
@@ -23,11 +23,9 @@ use upline_store::partners::{MoveError, PartnerRecord};
 use upline_store::tokens::TokenPurpose;
 use upline_store::users::UserRecord;
 
-pub fn new_referral_code() -> String {
+pub fn new_referral_code() -> ReferralCode {
     let mut rng = rand::thread_rng();
-    (0..REFERRAL_CODE_LEN)
-        .map(|_| char::from(REFERRAL_CODE_ALPHABET[rng.gen_range(0..REFERRAL_CODE_ALPHABET.len())]))
-        .collect()
+    upline_domain::membership::draw_referral_code(|n| rng.gen_range(0..n))
 }
 
 /// `POST /v1/partners` (configure_program): a partner and its account; the account gets a
@@ -143,12 +141,8 @@ pub async fn join(
         .program(&tenant)
         .await?
         .ok_or_else(|| ApiError::not_found("program"))?;
-    if program.terms.is_some() && !request.accept_terms {
-        return Err(ApiError::invalid(
-            "accept_terms",
-            "accept the program terms to join",
-        ));
-    }
+    upline_domain::membership::check_terms(program.terms.is_some(), request.accept_terms)
+        .map_err(|refusal| ApiError::invalid("accept_terms", refusal))?;
     let member = NewMember {
         tenant: tenant.clone(),
         sponsor_id,
