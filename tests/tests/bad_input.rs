@@ -229,6 +229,20 @@ async fn plans_that_cannot_work_are_refused_with_their_path() {
             json!({"external_id_template": "no-counter"}),
             "external_id_template",
         ),
+        (
+            json!({"landing_url": "http://shop.example/join"}),
+            "landing_url",
+        ),
+        (json!({"landing_url": "javascript:alert(1)"}), "landing_url"),
+        (
+            json!({"attribution_window_days": 0}),
+            "attribution_window_days",
+        ),
+        (
+            json!({"attribution_window_days": 366}),
+            "attribution_window_days",
+        ),
+        (json!({"attribution_model": "middle"}), "attribution_model"),
     ];
     for (body, expected) in cases {
         let (status, answer) = app.put("/v1/program", &tenant.token, body.clone()).await;
@@ -466,4 +480,55 @@ async fn repeated_failed_logins_are_throttled_alike_for_known_and_unknown_emails
         "the earlier success reset the count"
     );
     assert!(!tenant.token.is_empty());
+}
+
+#[tokio::test]
+async fn the_referral_link_settings_are_kept_defaulted_and_cleared() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("link-settings").await;
+    let (_, program) = app.get("/v1/program", &tenant.token).await;
+    assert_eq!(
+        (
+            &program["landing_url"],
+            &program["attribution_window_days"],
+            &program["attribution_model"]
+        ),
+        (&Value::Null, &json!(60), &json!("last")),
+        "the defaults: {program}"
+    );
+    let (status, saved) = app
+        .put(
+            "/v1/program",
+            &tenant.token,
+            json!({"landing_url": "https://shop.example/join?x=1", "attribution_window_days": 30, "attribution_model": "first"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (_, read) = app.get("/v1/program", &tenant.token).await;
+    assert_eq!(
+        (
+            read["landing_url"].as_str(),
+            read["attribution_window_days"].as_u64(),
+            read["attribution_model"].as_str()
+        ),
+        (
+            Some("https://shop.example/join?x=1"),
+            Some(30),
+            Some("first")
+        )
+    );
+    // The local cloud's own pages may be plain http; an empty string takes the page away.
+    let (status, _) = app
+        .put(
+            "/v1/program",
+            &tenant.token,
+            json!({"landing_url": "http://127.0.0.1:9000/"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, cleared) = app
+        .put("/v1/program", &tenant.token, json!({"landing_url": ""}))
+        .await;
+    assert_eq!(cleared["landing_url"], Value::Null, "{cleared}");
+    assert_eq!(cleared["attribution_window_days"], 30, "the rest is kept");
 }

@@ -307,6 +307,9 @@ async fn write_scenario(store: &Store, run: u64, rng: &mut StdRng) -> Scenario {
         plan: plan(),
         reversal_statuses: vec!["refunded".to_owned()],
         widget_origins: Vec::new(),
+        landing_url: None,
+        attribution_window_days: upline_contract::DEFAULT_ATTRIBUTION_WINDOW_DAYS,
+        attribution_model: upline_contract::AttributionModel::Last,
         terms: None,
         staff_two_factor_required: false,
     };

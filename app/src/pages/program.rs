@@ -263,6 +263,8 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
                     .collect(),
             ),
             staff_two_factor_required: Some(staff_two_factor.get_untracked()),
+            // The referral link's settings are not on this form yet: left out, they are kept.
+            ..Default::default()
         };
         spawn_local(async move {
             match api::submit::<c::UpdateProgram>(&request).await {

@@ -495,6 +495,15 @@ pub struct Program {
     pub plan: Plan,
     pub reversal_statuses: Vec<String>,
     pub widget_origins: Vec<String>,
+    /// Where a referral link (`/r/{code}`) sends a visitor, with `?ref=` and the click's id;
+    /// none: the link opens the portal's registration.
+    #[serde(default)]
+    pub landing_url: Option<String>,
+    /// How long a click or a remembered referral attributes what follows, in days (1–365).
+    #[serde(default = "default_attribution_window_days")]
+    pub attribution_window_days: u32,
+    #[serde(default = "default_attribution_model")]
+    pub attribution_model: crate::AttributionModel,
     /// The current terms (a PDF); joining needs accepting them. Set by `PUT /v1/program/terms`.
     #[serde(default)]
     pub terms: Option<Terms>,
@@ -502,6 +511,16 @@ pub struct Program {
     /// not turned it on gets a session that can only turn it on.
     #[serde(default)]
     pub staff_two_factor_required: bool,
+}
+
+pub const DEFAULT_ATTRIBUTION_WINDOW_DAYS: u32 = 60;
+
+fn default_attribution_window_days() -> u32 {
+    DEFAULT_ATTRIBUTION_WINDOW_DAYS
+}
+
+fn default_attribution_model() -> crate::AttributionModel {
+    crate::AttributionModel::Last
 }
 
 /// What a partner's pages read of `GET /v1/program`: the payout minimum and the terms to accept.
@@ -543,6 +562,14 @@ pub struct UpdateProgramRequest {
     pub reversal_statuses: Option<Vec<String>>,
     #[serde(default)]
     pub widget_origins: Option<Vec<String>>,
+    /// `https://…` (or `http://` on a loopback address); an empty string removes it.
+    #[serde(default)]
+    pub landing_url: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 365))]
+    #[serde(default)]
+    pub attribution_window_days: Option<u32>,
+    #[serde(default)]
+    pub attribution_model: Option<crate::AttributionModel>,
     /// Turning it on needs two-factor login on for the caller first (409 `two_factor_first`).
     #[serde(default)]
     pub staff_two_factor_required: Option<bool>,
@@ -1187,6 +1214,9 @@ mod tests {
             plan: Plan { rules: Vec::new() },
             reversal_statuses: vec!["refunded".into()],
             widget_origins: Vec::new(),
+            landing_url: None,
+            attribution_window_days: DEFAULT_ATTRIBUTION_WINDOW_DAYS,
+            attribution_model: crate::AttributionModel::Last,
             terms: Some(Terms {
                 version: "v2".into(),
                 url: "https://example.com/terms.pdf".into(),

@@ -81,6 +81,14 @@ words! {
         Sms = "sms",
     }
 
+    /// Which click a lead or deal is attributed to when a visitor came through several partners.
+    AttributionModel {
+        /// The first partner's referral in the window keeps the visitor.
+        First = "first",
+        /// The latest one wins.
+        Last = "last",
+    }
+
     /// Where a delivery (a notification or a webhook event) stands.
     DeliveryState {
         /// Not tried yet.

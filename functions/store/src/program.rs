@@ -22,6 +22,9 @@ pub(crate) fn program_item(tenant: &TenantId, program: &Program, version: u64) -
             "widget_origins",
             program.widget_origins.iter().map(String::as_str),
         )
+        .opt_s("landing_url", program.landing_url.as_deref())
+        .n("attribution_window_days", program.attribution_window_days)
+        .s("attribution_model", program.attribution_model.as_str())
         .opt_s(
             "terms_version",
             program.terms.as_ref().map(|t| t.version.as_str()),
@@ -51,6 +54,17 @@ pub(crate) fn program_from(view: &View) -> Result<(Program, u64), StoreError> {
         plan: view.json("plan")?,
         reversal_statuses: view.list("reversal_statuses")?,
         widget_origins: view.list("widget_origins")?,
+        landing_url: view.opt_s("landing_url")?.map(str::to_owned),
+        // Programs saved before these settings existed read as the defaults.
+        attribution_window_days: match view.opt_u64("attribution_window_days")? {
+            Some(days) => u32::try_from(days)
+                .map_err(|_| StoreError::Corrupt("attribution_window_days".into()))?,
+            None => upline_contract::DEFAULT_ATTRIBUTION_WINDOW_DAYS,
+        },
+        attribution_model: match view.opt_s("attribution_model")? {
+            Some(_) => view.word("attribution_model")?,
+            None => upline_contract::AttributionModel::Last,
+        },
         terms: match view.opt_s("terms_version")? {
             Some(version) => Some(Terms {
                 version: version.to_owned(),

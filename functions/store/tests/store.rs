@@ -85,6 +85,9 @@ async fn a_taken_slug_writes_nothing_of_the_second_tenant() {
         plan: upline_domain::default_plan(),
         reversal_statuses: vec![],
         widget_origins: vec![],
+        landing_url: None,
+        attribution_window_days: upline_contract::DEFAULT_ATTRIBUTION_WINDOW_DAYS,
+        attribution_model: upline_contract::AttributionModel::Last,
         terms: None,
         staff_two_factor_required: false,
     };

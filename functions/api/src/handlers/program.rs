@@ -91,6 +91,17 @@ fn merged(current: Program, request: UpdateProgramRequest) -> Result<Program, Ap
             .reversal_statuses
             .unwrap_or(current.reversal_statuses),
         widget_origins: request.widget_origins.unwrap_or(current.widget_origins),
+        landing_url: match request.landing_url {
+            None => current.landing_url,
+            Some(url) if url.is_empty() => None,
+            Some(url) => Some(url),
+        },
+        attribution_window_days: request
+            .attribution_window_days
+            .unwrap_or(current.attribution_window_days),
+        attribution_model: request
+            .attribution_model
+            .unwrap_or(current.attribution_model),
         terms: current.terms,
         staff_two_factor_required: request
             .staff_two_factor_required
@@ -119,10 +130,45 @@ fn merged(current: Program, request: UpdateProgramRequest) -> Result<Program, Ap
             ));
         }
     }
+    if !(1..=365).contains(&program.attribution_window_days) {
+        return Err(ApiError::invalid(
+            "attribution_window_days",
+            "must be 1 to 365 days",
+        ));
+    }
+    if let Some(url) = &program.landing_url
+        && !is_landing_url(url)
+    {
+        return Err(ApiError::invalid(
+            "landing_url",
+            "must be an https:// address (http:// only on a loopback address), at most 2,000 characters",
+        ));
+    }
     Ok(Program {
         min_payout: Amount(min_payout),
         ..program
     })
+}
+
+/// A page a referral link may send visitors to: https, or http on this machine (the local cloud).
+fn is_landing_url(url: &str) -> bool {
+    if url.len() > 2000 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let origin_end = url
+        .find("://")
+        .and_then(|scheme| {
+            url[scheme + 3..]
+                .find(['/', '?', '#'])
+                .map(|i| scheme + 3 + i)
+        })
+        .unwrap_or(url.len());
+    let origin = &url[..origin_end];
+    is_origin(origin)
+        && (origin.starts_with("https://")
+            || ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+                .iter()
+                .any(|loopback| origin == *loopback || origin.starts_with(&format!("{loopback}:"))))
 }
 
 /// `scheme://host[:port]`, nothing after it.

@@ -58,6 +58,9 @@ pub async fn create(
         plan: upline_domain::default_plan(),
         reversal_statuses: upline_domain::default_reversal_statuses(),
         widget_origins: Vec::new(),
+        landing_url: None,
+        attribution_window_days: upline_contract::DEFAULT_ATTRIBUTION_WINDOW_DAYS,
+        attribution_model: upline_contract::AttributionModel::Last,
         terms: None,
         staff_two_factor_required: false,
     };
