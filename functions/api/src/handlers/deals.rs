@@ -254,20 +254,7 @@ pub async fn list(
     }
     let status = params.status.as_deref();
     let staff = caller.require_backend_or_staff().is_ok();
-    let partner = match (staff, &params.partner_id) {
-        (true, None) => None,
-        (true, Some(id)) => Some(PartnerId::from(id.as_str())),
-        (false, requested) => {
-            let own = caller
-                .user()
-                .and_then(|u| u.partner_id.clone())
-                .ok_or_else(|| ApiError::not_found("partner"))?;
-            if requested.as_deref().is_some_and(|r| r != own.as_str()) {
-                return Err(ApiError::not_found("partner"));
-            }
-            Some(own)
-        }
-    };
+    let partner = super::listed_partner(&caller, params.partner_id.as_deref())?;
     let (deals, next) = match &partner {
         Some(partner) if upline_store::keys::partner(&tenant, partner).can_exist() => {
             state

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use upline_contract as c;
 use upline_contract::ErrorCode;
 use upline_contract::EventKind;
-use upline_contract::{Lead, LeadCreated, Page, PartnerId, TenantId};
+use upline_contract::{Lead, LeadCreated, Page, TenantId};
 use upline_domain::validate::{self, Email};
 use upline_store::Timestamp;
 use upline_store::deals::TransitionRecord;
@@ -177,22 +177,8 @@ pub async fn list(
     let tenant = caller.tenant_id().clone();
     let limit = params.page().limit()?;
     let after = params.page().decoded_cursor()?;
-    let staff = caller.require_backend_or_staff().is_ok();
     // A partner sees their own leads only; staff see everyone's, or one partner's.
-    let partner = match (staff, &params.partner_id) {
-        (true, None) => None,
-        (true, Some(id)) => Some(PartnerId::from(id.as_str())),
-        (false, requested) => {
-            let own = caller
-                .user()
-                .and_then(|u| u.partner_id.clone())
-                .ok_or_else(|| ApiError::not_found("partner"))?;
-            if requested.as_deref().is_some_and(|r| r != own.as_str()) {
-                return Err(ApiError::not_found("partner"));
-            }
-            Some(own)
-        }
-    };
+    let partner = super::listed_partner(&caller, params.partner_id.as_deref())?;
     let (leads, next) = match &partner {
         Some(partner) if upline_store::keys::partner(&tenant, partner).can_exist() => {
             state

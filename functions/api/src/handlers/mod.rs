@@ -29,6 +29,25 @@ use upline_store::tenants::TenantRecord;
 use upline_store::users::UserRecord;
 use upline_store::wallets::EntryRecord;
 
+/// Whose items a list shows (`?partner_id=`): staff and API keys everyone's (`None`) or the
+/// partner asked for; a partner their own, and another's does not exist for them (404).
+pub fn listed_partner(
+    caller: &crate::auth::Caller,
+    requested: Option<&str>,
+) -> Result<Option<upline_contract::PartnerId>, ApiError> {
+    if caller.require_backend_or_staff().is_ok() {
+        return Ok(requested.map(upline_contract::PartnerId::from));
+    }
+    let own = caller
+        .user()
+        .and_then(|u| u.partner_id.clone())
+        .ok_or_else(|| ApiError::not_found("partner"))?;
+    if requested.is_some_and(|r| r != own.as_str()) {
+        return Err(ApiError::not_found("partner"));
+    }
+    Ok(Some(own))
+}
+
 /// An optional text field: blank counts as absent, anything else must pass `check`, or it is
 /// a 422 naming `field`.
 pub fn optional_field<T>(
