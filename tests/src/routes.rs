@@ -52,7 +52,8 @@ pub fn request_for(route_id: &str, path: &str, ours: &Targets) -> (String, Optio
     let with_ids = with_ids
         .replace("{name}", "commission_credited")
         .replace("{token}", "no-such-token")
-        .replace("{program}", "no-such-program");
+        .replace("{program}", "no-such-program")
+        .replace("{code}", &ours.code);
     let (body, body_names_ours) = match route_id {
         "update_program" => (Some(json!({"open_signup": false})), false),
         "create_partner" => (
@@ -124,7 +125,16 @@ pub fn request_for(route_id: &str, path: &str, ours: &Targets) -> (String, Optio
         // Public routes: an empty body is refused field by field, never with 401 or 403.
         "create_tenant" | "login" | "register" | "confirm_email" | "forgot_password"
         | "set_password" => (Some(json!({})), false),
-        "get_invitation" | "get_public_program" | "openapi" => (None, false),
+        "get_invitation"
+        | "get_public_program"
+        | "openapi"
+        | "follow_referral_link"
+        | "embed_page" => (None, false),
+        "record_click" | "create_public_lead" => (Some(json!({})), false),
+        // Only API keys mint embed tokens: a rival's session is refused before the partner is
+        // read (the rival's key is tried in tests/tests/front_door.rs).
+        "create_embed_token" => (Some(json!({"partner_id": ours.partner})), false),
+        "get_embed_panel" => (None, false),
         "logout" | "list_api_keys" | "delete_api_key" | "list_audit" => (None, false),
         other => panic!("add route {other} to the isolation matrix"),
     };

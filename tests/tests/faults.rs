@@ -310,6 +310,7 @@ async fn write_scenario(store: &Store, run: u64, rng: &mut StdRng) -> Scenario {
         landing_url: None,
         attribution_window_days: upline_contract::DEFAULT_ATTRIBUTION_WINDOW_DAYS,
         attribution_model: upline_contract::AttributionModel::Last,
+        lead_consent_text: None,
         terms: None,
         staff_two_factor_required: false,
     };
@@ -386,7 +387,7 @@ async fn write_scenario(store: &Store, run: u64, rng: &mut StdRng) -> Scenario {
             event: None,
         };
         store
-            .create_deal(&deal, &transition(&deal, None), None)
+            .create_deal(&deal, &transition(&deal, None), None, 0)
             .await
             .unwrap();
         let mut applied = vec![statuses[0].clone()];
@@ -398,7 +399,7 @@ async fn write_scenario(store: &Store, run: u64, rng: &mut StdRng) -> Scenario {
             deal.seq += 1;
             deal.status = status.clone();
             store
-                .update_deal(&deal, deal.seq - 1, Some(&transition(&deal, from)), None)
+                .update_deal(&deal, deal.seq - 1, Some(&transition(&deal, from)), None, 0)
                 .await
                 .unwrap();
             applied.push(status.clone());

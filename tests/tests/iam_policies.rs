@@ -106,6 +106,7 @@ async fn drive_every_route(app: &TestApp) {
     drive_two_factor_routes(app, &tenant).await;
     drive_integration_routes(app, &tenant, &key, code).await;
     drive_payout_routes(app, &tenant, &key).await;
+    drive_front_door_routes(app, &tenant, &key, code).await;
 
     for route in ROUTES {
         if ACCOUNT_ROUTES.contains(&route.id) {
@@ -193,6 +194,12 @@ const ACCOUNT_ROUTES: &[&str] = &[
     "list_api_keys",
     "delete_api_key",
     "logout",
+    "record_click",
+    "create_public_lead",
+    "follow_referral_link",
+    "create_embed_token",
+    "get_embed_panel",
+    "embed_page",
 ];
 
 /// Each account route once with the session that may use it and once with the API key.
@@ -753,13 +760,13 @@ async fn drive_stream_edge_paths() {
             event: None,
         };
     store
-        .create_deal(&deal, &transition(&deal, "won"), None)
+        .create_deal(&deal, &transition(&deal, "won"), None, 0)
         .await
         .unwrap();
     deal.seq = 2;
     deal.status = "refunded".into();
     store
-        .update_deal(&deal, 1, Some(&transition(&deal, "refunded")), None)
+        .update_deal(&deal, 1, Some(&transition(&deal, "refunded")), None, 0)
         .await
         .unwrap();
 
@@ -842,4 +849,103 @@ async fn every_function_is_granted_exactly_what_it_does() {
         "a request outside any route: {:?}",
         seen.get("unknown")
     );
+}
+
+/// The widget's capture endpoints from an allowed site, a referral link with a landing page,
+/// a deal by click, and the embedded panel's token, page and data.
+async fn drive_front_door_routes(
+    app: &TestApp,
+    tenant: &upline_tests::TestTenant,
+    key: &str,
+    code: &str,
+) {
+    let site = "http://shop.localhost:4000";
+    let (status, body) = app
+        .put(
+            "/v1/program",
+            &tenant.token,
+            json!({"widget_origins": [site], "landing_url": "https://shop.example/welcome"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let browser = "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36";
+    let post = |path: &'static str, body: serde_json::Value| async move {
+        let response = app
+            .http
+            .post(format!("{}{path}", app.base))
+            .header("origin", site)
+            .header("user-agent", browser)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json::<serde_json::Value>().await.unwrap())
+    };
+    let (status, click) = post(
+        "/v1/public/clicks",
+        json!({"program": tenant.slug, "referral_code": code}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{click}");
+    for attribution in [
+        json!({"click_id": click["click_id"]}),
+        json!({"referral_code": code}),
+    ] {
+        let mut lead = json!({"program": tenant.slug, "name": "Web Lead", "email": "web@lead.example", "consent": true});
+        lead.as_object_mut()
+            .unwrap()
+            .extend(attribution.as_object().unwrap().clone());
+        let (status, body) = post("/v1/public/leads", lead).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, body) = app
+        .put(
+            "/v1/deals/tour-click",
+            key,
+            json!({"amount": "10.00", "status": "won", "click_id": click["click_id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = no_redirects
+        .get(format!("{}/r/{code}?program={}", app.base, tenant.slug))
+        .header("user-agent", browser)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let (status, partners) = app.get("/v1/partners?scope=all", key).await;
+    assert_eq!(status, StatusCode::OK);
+    let with_external = partners["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["external_id"] == "EXT-1")
+        .unwrap()
+        .clone();
+    let mut token = String::new();
+    for body in [
+        json!({"partner_id": with_external["id"]}),
+        json!({"external_id": "EXT-1"}),
+    ] {
+        let (status, minted) = app.post("/v1/embed-tokens", Some(key), body).await;
+        assert_eq!(status, StatusCode::CREATED, "{minted}");
+        token = minted["token"].as_str().unwrap().to_owned();
+    }
+    let (status, panel) = app.get("/v1/embed/me", &token).await;
+    assert_eq!(status, StatusCode::OK, "{panel}");
+    // The bare local cloud of tests serves no portal: the page is a 404 after the program read.
+    let (status, _) = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/embed?token={token}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

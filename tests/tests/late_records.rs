@@ -51,13 +51,13 @@ async fn a_late_earlier_transition_is_applied_first_and_then_skipped() {
         }
     };
     store
-        .create_deal(&deal, &transition(&deal, None, 1), None)
+        .create_deal(&deal, &transition(&deal, None, 1), None, 0)
         .await
         .unwrap();
     deal.seq = 2;
     deal.status = "refunded".into();
     store
-        .update_deal(&deal, 1, Some(&transition(&deal, Some("won"), 2)), None)
+        .update_deal(&deal, 1, Some(&transition(&deal, Some("won"), 2)), None, 0)
         .await
         .unwrap();
 

@@ -22,11 +22,13 @@ enum Caller {
     /// Staff holding every staff permission, in a program that requires two-factor login of
     /// staff, who has not turned it on: a session only for turning it on.
     TwoFactorPending,
+    /// An embed token of one partner (`POST /v1/embed-tokens`): read-only, `/v1/embed/*` only.
+    Embed,
 }
 
 use Caller::*;
 
-const CALLERS: [Caller; 11] = [
+const CALLERS: [Caller; 12] = [
     Anonymous,
     NoPermissions,
     Participate,
@@ -38,6 +40,7 @@ const CALLERS: [Caller; 11] = [
     ApiKey,
     Partner,
     TwoFactorPending,
+    Embed,
 ];
 
 const USERS: &[Caller] = &[
@@ -79,11 +82,29 @@ const DEAL_READERS: &[Caller] = &[
     Owner,
 ];
 
+const KEYS: &[Caller] = &[ApiKey];
+const EMBEDS: &[Caller] = &[Embed];
+
 /// Who gets past the gate of each route. `None`: public.
 fn admitted(route_id: &str) -> Option<&'static [Caller]> {
     Some(match route_id {
-        "create_tenant" | "login" | "register" | "confirm_email" | "forgot_password"
-        | "set_password" | "get_invitation" | "get_public_program" | "openapi" => return None,
+        "create_tenant"
+        | "login"
+        | "register"
+        | "confirm_email"
+        | "forgot_password"
+        | "set_password"
+        | "get_invitation"
+        | "get_public_program"
+        | "openapi"
+        | "record_click"
+        | "create_public_lead"
+        | "follow_referral_link"
+        | "embed_page" => {
+            return None;
+        }
+        "create_embed_token" => KEYS,
+        "get_embed_panel" => EMBEDS,
         "me"
         | "resend_confirmation"
         | "set_language"
@@ -136,11 +157,14 @@ fn admitted(route_id: &str) -> Option<&'static [Caller]> {
 }
 
 /// A denied caller's status: no credentials (or an API key where only a person's session will
-/// do) is 401; a known caller without the permission is 403.
+/// do, an embed token anywhere but the panel, anything but an embed token on the panel) is 401;
+/// a known caller without the permission is 403.
 fn denied_status(route_id: &str, caller: Caller) -> StatusCode {
     let session_only = admitted(route_id) == Some(USERS);
+    let embed_only = admitted(route_id) == Some(EMBEDS);
     match caller {
-        Anonymous => StatusCode::UNAUTHORIZED,
+        Anonymous | Embed => StatusCode::UNAUTHORIZED,
+        _ if embed_only => StatusCode::UNAUTHORIZED,
         ApiKey if session_only => StatusCode::UNAUTHORIZED,
         _ => StatusCode::FORBIDDEN,
     }
@@ -174,6 +198,15 @@ async fn every_route_admits_exactly_the_callers_it_should() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{key}");
     tokens.push((ApiKey, key["key"].as_str().unwrap().to_owned()));
+    let (status, embed) = app
+        .post(
+            "/v1/embed-tokens",
+            key["key"].as_str(),
+            json!({"partner_id": top.to_string()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{embed}");
+    tokens.push((Embed, embed["token"].as_str().unwrap().to_owned()));
     let strict = app.create_tenant("matrix-2fa").await;
     upline_tests::two_factor::require_of_staff(&app, &strict.token).await;
     let every_staff_permission = [
@@ -230,7 +263,10 @@ async fn every_route_admits_exactly_the_callers_it_should() {
             // Public: no token needed, so none is asked for.
             let (status, answer) =
                 call_route(&app, route.id, route.method.clone(), &path, "", body).await;
-            if status == StatusCode::FORBIDDEN
+            // The capture endpoints refuse a request from no allowed site (this one has no
+            // `Origin`): that is their gate, not a credential's.
+            let foreign_site = answer.contains("origin_not_allowed");
+            if (status == StatusCode::FORBIDDEN && !foreign_site)
                 || (status == StatusCode::UNAUTHORIZED && route.id != "login")
             {
                 wrong.push(format!("public {} {path}: {status} {answer}", route.method));

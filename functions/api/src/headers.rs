@@ -25,6 +25,20 @@ pub const REFERRER_POLICY: &str = "no-referrer";
 /// Two years, with subdomains: sent by CloudFront only (HTTPS); the local cloud is plain HTTP.
 pub const HSTS: &str = "max-age=63072000; includeSubDomains";
 
+/// The portal's policy for its embedded panel page: the same, framed only by `ancestors` (the
+/// program's `widget_origins`; none: not at all).
+pub fn embed_csp(ancestors: &[String]) -> String {
+    let allowed = if ancestors.is_empty() {
+        "'none'".to_owned()
+    } else {
+        ancestors.join(" ")
+    };
+    PORTAL_CSP.replace(
+        "frame-ancestors 'none'",
+        &format!("frame-ancestors {allowed}"),
+    )
+}
+
 /// What every portal file is sent with.
 pub fn portal_headers() -> [(HeaderName, &'static str); 3] {
     [
@@ -43,13 +57,15 @@ pub fn document_headers() -> [(HeaderName, &'static str); 3] {
     ]
 }
 
-/// Middleware: the document headers on every answer, errors and 404s included.
+/// Middleware: the document headers on every answer, errors and 404s included; a handler that
+/// serves a page (the embedded panel's) sets its own policy, which stays.
 pub async fn api_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     for (name, value) in document_headers() {
         response
             .headers_mut()
-            .insert(name, HeaderValue::from_static(value));
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
     }
     response
 }

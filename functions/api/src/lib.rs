@@ -5,6 +5,7 @@
 //! `UPLINE_ROUTE`) and under `axum::serve` in the local cloud.
 
 pub mod auth;
+pub mod embed_token;
 pub mod error;
 pub mod extract;
 pub mod handlers;
@@ -13,6 +14,7 @@ pub mod openapi;
 pub mod routes;
 pub mod serve;
 pub mod throttle;
+pub mod widget_site;
 
 pub use auth::SessionKey;
 pub use error::{ApiError, ApiResult};
@@ -39,6 +41,9 @@ pub struct AppState {
     pub allow_http_webhooks: bool,
     /// The throttles' limits.
     pub limits: throttle::Limits,
+    /// The portal's `index.html`, which `GET /embed` answers with its own frame-ancestors: the
+    /// local cloud reads it from the app dir, the cloud from `UPLINE_PORTAL_SHELL`.
+    pub portal_shell: Option<Arc<dyn Fn() -> Option<String> + Send + Sync>>,
 }
 
 impl AppState {
@@ -51,7 +56,16 @@ impl AppState {
             portal_url: Arc::from(""),
             allow_http_webhooks: false,
             limits: throttle::Limits::default(),
+            portal_shell: None,
         }
+    }
+
+    pub fn with_portal_shell(
+        mut self,
+        shell: impl Fn() -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.portal_shell = Some(Arc::new(shell));
+        self
     }
 
     pub fn with_terms_store(mut self, store: Arc<dyn TermsStore>) -> Self {

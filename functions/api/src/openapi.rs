@@ -82,9 +82,9 @@ pub fn operation<E: Endpoint>(route: &Route, schemas: &mut Schemas) -> Operation
                 .build(),
         );
     } else if is::<E::Response, NotJson>() {
-        success = success
-            .content("image/svg+xml", binary())
-            .content("image/png", binary());
+        for media in not_json_media(meta.id) {
+            success = success.content(*media, binary());
+        }
     } else if !is::<E::Response, NoContent>() {
         success = success.content("application/json", json(&schema_of::<E::Response>(schemas)));
     }
@@ -173,6 +173,16 @@ pub fn document_text() -> String {
 
 pub async fn serve() -> crate::ApiResult<Reply<upline_contract::OpenApiDocument>> {
     Ok(Reply::raw(axum::Json(document())))
+}
+
+/// What an endpoint that answers other than JSON sends.
+fn not_json_media(id: &str) -> &'static [&'static str] {
+    match id {
+        "embed_page" => &["text/html"],
+        // The redirect's body says where it goes.
+        "follow_referral_link" => &["text/plain"],
+        _ => &["image/svg+xml", "image/png"],
+    }
 }
 
 #[cfg(test)]

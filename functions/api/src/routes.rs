@@ -6,8 +6,8 @@ use crate::AppState;
 use crate::auth::{Caller, SessionUser};
 use crate::error::ApiError;
 use crate::handlers::{
-    accounts, api_keys, audit, auth, deals, invitations, leads, notifications, partners, payouts,
-    program, tenants, terms, totp, users, wallets, webhooks,
+    accounts, api_keys, audit, auth, deals, embed, invitations, leads, notifications, partners,
+    payouts, program, public, tenants, terms, totp, users, wallets, webhooks,
 };
 use crate::openapi::Schemas;
 use axum::Router;
@@ -26,6 +26,13 @@ use utoipa::openapi::path::Operation;
 pub enum Who {
     /// Anyone, with no token.
     Public,
+    /// The widget on a tenant's site: public, but only from the origins of the program the body
+    /// names (`widget_site`), with CORS for them; throttled per address by the handler.
+    Widget,
+    /// The tenant's backend only: an API key.
+    ApiKey,
+    /// An embed token (one partner's panel on the tenant's site); nothing else opens it.
+    Embed,
     /// A session of a user, confirmed or not; an API key is no session (401).
     Session,
     /// Any session of a confirmed user, or an API key; the handler narrows what it shows.
@@ -50,16 +57,19 @@ const WRITE_DEALS: Who = Who::KeyOrAnyOf(&[Permission::ManageBalances]);
 const READ_DEALS: Who = Who::KeyOrAnyOf(&Permission::STAFF);
 
 impl Who {
+    /// Whether no token is asked for.
     pub fn is_public(self) -> bool {
-        self == Who::Public
+        matches!(self, Who::Public | Who::Widget)
     }
 
     /// Whether this caller passes the gate.
     pub fn admits(self, caller: &Caller) -> bool {
         let holds_any = |wanted: &[Permission]| wanted.iter().any(|p| caller.has(*p));
         match self {
-            Who::Public | Who::Anyone => true,
+            Who::Public | Who::Widget | Who::Anyone => true,
             Who::Session => matches!(caller, Caller::User(_)),
+            Who::ApiKey => matches!(caller, Caller::ApiKey(_)),
+            Who::Embed => false,
             Who::AnyOf(wanted) => holds_any(wanted),
             Who::KeyOrAnyOf(wanted) => matches!(caller, Caller::ApiKey(_)) || holds_any(wanted),
         }
@@ -76,6 +86,9 @@ impl Who {
         };
         match self {
             Who::Public => "Public.".into(),
+            Who::Widget => "Public, from a page on one of the program's `widget_origins` (its `Origin` header; CORS for those); throttled per client address and program.".into(),
+            Who::ApiKey => "An API key (the tenant's backend).".into(),
+            Who::Embed => "An embed token from `POST /v1/embed-tokens` (no session or API key).".into(),
             Who::Session => "A user's session (not an API key); email confirmation not needed.".into(),
             Who::Anyone => "Any confirmed user's session or an API key; the answer is narrowed to what the caller may see.".into(),
             Who::AnyOf(wanted) => format!("A user holding {}.", names(wanted)),
@@ -87,9 +100,17 @@ impl Who {
 /// The gate in front of every non-public route: authenticate once, check `who`, and hand the
 /// caller to the handler's extractor through the request's extensions (no second read).
 async fn authorize(who: Who, state: AppState, request: Request, next: Next) -> Response {
+    if who == Who::Widget {
+        return crate::widget_site::gate(state, request, next).await;
+    }
     let (mut parts, body) = request.into_parts();
     let admitted = match who {
-        Who::Public => Ok(()),
+        Who::Public | Who::Widget => Ok(()),
+        Who::Embed => crate::embed_token::EmbedCaller::from_request_parts(&mut parts, &state)
+            .await
+            .map(|caller| {
+                parts.extensions.insert(caller);
+            }),
         Who::Session => SessionUser::from_request_parts(&mut parts, &state)
             .await
             .map(|user| {
@@ -106,6 +127,11 @@ async fn authorize(who: Who, state: AppState, request: Request, next: Next) -> R
             }
             Ok(_) => Err(match who {
                 Who::AnyOf(wanted) | Who::KeyOrAnyOf(wanted) => ApiError::forbidden_any(wanted),
+                Who::ApiKey => ApiError::new(
+                    axum::http::StatusCode::FORBIDDEN,
+                    upline_contract::ErrorCode::Forbidden,
+                    "only the tenant's backend may do this: use an API key",
+                ),
                 _ => ApiError::unauthorized(),
             }),
             Err(error) => Err(error),
@@ -235,7 +261,7 @@ pub const KEY_USE_IAM: Iam = Iam {
 
 impl Route {
     pub fn admits_keys(&self) -> bool {
-        matches!(self.who, Who::Anyone | Who::KeyOrAnyOf(_))
+        matches!(self.who, Who::Anyone | Who::KeyOrAnyOf(_) | Who::ApiKey)
     }
 }
 
@@ -378,12 +404,41 @@ pub static ROUTES: &[Route] = &[
         actions: &[GET],
         keys: &[SLUG, TENANT, CODE, PARTNER],
     }),
+    route!(c::RecordClick => public::click, Who::Widget, Iam {
+        // The program the body names (by slug or id), the code's partner, the address's
+        // throttle, then the click with its count.
+        actions: &[GET, PUT, UPDATE],
+        keys: &[SLUG, TENANT, CODE, CLIENT_THROTTLE, PARTNER],
+    }),
+    route!(c::CreatePublicLead => public::lead, Who::Widget, Iam {
+        actions: &[GET, PUT, UPDATE],
+        keys: &[SLUG, TENANT, CODE, CLIENT_THROTTLE, PARTNER, DEAL],
+    }),
+    route!(c::FollowReferralLink => public::follow, Who::Public, Iam {
+        actions: &[GET, PUT, UPDATE],
+        keys: &[SLUG, TENANT, CODE, CLIENT_THROTTLE, PARTNER],
+    }),
+    route!(c::CreateEmbedToken => embed::create_token, Who::ApiKey, Iam {
+        actions: &[GET],
+        keys: &[API_KEY, PARTNER, PARTNER_EXTERNAL_ID],
+    }),
+    route!(c::GetEmbedPanel => embed::panel, Who::Embed, Iam {
+        // The partner's direct referrals are counted in the tree index.
+        actions: &[GET, QUERY],
+        keys: &[TENANT, PARTNER, TREE],
+    }),
+    route!(c::EmbedPage => embed::page, Who::Public, Iam {
+        // The token's program, for the page's frame-ancestors.
+        actions: &[GET],
+        keys: &[TENANT],
+    }),
     route!(c::GetPartner => partners::get, Who::Anyone, Iam {
         actions: &[GET],
         keys: &[USER, API_KEY, PARTNER],
     }),
     route!(c::CreateLead => leads::create, WRITE_DEALS, Iam {
-        actions: &[GET, PUT],
+        // The partner's lead count is an `ADD` in the lead's transaction.
+        actions: &[GET, PUT, UPDATE],
         keys: &[TENANT, USER, API_KEY, CODE, PARTNER, DEAL, AUDIT],
     }),
     route!(c::RegisterClient => leads::registered, WRITE_DEALS, Iam {
@@ -395,7 +450,8 @@ pub static ROUTES: &[Route] = &[
         keys: &[USER, API_KEY, PARTNER, LEADS_LIST],
     }),
     route!(c::PutDeal => deals::put, WRITE_DEALS, Iam {
-        actions: &[GET, PUT, QUERY],
+        // A won deal adds to its partner's count (`UPDATE`); a click attributes by its id.
+        actions: &[GET, PUT, UPDATE, QUERY],
         keys: &[TENANT, USER, API_KEY, PARTNER, CODE, DEAL, AUDIT],
     }),
     route!(c::ListDeals => deals::list, Who::Anyone, Iam {
@@ -532,7 +588,12 @@ pub fn router(state: AppState, only: Option<&str>) -> Router {
                       request: Request,
                       next: Next| authorize(who, state, request, next),
             );
-            router.route(route.path, (route.mount)().route_layer(gate))
+            let mounted = match who {
+                // Browsers ask first whether a tenant's page may post JSON here.
+                Who::Widget => (route.mount)().options(crate::widget_site::preflight),
+                _ => (route.mount)(),
+            };
+            router.route(route.path, mounted.route_layer(gate))
         });
     router
         .fallback(not_found)

@@ -12,7 +12,7 @@ use axum::Json;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
 use axum::handler::Handler;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use std::future::Future;
@@ -76,6 +76,7 @@ pub fn parse_query<T: serde::de::DeserializeOwned>(query: &str) -> Result<T, Api
 /// handler says otherwise (`PUT /v1/deals/{id}` answers 201 or 200).
 pub struct Reply<E: Endpoint> {
     status: Option<StatusCode>,
+    headers: HeaderMap,
     body: Answer<E::Response>,
 }
 
@@ -89,6 +90,7 @@ impl<E: Endpoint> Reply<E> {
     pub fn ok(body: E::Response) -> Self {
         Reply {
             status: None,
+            headers: HeaderMap::new(),
             body: Answer::Json(body),
         }
     }
@@ -96,8 +98,15 @@ impl<E: Endpoint> Reply<E> {
     pub fn with_status(status: StatusCode, body: E::Response) -> Self {
         Reply {
             status: Some(status),
+            headers: HeaderMap::new(),
             body: Answer::Json(body),
         }
+    }
+
+    /// The answer with one more header.
+    pub fn with_header(mut self, name: axum::http::HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
     }
 }
 
@@ -113,6 +122,7 @@ where
     pub fn raw(response: impl IntoResponse) -> Self {
         Reply {
             status: None,
+            headers: HeaderMap::new(),
             body: Answer::Raw(response.into_response()),
         }
     }
@@ -123,11 +133,13 @@ impl<E: Endpoint> IntoResponse for Reply<E> {
         let status = self.status.unwrap_or_else(|| {
             StatusCode::from_u16(E::META.status).expect("declared statuses are valid")
         });
-        match self.body {
+        let mut response = match self.body {
             Answer::Raw(response) => response,
             Answer::Json(_) if status == StatusCode::NO_CONTENT => status.into_response(),
             Answer::Json(body) => (status, Json(body)).into_response(),
-        }
+        };
+        response.headers_mut().extend(self.headers);
+        response
     }
 }
 
@@ -140,6 +152,8 @@ impl<E> ArgOf<E> for SessionUser {}
 impl<E> ArgOf<E> for ClientIp {}
 impl<E> ArgOf<E> for HeaderMap {}
 impl<E> ArgOf<E> for PathParam {}
+impl<E> ArgOf<E> for crate::widget_site::WidgetSite {}
+impl<E> ArgOf<E> for crate::embed_token::EmbedCaller {}
 /// A body that is not JSON (the terms PDF), streamed by the handler.
 impl<E: Endpoint<Request = NotJson>> ArgOf<E> for axum::body::Body {}
 impl<E: Endpoint> ArgOf<E> for Body<E> {}

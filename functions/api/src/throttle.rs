@@ -54,6 +54,11 @@ pub struct Limits {
     pub invitations_per_inviter_day: Limit,
     pub invitations_per_tenant_hour: Limit,
     pub invitations_per_tenant_day: Limit,
+    /// Clicks on one program's codes from one address (the widget's beacon and `/r/{code}`):
+    /// a person follows a few links a minute, a click farm hundreds.
+    pub public_clicks_per_client: Limit,
+    /// Leads from the widget's form for one program from one address.
+    pub public_leads_per_client: Limit,
     /// A key's `last_used_at` is written at most this often.
     pub key_use_recorded_every_millis: i64,
 }
@@ -71,6 +76,8 @@ impl Default for Limits {
             invitations_per_inviter_day: Limit::per_minutes(30, 24 * 60),
             invitations_per_tenant_hour: Limit::per_minutes(200, 60),
             invitations_per_tenant_day: Limit::per_minutes(1000, 24 * 60),
+            public_clicks_per_client: Limit::per_minutes(30, 1),
+            public_leads_per_client: Limit::per_minutes(10, 60),
             key_use_recorded_every_millis: 60 * 60 * 1000,
         }
     }

@@ -226,6 +226,8 @@ error_codes! {
     InvalidTotp = "invalid_totp", 401;
     /// The caller lacks the permission the route takes (the message names it).
     Forbidden = "forbidden", 403;
+    /// The request's `Origin` is not one of the program's `widget_origins`.
+    OriginNotAllowed = "origin_not_allowed", 403;
     /// The email is not confirmed yet.
     EmailUnconfirmed = "email_unconfirmed", 403;
     /// The program requires two-factor login of staff: set it up first.
@@ -288,6 +290,8 @@ error_codes! {
     UnsupportedMediaType = "unsupported_media_type", 415;
     /// One field is invalid; `field` names it.
     InvalidField = "invalid_field", 422;
+    /// The click is older than the program's attribution window: it attributes nothing.
+    AttributionExpired = "attribution_expired", 422;
     /// The amount is below the program's minimum payout.
     BelowMinimum = "below_minimum", 422;
     /// Too many failed logins: wait for `Retry-After`.
@@ -300,6 +304,8 @@ error_codes! {
     TooManyInvitations = "too_many_invitations", 429;
     /// Too many emails asked for.
     TooManyEmails = "too_many_emails", 429;
+    /// Too many clicks or leads from this address for this program: wait for `Retry-After`.
+    TooManyRequests = "too_many_requests", 429;
     /// Something failed on our side.
     Internal = "internal", 500;
     /// Busy: retry.

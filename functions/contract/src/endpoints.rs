@@ -164,6 +164,30 @@ endpoints! {
         "A program by slug or tenant id, its terms, and who `?ref=` is: what the registration page shows (public)",
         ProgramPath, PublicProgramQuery, NoBody => PublicProgram,
         [];
+    RecordClick = "record_click", Post "/v1/public/clicks" => 202,
+        "A visit with a partner's code, from the widget on a site of the program's widget_origins (public; throttled per address)",
+        NoParams, NoParams, PublicClickRequest => ClickRecorded,
+        [OriginNotAllowed, TooManyRequests];
+    CreatePublicLead = "create_public_lead", Post "/v1/public/leads" => 201,
+        "A lead from the widget's form on a site of the program's widget_origins, attributed by code or click (public; throttled per address)",
+        NoParams, NoParams, PublicLeadRequest => PublicLeadCreated,
+        [OriginNotAllowed, TooManyRequests, AttributionExpired];
+    FollowReferralLink = "follow_referral_link", Get "/r/{code}" => 302,
+        "A partner's referral link: records the click and redirects to the program's landing_url with ?ref= and ?upline_click=, else to the portal's registration (public)",
+        CodePath, ReferralLinkQuery, NoBody => NotJson,
+        [];
+    CreateEmbedToken = "create_embed_token", Post "/v1/embed-tokens" => 201,
+        "A read-only token for one partner's panel on the tenant's site, 60–3600 s (an API key)",
+        NoParams, NoParams, CreateEmbedTokenRequest => EmbedToken,
+        [];
+    GetEmbedPanel = "get_embed_panel", Get "/v1/embed/me" => 200,
+        "What the embedded panel shows: the partner's link, counts and money (an embed token)",
+        NoParams, NoParams, NoBody => EmbedPanel,
+        [];
+    EmbedPage = "embed_page", Get "/embed" => 200,
+        "The portal's panel page that widget.js frames on the tenant's site: HTML whose frame-ancestors are the token's program's widget_origins (public)",
+        NoParams, EmbedPageQuery, NoBody => NotJson,
+        [NotFound];
     GetPartner = "get_partner", Get "/v1/partners/{id}" => 200,
         "A partner: self, its upline, or view_all_partners",
         IdPath, NoParams, NoBody => Partner,
@@ -183,7 +207,7 @@ endpoints! {
     PutDeal = "put_deal", Put "/v1/deals/{external_id}" => 201 or 200,
         "Create or update a deal by its external id (API key or staff)",
         DealPath, NoParams, PutDealRequest => Deal,
-        [Conflict];
+        [Conflict, AttributionExpired];
     ListDeals = "list_deals", Get "/v1/deals" => 200,
         "Deals, newest first, with what each earned: a partner's own, or everyone's (?partner_id=, ?status=) for staff",
         NoParams, DealListQuery, NoBody => Page<DealSummary>,

@@ -79,9 +79,24 @@ path_params! {
         #[cfg_attr(feature = "openapi", param(pattern = "^[A-Za-z0-9._:-]{1,128}$"))]
         program
     }
+    /// `{code}`: a partner's referral code.
+    CodePath {
+        #[cfg_attr(feature = "openapi", param(pattern = "^[A-Za-z0-9_-]{1,40}$"))]
+        code
+    }
 }
 
 query_params! {
+    /// `?program=`: the program a referral link names (its tenant id or slug).
+    ReferralLinkQuery {
+        #[cfg_attr(feature = "openapi", param(pattern = "^[A-Za-z0-9._:-]{1,128}$"))]
+        program
+    }
+    /// `?token=`: the embed token the panel page opens with.
+    EmbedPageQuery {
+        #[cfg_attr(feature = "openapi", param(pattern = "^uet_[A-Za-z0-9_.-]{1,600}$"))]
+        token
+    }
     /// `?cursor=&limit=`.
     ListQuery {
         /// The `next_cursor` of the previous page.

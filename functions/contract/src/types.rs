@@ -504,6 +504,10 @@ pub struct Program {
     pub attribution_window_days: u32,
     #[serde(default = "default_attribution_model")]
     pub attribution_model: crate::AttributionModel,
+    /// The label of the widget's lead form consent checkbox (plain text); none: the widget's
+    /// own wording in the page's language.
+    #[serde(default)]
+    pub lead_consent_text: Option<String>,
     /// The current terms (a PDF); joining needs accepting them. Set by `PUT /v1/program/terms`.
     #[serde(default)]
     pub terms: Option<Terms>,
@@ -570,6 +574,10 @@ pub struct UpdateProgramRequest {
     pub attribution_window_days: Option<u32>,
     #[serde(default)]
     pub attribution_model: Option<crate::AttributionModel>,
+    /// Plain text, at most 500 characters; an empty string removes it.
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
+    #[serde(default)]
+    pub lead_consent_text: Option<String>,
     /// Turning it on needs two-factor login on for the caller first (409 `two_factor_first`).
     #[serde(default)]
     pub staff_two_factor_required: Option<bool>,
@@ -781,6 +789,14 @@ pub struct PutDealRequest {
     pub referral_code: Option<String>,
     #[serde(default)]
     pub partner_id: Option<PartnerId>,
+    /// A click of `POST /v1/public/clicks` or `/r/{code}` (the widget's `upline.referral`):
+    /// attributes the deal to the click's partner within the program's attribution window.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^ck_[a-z0-9]{26}_pt_[A-Za-z0-9_]{1,61}$")
+    )]
+    pub click_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1198,6 +1214,170 @@ pub struct PublicProgram {
     pub open_signup: bool,
     /// The name of the partner whose referral code was given; `None` if no such code.
     pub referrer_name: Option<String>,
+    /// What the widget on the tenant's site needs: how long a referral is remembered, which
+    /// one wins, and the lead form's consent label.
+    #[serde(default = "default_attribution_window_days")]
+    pub attribution_window_days: u32,
+    #[serde(default = "default_attribution_model")]
+    pub attribution_model: crate::AttributionModel,
+    #[serde(default)]
+    pub lead_consent_text: Option<String>,
+}
+
+// ---------------------------------------------------------------- on customer sites
+
+/// `POST /v1/public/clicks`: a visit that came with a partner's code, from the widget.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PublicClickRequest {
+    /// The program's slug or tenant id.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._:-]{1,128}$"))]
+    pub program: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[2-9A-HJ-NP-Z]{8}$"))]
+    pub referral_code: String,
+    /// The page visited (kept to 2,000 characters).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    pub url: Option<String>,
+    /// The page the visitor came from.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    pub referrer: Option<String>,
+}
+
+/// A click counted (or, from a known bot, not: no id).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ClickRecorded {
+    pub click_id: Option<String>,
+}
+
+/// `POST /v1/public/leads`: the widget's lead form, or a tenant's own through `upline('lead')`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PublicLeadRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._:-]{1,128}$"))]
+    pub program: String,
+    /// Who brought the lead in: a referral code, or a click (one of them).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[2-9A-HJ-NP-Z]{8}$"))]
+    pub referral_code: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^ck_[a-z0-9]{26}_pt_[A-Za-z0-9_]{1,61}$")
+    )]
+    pub click_id: Option<String>,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 200,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\s]([^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u001f\\u007f-\\u009f\\s])?$"
+        )
+    )]
+    pub name: String,
+    /// An email or a phone (at least one).
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = "^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63})+$"
+        )
+    )]
+    pub email: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^\\+?[0-9]{6,15}$"))]
+    pub phone: Option<String>,
+    /// Must be `true`: the visitor agreed to be contacted.
+    pub consent: bool,
+    /// A honeypot: people leave it empty; filled, the answer is 201 and nothing is stored.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    pub website: Option<String>,
+}
+
+/// What a referred lead gets (set by the program's `referred_reward`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReferredReward {
+    pub code: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PublicLeadCreated {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reward: Option<ReferredReward>,
+}
+
+/// `POST /v1/embed-tokens` (an API key): a short-lived, read-only token for one partner's panel.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateEmbedTokenRequest {
+    /// The partner, by id or by external id (one of them).
+    #[serde(default)]
+    pub partner_id: Option<PartnerId>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._:-]{1,128}$"))]
+    pub external_id: Option<String>,
+    /// 60–3600 (default 900).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 60, maximum = 3600))]
+    pub ttl_seconds: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EmbedToken {
+    pub token: String,
+    pub expires_at: String,
+}
+
+pub const DEFAULT_EMBED_TOKEN_SECONDS: u32 = 900;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EmbedPartner {
+    pub name: String,
+    pub referral_code: String,
+    pub referral_link: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EmbedProgram {
+    pub name: String,
+    pub currency: Currency,
+}
+
+/// `GET /v1/embed/me` (an embed token): what the panel on the tenant's site shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EmbedPanel {
+    pub partner: EmbedPartner,
+    pub program: EmbedProgram,
+    /// Partners who joined directly under this one.
+    pub referrals: u64,
+    pub leads: u64,
+    /// Leads that became clients.
+    pub clients: u64,
+    /// Deals whose status the plan pays on.
+    pub deals_won: u64,
+    pub balance: Amount,
+    /// Earned, not yet available (hold periods); zero without them.
+    pub pending: Amount,
+    /// What paid payouts took out.
+    pub paid_out: Amount,
+    /// When the token stops working: the panel shows its expired state then.
+    pub expires_at: String,
+    /// The referral link as a QR code (SVG), drawn from the link alone.
+    pub qr_svg: String,
 }
 
 #[cfg(test)]
@@ -1217,6 +1397,7 @@ mod tests {
             landing_url: None,
             attribution_window_days: DEFAULT_ATTRIBUTION_WINDOW_DAYS,
             attribution_model: crate::AttributionModel::Last,
+            lead_consent_text: None,
             terms: Some(Terms {
                 version: "v2".into(),
                 url: "https://example.com/terms.pdf".into(),

@@ -315,19 +315,21 @@ impl Store {
             .collect())
     }
 
-    /// A new deal and its first transition (entering its initial status).
+    /// A new deal and its first transition (entering its initial status). `won_by` is what
+    /// the partner's count of won deals changes by (1 when the first status is a paying one).
     pub async fn create_deal(
         &self,
         deal: &DealRecord,
         first: &TransitionRecord,
         audit: Option<&crate::audit::AuditRecord>,
+        won_by: i64,
     ) -> Result<(), SaveDealError> {
         let actions = vec![
             put_new(&self.table, deal_item(deal))?,
             put_new(&self.table, transition_item(first))?,
             put_new(&self.table, partner_deal_item(deal))?,
         ];
-        self.write_deal(actions, audit).await
+        self.write_deal(deal, actions, audit, won_by).await
     }
 
     /// Saves a changed deal if it is still at `previous_seq`; a status change brings its transition.
@@ -337,6 +339,7 @@ impl Store {
         previous_seq: u64,
         transition: Option<&TransitionRecord>,
         audit: Option<&crate::audit::AuditRecord>,
+        won_by: i64,
     ) -> Result<(), SaveDealError> {
         let put = Put::builder()
             .table_name(&self.table)
@@ -349,16 +352,27 @@ impl Store {
         if let Some(transition) = transition {
             actions.push(put_new(&self.table, transition_item(transition))?);
         }
-        self.write_deal(actions, audit).await
+        self.write_deal(deal, actions, audit, won_by).await
     }
 
     /// The deal's writes and, when staff or a key made them, their audit record: the record
     /// comes last, so a failed condition is always the deal's.
     async fn write_deal(
         &self,
+        deal: &DealRecord,
         mut actions: Vec<TransactWriteItem>,
         audit: Option<&crate::audit::AuditRecord>,
+        won_by: i64,
     ) -> Result<(), SaveDealError> {
+        if won_by != 0 {
+            actions.push(crate::clicks::count(
+                &self.table,
+                &deal.tenant_id,
+                &deal.partner_id,
+                crate::clicks::Counter::DealsWon,
+                won_by,
+            )?);
+        }
         if let Some(audit) = audit {
             actions.push(audit.put(&self.table)?);
         }

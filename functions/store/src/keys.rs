@@ -210,6 +210,20 @@ pub fn deal_walk(t: &TenantId, deal: &str) -> Key {
     key(deal_pk(t, deal), "WALK")
 }
 
+pub const CLICK_PREFIX: &str = "CLICK#";
+
+/// A click on a partner's code (the widget's beacon or `/r/{code}`), in the partner's partition;
+/// its id names the partner, so a deal or lead citing it finds it in one read.
+pub fn click(t: &TenantId, p: &PartnerId, click_id: &str) -> Key {
+    key(partner_pk(t, p), format!("{CLICK_PREFIX}{click_id}"))
+}
+
+/// A partner's running counts (clicks, leads, clients, deals won), added to in the
+/// transactions that change them: what the embedded panel shows without reading lists.
+pub fn partner_stats(t: &TenantId, p: &PartnerId) -> Key {
+    key(partner_pk(t, p), "STATS")
+}
+
 pub const PARTNER_DEAL_PREFIX: &str = "DEAL#";
 
 /// A deal in the partition of the partner it is attributed to (a deal's partner never changes),

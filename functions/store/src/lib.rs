@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod clicks;
 mod dead_letters;
 pub mod deals;
 pub mod delivery;

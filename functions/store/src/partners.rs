@@ -219,6 +219,19 @@ impl Store {
             .transpose()
     }
 
+    pub async fn partner_id_by_external_id(
+        &self,
+        tenant: &TenantId,
+        external_id: &str,
+    ) -> Result<Option<PartnerId>, StoreError> {
+        let claim = self
+            .get(&keys::partner_external_id(tenant, external_id))
+            .await?;
+        claim
+            .map(|item| View(&item).s("partner_id").map(PartnerId::from))
+            .transpose()
+    }
+
     /// The next number of the tenant's partner sequence (for external id templates).
     pub async fn next_partner_seq(&self, tenant: &TenantId) -> Result<u64, StoreError> {
         let output = self

@@ -25,6 +25,7 @@ pub(crate) fn program_item(tenant: &TenantId, program: &Program, version: u64) -
         .opt_s("landing_url", program.landing_url.as_deref())
         .n("attribution_window_days", program.attribution_window_days)
         .s("attribution_model", program.attribution_model.as_str())
+        .opt_s("lead_consent_text", program.lead_consent_text.as_deref())
         .opt_s(
             "terms_version",
             program.terms.as_ref().map(|t| t.version.as_str()),
@@ -65,6 +66,7 @@ pub(crate) fn program_from(view: &View) -> Result<(Program, u64), StoreError> {
             Some(_) => view.word("attribution_model")?,
             None => upline_contract::AttributionModel::Last,
         },
+        lead_consent_text: view.opt_s("lead_consent_text")?.map(str::to_owned),
         terms: match view.opt_s("terms_version")? {
             Some(version) => Some(Terms {
                 version: version.to_owned(),

@@ -88,6 +88,7 @@ async fn a_taken_slug_writes_nothing_of_the_second_tenant() {
         landing_url: None,
         attribution_window_days: upline_contract::DEFAULT_ATTRIBUTION_WINDOW_DAYS,
         attribution_model: upline_contract::AttributionModel::Last,
+        lead_consent_text: None,
         terms: None,
         staff_two_factor_required: false,
     };
@@ -186,7 +187,10 @@ async fn a_walk_is_written_once_and_a_replay_is_refused_by_its_condition() {
         at: Timestamp::now(),
         event: None,
     };
-    store.create_deal(&deal, &transition, None).await.unwrap();
+    store
+        .create_deal(&deal, &transition, None, 0)
+        .await
+        .unwrap();
     let mut plan = upline_domain::default_plan();
     plan.rules[0]
         .levels

@@ -217,14 +217,19 @@ impl LocalCloud {
         });
         let poller = Poller::spawn(dynamodb, streams, poller_config, handler);
 
-        let api = upline_api::router(
+        let mut api_state =
             upline_api::AppState::new(store, upline_api::SessionKey(config.session_key.clone()))
                 .with_portal_url(&base_url)
                 .with_terms_store(Arc::clone(&terms))
                 // Receivers on this machine (a test's, a developer's) are plain HTTP.
                 .allowing_http_webhooks()
-                .with_limits(config.limits),
-        );
+                .with_limits(config.limits);
+        if let Some(dir) = config.app_dir.clone() {
+            // Read on each request: a rebuilt portal is served without a restart.
+            api_state = api_state
+                .with_portal_shell(move || std::fs::read_to_string(dir.join("index.html")).ok());
+        }
+        let api = upline_api::router(api_state);
         let local_state = LocalState {
             outbox: Arc::clone(&outbox),
             terms,

@@ -7,7 +7,7 @@
 //! A test fails when the file on disk is not what this generates.
 
 use serde_json::{Map, Value, json};
-use upline_api::routes::{Iam, KEY_USE_IAM, ROUTES, STREAM_IAM, TERMS_WRITERS};
+use upline_api::routes::{Iam, KEY_USE_IAM, ROUTES, STREAM_IAM, TERMS_WRITERS, Who};
 use upline_store::schema::TABLE;
 
 /// Item types whose INSERT the stream handler acts on (the walk, deliveries, webhook events);
@@ -115,6 +115,22 @@ fn sealing_statement(iam: &Iam) -> Option<Value> {
     })
 }
 
+/// API Gateway's limits of the public routes a tenant's visitors reach (per route, for every
+/// client together): far above one site's traffic, below what would cost the table.
+fn public_route_throttles() -> Value {
+    let mut settings = serde_json::Map::new();
+    for route in ROUTES
+        .iter()
+        .filter(|r| r.who == Who::Widget || r.id == "follow_referral_link")
+    {
+        settings.insert(
+            format!("{} {}", route.method, route.path),
+            json!({"ThrottlingBurstLimit": 200, "ThrottlingRateLimit": 100}),
+        );
+    }
+    Value::Object(settings)
+}
+
 fn function(
     binary: &str,
     description: &str,
@@ -192,8 +208,12 @@ pub fn template() -> Value {
         "HttpApi".into(),
         json!({
             "Type": "AWS::Serverless::HttpApi",
-            // No CORS: the portal reaches the API on its own domain, through CloudFront's /v1/*.
+            // No CORS here: the portal reaches the API on its own domain, through CloudFront's
+            // /v1/*; the widget's capture endpoints answer their own preflights, per program.
+            // API Gateway throttles the public routes before any function runs (the functions'
+            // own per-address throttles then count what gets through).
             "Properties": {
+                "RouteSettings": public_route_throttles(),
             }
         }),
     );
@@ -233,10 +253,21 @@ pub fn template() -> Value {
                 json!({"Effect": "Allow", "Action": ["logs:CreateLogStream"], "Resource": "*"}),
             );
         }
-        let events = json!({"Api": {"Type": "HttpApi", "Properties": {
+        let mut events = json!({"Api": {"Type": "HttpApi", "Properties": {
             "ApiId": {"Ref": "HttpApi"}, "Method": route.method.as_str(), "Path": route.path,
         }}});
-        let environment = json!({"UPLINE_ROUTE": route.id});
+        if route.who == Who::Widget {
+            // A tenant's page asks first whether it may post JSON here.
+            events["Preflight"] = json!({"Type": "HttpApi", "Properties": {
+                "ApiId": {"Ref": "HttpApi"}, "Method": "OPTIONS", "Path": route.path,
+            }});
+        }
+        let mut environment = json!({"UPLINE_ROUTE": route.id});
+        if route.id == "embed_page" {
+            // The portal's index.html, which the panel's page answers with (`make deploy`
+            // passes dist/index.html).
+            environment["UPLINE_PORTAL_SHELL"] = json!({"Ref": "PortalShell"});
+        }
         resources.insert(
             name.clone(),
             // The terms route is its own binary: the only one that links the S3 SDK.
@@ -409,6 +440,33 @@ pub fn template() -> Value {
             "SecurityHeadersConfig": security_headers(None),
         }}}),
     );
+    // The panel's page is framed by tenants' sites: its own CSP (frame-ancestors from the
+    // program) passes through, and no X-Frame-Options.
+    resources.insert(
+        "EmbedHeadersPolicy".into(),
+        json!({"Type": "AWS::CloudFront::ResponseHeadersPolicy", "Properties": {"ResponseHeadersPolicyConfig": {
+            "Name": {"Fn::Sub": "${AWS::StackName}-embed"},
+            "SecurityHeadersConfig": {
+                "StrictTransportSecurity": {"AccessControlMaxAgeSec": 63_072_000, "IncludeSubdomains": true, "Override": true},
+                "ContentTypeOptions": {"Override": true},
+                "ReferrerPolicy": {"ReferrerPolicy": upline_api::headers::REFERRER_POLICY, "Override": true},
+            },
+        }}}),
+    );
+    // widget.js under its short-cached name (a deploy reaches sites within minutes); the
+    // versioned copies under /widget/ are immutable and cached with the portal's files.
+    resources.insert(
+        "WidgetCachePolicy".into(),
+        json!({"Type": "AWS::CloudFront::CachePolicy", "Properties": {"CachePolicyConfig": {
+            "Name": {"Fn::Sub": "${AWS::StackName}-widget"},
+            "DefaultTTL": 300, "MaxTTL": 300, "MinTTL": 0,
+            "ParametersInCacheKeyAndForwardedToOrigin": {
+                "EnableAcceptEncodingGzip": true, "EnableAcceptEncodingBrotli": true,
+                "CookiesConfig": {"CookieBehavior": "none"}, "HeadersConfig": {"HeaderBehavior": "none"},
+                "QueryStringsConfig": {"QueryStringBehavior": "none"},
+            },
+        }}}),
+    );
     let portal_headers = json!({"Ref": "PortalHeadersPolicy"});
     let document_headers = json!({"Ref": "DocumentHeadersPolicy"});
     resources.insert(
@@ -440,6 +498,19 @@ pub fn template() -> Value {
                 "ResponseHeadersPolicyId": document_headers},
                 {"PathPattern": "/terms/*", "TargetOriginId": "terms", "ViewerProtocolPolicy": "redirect-to-https",
                 "CachePolicyId": caching_optimized, "Compress": true,
+                "ResponseHeadersPolicyId": document_headers},
+                // Referral links record their click in the API, then redirect.
+                {"PathPattern": "/r/*", "TargetOriginId": "api", "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": caching_disabled, "OriginRequestPolicyId": all_viewer_except_host,
+                "ResponseHeadersPolicyId": document_headers},
+                {"PathPattern": "/embed", "TargetOriginId": "api", "ViewerProtocolPolicy": "https-only",
+                "CachePolicyId": caching_disabled, "OriginRequestPolicyId": all_viewer_except_host,
+                "ResponseHeadersPolicyId": {"Ref": "EmbedHeadersPolicy"}},
+                {"PathPattern": "/widget.js", "TargetOriginId": "portal", "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": {"Ref": "WidgetCachePolicy"}, "Compress": true,
+                "ResponseHeadersPolicyId": document_headers},
+                {"PathPattern": "/widget/*", "TargetOriginId": "portal", "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": caching_optimized, "Compress": true,
                 "ResponseHeadersPolicyId": document_headers}],
         }}}),
     );
@@ -468,6 +539,7 @@ pub fn template() -> Value {
             "PortalCertificateArn": parameter("ACM certificate in us-east-1 for PortalDomainName", ""),
             "NotificationSender": parameter("Verified SES identity emails are sent from", "no-reply@example.com"),
             "AlarmEmail": parameter("Where alarms are emailed (empty: no subscription)", ""),
+            "PortalShell": parameter("The portal's dist/index.html, which the embedded panel's page answers with (`make deploy` passes it)", ""),
         },
         "Conditions": {
             "HasApiDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "ApiDomainName"}, ""]}]},

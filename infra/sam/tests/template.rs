@@ -43,14 +43,17 @@ fn every_route_has_its_own_function_and_the_http_api_serves_nothing_else() {
                 })
         })
         .collect();
+    // Each route at its method, and the widget's capture routes also at OPTIONS (their
+    // preflights, answered by the same function).
     let routes: BTreeSet<(String, String, String)> = ROUTES
         .iter()
-        .map(|r| {
-            (
-                function_name(r.id),
-                r.method.as_str().to_owned(),
-                r.path.to_owned(),
-            )
+        .flat_map(|r| {
+            let preflight =
+                (r.who == upline_api::routes::Who::Widget).then(|| "OPTIONS".to_owned());
+            [Some(r.method.as_str().to_owned()), preflight]
+                .into_iter()
+                .flatten()
+                .map(|method| (function_name(r.id), method, r.path.to_owned()))
         })
         .collect();
     assert_eq!(served, routes);

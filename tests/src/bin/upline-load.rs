@@ -259,7 +259,7 @@ async fn walk_drain(endpoint: &str, count: usize) -> Result<(f64, BTreeMap<Strin
             at: now.clone(),
             event: None,
         };
-        async move { store.create_deal(&deal, &transition, None).await }
+        async move { store.create_deal(&deal, &transition, None, 0).await }
     });
     futures::future::try_join_all(writes).await?;
 

@@ -41,6 +41,12 @@ async fn main() -> Result<(), Error> {
     if let Ok(url) = std::env::var("UPLINE_PORTAL_URL") {
         state = state.with_portal_url(&url);
     }
+    // The portal's index.html, for the embedded panel's page (`GET /embed`): set at deploy.
+    if let Ok(shell) = std::env::var("UPLINE_PORTAL_SHELL")
+        && !shell.is_empty()
+    {
+        state = state.with_portal_shell(move || Some(shell.clone()));
+    }
     let route = std::env::var("UPLINE_ROUTE").ok();
     run(routes::router(state, route.as_deref()).layer(axum::middleware::from_fn(client_addr))).await
 }

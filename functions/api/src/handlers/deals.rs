@@ -31,7 +31,21 @@ pub async fn put(
     let tenant = caller.tenant_id().clone();
     validate::external_id(&external_id).map_err(|m| ApiError::invalid("external_id", m))?;
     plan::validate_status(&request.status).map_err(|m| ApiError::invalid("status", m))?;
-    let currency = super::tenant_currency(&state, &tenant).await?;
+    let (program, _) = state
+        .store
+        .program(&tenant)
+        .await?
+        .ok_or_else(|| ApiError::not_found("program"))?;
+    let currency = program.currency;
+    // A won deal is one whose status the plan pays on: the partner's count follows it in.
+    let won = |status: &str| -> i64 {
+        let pays = program
+            .plan
+            .rules
+            .iter()
+            .any(|rule| matches!(&rule.on, Trigger::DealStatus(s) if s == status));
+        i64::from(pays && !program.reversal_statuses.iter().any(|r| r == status))
+    };
     if request.currency.is_some_and(|c| c != currency) {
         return Err(ApiError::invalid(
             "currency",
@@ -47,7 +61,7 @@ pub async fn put(
         let existing = state.store.deal(&tenant, &external_id).await?;
         let saved = match existing {
             None => {
-                let partner_id = attributed_partner(&state, &tenant, &request).await?;
+                let partner_id = attributed_partner(&state, &tenant, &program, &request).await?;
                 let deal = DealRecord {
                     tenant_id: tenant.clone(),
                     external_id: external_id.clone(),
@@ -72,7 +86,7 @@ pub async fn put(
                 );
                 state
                     .store
-                    .create_deal(&deal, &first, Some(&audit))
+                    .create_deal(&deal, &first, Some(&audit), won(&deal.status))
                     .await
                     .map(|()| StatusCode::CREATED)
             }
@@ -111,7 +125,13 @@ pub async fn put(
                     );
                     state
                         .store
-                        .update_deal(&deal, current.seq, change.as_ref(), Some(&audit))
+                        .update_deal(
+                            &deal,
+                            current.seq,
+                            change.as_ref(),
+                            Some(&audit),
+                            won(&deal.status) - won(&current.status),
+                        )
                         .await
                         .map(|()| StatusCode::OK)
                 }
@@ -151,10 +171,12 @@ fn transition(deal: &DealRecord, from: Option<String>, at: Timestamp) -> Transit
     }
 }
 
-/// The partner a new deal belongs to: named directly or by referral code.
+/// The partner a new deal belongs to: named directly, by referral code, by lead or by a click
+/// inside the attribution window.
 async fn attributed_partner(
     state: &AppState,
     tenant: &TenantId,
+    program: &upline_contract::Program,
     request: &PutDealRequest,
 ) -> Result<PartnerId, ApiError> {
     if let Some(partner_id) = &request.partner_id {
@@ -177,9 +199,12 @@ async fn attributed_partner(
             .map(|l| l.partner_id)
             .ok_or_else(|| ApiError::invalid("lead_id", "is not a lead of this program"));
     }
+    if let Some(click) = &request.click_id {
+        return super::public::partner_of_click(state, tenant, program, click, "click_id").await;
+    }
     Err(ApiError::invalid(
         "partner_id",
-        "a new deal needs partner_id, referral_code or lead_id",
+        "a new deal needs partner_id, referral_code, lead_id or click_id",
     ))
 }
 

@@ -15,6 +15,7 @@ use upline_contract::EventKind;
 use upline_contract::{Lead, LeadCreated, Page, TenantId};
 use upline_domain::validate::{self, Email};
 use upline_store::Timestamp;
+use upline_store::clicks::Counter;
 use upline_store::deals::TransitionRecord;
 use upline_store::leads::LeadRecord;
 
@@ -75,27 +76,43 @@ pub async fn create(
         created_at: Timestamp::now().rfc3339,
         registered_at: None,
     };
-    // The lead is an event the plan may reward (`{"event":"lead_created"}`): its transition
-    // goes into the same transaction and the walk runs on it from the stream.
-    let currency = super::tenant_currency(&state, &lead.tenant_id).await?;
-    let at = Timestamp::now();
-    let mut tx = state.store.tx();
-    tx.put_lead(&lead)?;
-    tx.put_event_transition(&lead_event(&lead, EventKind::LeadCreated, currency, at))?;
     // Who the lead is stays in the lead; the log says who brought it in, for whom.
-    tx.audit(&super::audit::record(
+    let audit = super::audit::record(
         &caller,
         "lead.create",
         format!("lead:{}", lead.id),
         serde_json::json!({"partner_id": lead.partner_id, "source": lead.source}),
+    );
+    let currency = super::tenant_currency(&state, &lead.tenant_id).await?;
+    write_lead(&state, &lead, currency, Some(&audit)).await?;
+    Ok(Reply::ok(LeadCreated {
+        id: lead.id,
+        partner_id: lead.partner_id,
+    }))
+}
+
+/// Writes a new lead however it came in (the backend, staff, the widget), with the partner's
+/// lead count and the `lead_created` event the plan may reward: its transition goes into the
+/// same transaction and the walk runs on it from the stream.
+pub async fn write_lead(
+    state: &AppState,
+    lead: &LeadRecord,
+    currency: upline_contract::Currency,
+    audit: Option<&upline_store::audit::AuditRecord>,
+) -> Result<(), ApiError> {
+    let mut tx = state.store.tx();
+    tx.put_lead(lead)?;
+    tx.count(&lead.tenant_id, &lead.partner_id, Counter::Leads, 1)?;
+    tx.put_event_transition(&lead_event(
+        lead,
+        EventKind::LeadCreated,
+        currency,
+        Timestamp::now(),
     ))?;
-    match state.store.commit(tx).await {
-        Ok(()) => Ok(Reply::ok(LeadCreated {
-            id: lead.id,
-            partner_id: lead.partner_id,
-        })),
-        Err(err) => Err(err.into()),
+    if let Some(audit) = audit {
+        tx.audit(audit)?;
     }
+    Ok(state.store.commit(tx).await?)
 }
 
 /// A lead's events are the transitions of its own "deal" (the lead id): 1 created, 2 registered.
@@ -141,6 +158,7 @@ pub async fn registered(
     let at = Timestamp::now();
     let mut tx = state.store.tx();
     tx.mark_lead_registered(&lead, &at.rfc3339)?;
+    tx.count(&tenant, &lead.partner_id, Counter::Clients, 1)?;
     tx.audit(&super::audit::record(
         &caller,
         "lead.registered",

@@ -11,6 +11,7 @@ use upline_contract::ErrorCode;
 use upline_contract::{Amount, Permission, Program, PublicProgram, TenantId, UpdateProgramRequest};
 use upline_domain::{plan, validate, validate_plan};
 use upline_store::StoreError;
+use upline_store::tenants::TenantRecord;
 
 pub async fn get(State(state): State<AppState>, caller: Caller) -> ApiResult<Reply<c::GetProgram>> {
     let (program, _) = state
@@ -102,6 +103,14 @@ fn merged(current: Program, request: UpdateProgramRequest) -> Result<Program, Ap
         attribution_model: request
             .attribution_model
             .unwrap_or(current.attribution_model),
+        lead_consent_text: match request.lead_consent_text {
+            None => current.lead_consent_text,
+            Some(text) if text.trim().is_empty() => None,
+            Some(text) => Some(
+                validate::text(&text, 500)
+                    .map_err(|m| ApiError::invalid("lead_consent_text", m))?,
+            ),
+        },
         terms: current.terms,
         staff_two_factor_required: request
             .staff_two_factor_required
@@ -172,7 +181,7 @@ fn is_landing_url(url: &str) -> bool {
 }
 
 /// `scheme://host[:port]`, nothing after it.
-fn is_origin(origin: &str) -> bool {
+pub fn is_origin(origin: &str) -> bool {
     let Some(rest) = origin
         .strip_prefix("https://")
         .or_else(|| origin.strip_prefix("http://"))
@@ -194,19 +203,9 @@ pub async fn public(
     PathParam(program): PathParam,
     Params(params): Params<c::GetPublicProgram>,
 ) -> ApiResult<Reply<c::GetPublicProgram>> {
-    let missing = || ApiError::not_found("program");
-    let tenant = if program.starts_with("tn_") && program.len() <= 40 {
-        state
-            .store
-            .tenant(&TenantId::from(program.as_str()))
-            .await?
-    } else if validate::slug(&program).is_ok() {
-        state.store.tenant_by_slug(&program).await?
-    } else {
-        None
-    }
-    .ok_or_else(missing)?;
-    let (settings, _) = state.store.program(&tenant.id).await?.ok_or_else(missing)?;
+    let (tenant, settings) = named_program(&state, &program)
+        .await?
+        .ok_or_else(|| ApiError::not_found("program"))?;
     let referrer = match params.referral_code.as_deref().map(validate::referral_code) {
         Some(Ok(code)) => match state.store.partner_id_by_code(&tenant.id, &code).await? {
             Some(id) => state.store.partner(&tenant.id, &id).await?,
@@ -214,12 +213,43 @@ pub async fn public(
         },
         _ => None,
     };
+    // Public facts, read by the widget on the tenant's sites too: any origin may read them
+    // (no credentials are involved).
     Ok(Reply::ok(PublicProgram {
         tenant: super::tenant_view(tenant),
         terms: settings.terms,
         open_signup: settings.open_signup,
         referrer_name: referrer.map(|p| p.name),
-    }))
+        attribution_window_days: settings.attribution_window_days,
+        attribution_model: settings.attribution_model,
+        lead_consent_text: settings.lead_consent_text,
+    })
+    .with_header(
+        axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        axum::http::HeaderValue::from_static("*"),
+    ))
+}
+
+/// The program a public request names, by tenant id (`tn_…`) or slug, with its settings.
+pub async fn named_program(
+    state: &AppState,
+    program: &str,
+) -> Result<Option<(TenantRecord, Program)>, ApiError> {
+    let tenant = if program.starts_with("tn_") && program.len() <= 40 {
+        state.store.tenant(&TenantId::from(program)).await?
+    } else if validate::slug(program).is_ok() {
+        state.store.tenant_by_slug(program).await?
+    } else {
+        None
+    };
+    let Some(tenant) = tenant else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .program(&tenant.id)
+        .await?
+        .map(|(settings, _)| (tenant, settings)))
 }
 
 #[cfg(test)]

@@ -61,6 +61,7 @@ pub async fn create(
         landing_url: None,
         attribution_window_days: upline_contract::DEFAULT_ATTRIBUTION_WINDOW_DAYS,
         attribution_model: upline_contract::AttributionModel::Last,
+        lead_consent_text: None,
         terms: None,
         staff_two_factor_required: false,
     };
