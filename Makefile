@@ -134,6 +134,8 @@ CONCURRENCY ?= 16
 load: tools
 	cargo build --release -p upline-tests --bin upline-load
 	$(TARGET_DIR)/release/upline-load $(DEALS) $(CONCURRENCY)
+	cargo build --release -p upline-tests --bin upline-front-door-load
+	$(TARGET_DIR)/release/upline-front-door-load 400 $(CONCURRENCY)
 
 # Login latency and listing a downline of PARTNERS partners.
 PARTNERS ?= 10000

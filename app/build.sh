@@ -83,4 +83,18 @@ build_id="$(cat "$out"/pkg/*.wasm "$out"/pkg/*.js "$out"/pkg/*.css | sha256sum |
 mkdir -p "$out/pkg/$build_id"
 find "$out/pkg" -maxdepth 1 -type f -exec mv {} "$out/pkg/$build_id/" \;
 sed "s|/pkg/|/pkg/$build_id/|g" app/index.html > "$out/index.html"
+
+# widget.js for tenants' sites: the tracker, then the lead form and panel, one file (no module,
+# no framework). `/widget.js` is short-cached; `/widget/<hash>.js` is the same file, immutable.
+echo "app: widget.js (app/widget: tracker.js + form.js)"
+mkdir -p "$out/widget"
+if [[ -x "$terser" ]]; then
+  cat app/widget/tracker.js app/widget/form.js | "$terser" --compress --mangle --output "$out/widget.js"
+  "$terser" --compress --mangle --output "$out/widget/tracker.js" -- app/widget/tracker.js
+else
+  cat app/widget/tracker.js app/widget/form.js > "$out/widget.js"
+  cp app/widget/tracker.js "$out/widget/tracker.js"
+fi
+widget_id="$(sha256sum "$out/widget.js" | cut -c1-12)"
+cp "$out/widget.js" "$out/widget/$widget_id.js"
 echo "app: $out/ ready"

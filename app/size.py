@@ -92,3 +92,17 @@ for name, (what, users) in LATER.items():
         print(f"size: later {what}: " + ", ".join(added) + " KB")
 everything = sum(gzipped(p.name) for p in pkg.iterdir() if p.suffix in (".wasm", ".js", ".css"))
 print(f"size: all pages together {everything / 1024:.1f} KB gzipped; budget per first page 150 KB")
+
+# The widget on tenants' sites: the tracker alone within 2 KB, everything (the form and panel
+# too) within 5 KB, gzipped.
+widget = dist / "widget.js"
+tracker = dist / "widget" / "tracker.js"
+if widget.is_file() and tracker.is_file():
+    for label, path, budget in (("tracker", tracker, 2048), ("widget.js", widget, 5120)):
+        size = len(gzip.compress(path.read_bytes(), 9))
+        mark = "ok  " if size <= budget else "over"
+        print(f"size: {mark} {label:<10} {size / 1024:.2f} KB gzipped (budget {budget / 1024:.0f} KB)")
+        if size > budget:
+            sys.exit(f"size: {label} is over its budget")
+else:
+    sys.exit(f"size: no {widget} (app/build.sh builds it)")

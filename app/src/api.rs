@@ -72,11 +72,22 @@ impl From<leptos::wasm_split::SplitLoaderError> for ApiError {
     }
 }
 
+thread_local! {
+    static EMBED_TOKEN: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Calls from now on carry this embed token (the `/embed` page) instead of a session.
+pub fn use_embed_token(token: String) {
+    EMBED_TOKEN.with(|cell| *cell.borrow_mut() = Some(token));
+}
+
 async fn send(method: &str, path: &str, body: Option<(&str, JsValue)>) -> ApiResult<Response> {
     let init = RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(js_error)?;
-    let sent_with = crate::session::stored_token();
+    // The embedded panel's page calls with its embed token, never the portal's session.
+    let embedded = EMBED_TOKEN.with(|token| token.borrow().clone());
+    let sent_with = embedded.clone().or_else(crate::session::stored_token);
     if let Some(token) = &sent_with {
         headers
             .set("authorization", &format!("Bearer {token}"))
@@ -104,7 +115,11 @@ async fn send(method: &str, path: &str, body: Option<(&str, JsValue)>) -> ApiRes
     let error = serde_json::from_str::<ErrorBody>(&text).map(|b| b.error);
     // Only the session this request carried has ended: a 401 arriving after someone logged in
     // again must not log the new session out.
-    if status == 401 && sent_with.is_some() && crate::session::stored_token() == sent_with {
+    if status == 401
+        && embedded.is_none()
+        && sent_with.is_some()
+        && crate::session::stored_token() == sent_with
+    {
         crate::session::session_expired();
     }
     Err(match error {

@@ -285,6 +285,19 @@ texts! {
     Preview => "Commission preview", "Podgląd prowizji", "Предпросмотр комиссии", "Попередній перегляд комісії";
     PreviewIf => "if it entered", "gdyby weszła w", "если перейдёт в", "якщо перейде в";
     Rule => "Rule", "Reguła", "Правило", "Правило";
+    LandingUrl => "Landing page for referral links (https://…; empty: the registration page)", "Strona docelowa linków polecających (https://…; puste: rejestracja)", "Страница для реферальных ссылок (https://…; пусто: регистрация)", "Сторінка для реферальних посилань (https://…; порожньо: реєстрація)";
+    AttributionWindowDays => "Attribution window, days (1–365)", "Okno atrybucji, dni (1–365)", "Окно атрибуции, дней (1–365)", "Вікно атрибуції, днів (1–365)";
+    FirstClickWins => "The first referral wins (otherwise the last one)", "Wygrywa pierwsze polecenie (inaczej ostatnie)", "Побеждает первая рекомендация (иначе последняя)", "Перемагає перша рекомендація (інакше остання)";
+    LeadConsentText => "Consent text of the lead form (empty: the widget's own)", "Tekst zgody formularza (puste: domyślny)", "Текст согласия в форме (пусто: стандартный)", "Текст згоди у формі (порожньо: стандартний)";
+    WholeDays => "must be a whole number of days", "musi być liczbą całkowitą dni", "должно быть целым числом дней", "має бути цілою кількістю днів";
+    WidgetSnippet => "Widget for your site", "Widżet na Twoją stronę", "Виджет для вашего сайта", "Віджет для вашого сайту";
+    WidgetSnippetHint => "Paste this into your site's pages; add the site's origin to the widget origins above.", "Wklej to na strony swojej witryny; dodaj jej domenę do domen widżetu powyżej.", "Вставьте это на страницы сайта; добавьте его домен в домены виджета выше.", "Вставте це на сторінки сайту; додайте його домен до доменів віджета вище.";
+    PanelClients => "Clients", "Klienci", "Клиенты", "Клієнти";
+    PanelLeads => "Leads", "Leady", "Лиды", "Ліди";
+    PanelDealsWon => "Deals won", "Wygrane transakcje", "Выигранные сделки", "Виграні угоди";
+    PanelPending => "Pending", "Oczekuje", "В ожидании", "Очікує";
+    PanelPaidOut => "Paid out", "Wypłacono", "Выплачено", "Виплачено";
+    PanelExpired => "This panel has expired. Reload the page to see it again.", "Panel wygasł. Odśwież stronę, aby zobaczyć go ponownie.", "Срок действия панели истёк. Обновите страницу, чтобы увидеть её снова.", "Термін дії панелі минув. Оновіть сторінку, щоб побачити її знову.";
 }
 
 /// The language names as their speakers write them.

@@ -14,7 +14,7 @@ pub mod session;
 use crate::components::Loading;
 use crate::i18n::T;
 use crate::navigation::Page;
-use crate::pages::{account, audit, auth, partner, program, staff};
+use crate::pages::{account, audit, auth, embed, partner, program, staff};
 use crate::session::{Session, session, text, tr};
 use leptos::prelude::*;
 use upline_contract::{Language, Permission};
@@ -61,6 +61,7 @@ lazy_pages! {
         <Private><Allowed to=Permission::ViewAllPartners><staff::DealLookup/></Allowed></Private>
     };
     security_page_view => view! { <Private><account::Security/></Private> };
+    embed_page_view => view! { <embed::Panel/> };
     audit_page_view => view! {
         <Private><Allowed to=Permission::ConfigureProgram><audit::StaffAudit/></Allowed></Private>
     };
@@ -96,6 +97,7 @@ async fn page_view(page: Page) -> AnyView {
         Page::Deals => deal_lookup_page_view().await,
         Page::Audit => audit_page_view().await,
         Page::Security => security_page_view().await,
+        Page::Embed => embed_page_view().await,
         Page::NotFound => {
             view! { <p class="empty" data-testid="not-found">{text(T::NotFound)}</p> }.into_any()
         }
@@ -120,6 +122,15 @@ pub fn App() -> impl IntoView {
     // signals are gone with it, so it must not take clicks. A navigation meanwhile drops the
     // pending page.
     let leaving = RwSignal::new(false);
+    // The embedded panel is a page of its own inside a tenant's site: no portal header.
+    if page.get_untracked() == Page::Embed {
+        return view! {
+            <main class="embed" id="main">
+                {Suspend::new(async move { page_view(Page::Embed).await })}
+            </main>
+        }
+        .into_any();
+    }
     view! {
         <Header/>
         <FocusOnNavigation/>
@@ -135,6 +146,7 @@ pub fn App() -> impl IntoView {
             }}
         </main>
     }
+    .into_any()
 }
 
 /// A full page load, which starts the portal afresh: after logging out, nothing of the last

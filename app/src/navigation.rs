@@ -15,8 +15,11 @@ pub enum Page {
     Login,
     Start,
     Register,
-    /// `/r/<code>`: a referral link.
+    /// `/join/<code>` (where the API's `/r/<code>` sends a visitor without a landing page), or
+    /// `/r/<code>` opened in the portal: a referral link.
     Referral(String),
+    /// `/embed?token=`: the panel widget.js frames on a tenant's site.
+    Embed,
     ConfirmEmail,
     SetPassword,
     ForgotPassword,
@@ -62,7 +65,11 @@ impl Page {
             "/staff/deals" => Page::Deals,
             "/staff/audit" => Page::Audit,
             "/account/security" => Page::Security,
-            _ => match path.strip_prefix("/r/") {
+            "/embed" => Page::Embed,
+            _ => match path
+                .strip_prefix("/r/")
+                .or_else(|| path.strip_prefix("/join/"))
+            {
                 Some(code) if !code.is_empty() && !code.contains('/') => {
                     Page::Referral(decode(code))
                 }
@@ -228,6 +235,11 @@ mod tests {
         );
         assert_eq!(Page::from_path("/r/a%20b"), Page::Referral("a b".into()));
         assert_eq!(Page::from_path("/r/"), Page::NotFound);
+        assert_eq!(
+            Page::from_path("/join/K7XQ2M"),
+            Page::Referral("K7XQ2M".into())
+        );
+        assert_eq!(Page::from_path("/embed"), Page::Embed);
         assert_eq!(Page::from_path("/r/a/b"), Page::NotFound);
     }
 }

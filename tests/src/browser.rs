@@ -68,6 +68,12 @@ fn free_port() -> Result<u16> {
 impl Browser {
     /// Starts chromedriver and a headless Chromium with a fresh profile.
     pub async fn start(base: &str) -> Result<Browser> {
+        Browser::start_with(base, &[]).await
+    }
+
+    /// The same, with more Chromium arguments (a visitor's user agent: headless Chromium's own
+    /// is a bot's, whose clicks are not counted).
+    pub async fn start_with(base: &str, more_args: &[&str]) -> Result<Browser> {
         let port = free_port()?;
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -78,6 +84,7 @@ impl Browser {
             .context("chromedriver (Debian chromium-driver; `make tools` installs it)")?;
         let webdriver = format!("http://127.0.0.1:{port}");
         let mut capabilities = serde_json::Map::new();
+        let extra: Vec<String> = more_args.iter().map(|a| a.to_string()).collect();
         capabilities.insert(
             "goog:chromeOptions".into(),
             serde_json::json!({
@@ -90,6 +97,9 @@ impl Browser {
                 ],
             }),
         );
+        if let Some(args) = capabilities["goog:chromeOptions"]["args"].as_array_mut() {
+            args.extend(extra.into_iter().map(serde_json::Value::String));
+        }
         let started = Instant::now();
         let client = loop {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();

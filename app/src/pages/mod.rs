@@ -3,6 +3,7 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod embed;
 pub mod partner;
 pub mod program;
 pub mod staff;

@@ -111,7 +111,7 @@ pub fn EntriesTable(entries: Vec<WalletEntry>, currency: Currency) -> impl IntoV
     .into_any()
 }
 
-fn share_links(link: &str) -> Vec<(&'static str, &'static str, String)> {
+pub(crate) fn share_links(link: &str) -> Vec<(&'static str, &'static str, String)> {
     let url = js_sys::encode_uri_component(link)
         .as_string()
         .unwrap_or_default();

@@ -7,15 +7,15 @@ use crate::components::{Field, FormError, date, loaded, money, parse_amount};
 use crate::fetched::Fetched;
 use crate::i18n::T;
 use crate::later;
-use crate::session::text;
+use crate::session::{text, tr};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use upline_contract as c;
 use upline_contract::{
-    Amount, Currency, EventKind, LevelReward, NoParams, PartnerId, Plan, Program, Rule, Terms,
-    Tier, Trigger, UpdateProgramRequest,
+    Amount, AttributionModel, Currency, EventKind, LevelReward, NoParams, PartnerId, Plan, Program,
+    Rule, Terms, Tier, Trigger, UpdateProgramRequest,
 };
 use upline_domain::{DealLedger, WalkInput, validate_plan, walk};
 use wasm_bindgen::JsCast;
@@ -211,6 +211,10 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
     let template = RwSignal::new(program.external_id_template.clone());
     let origins = RwSignal::new(program.widget_origins.join("\n"));
     let reversals = RwSignal::new(program.reversal_statuses.join(", "));
+    let landing = RwSignal::new(program.landing_url.clone().unwrap_or_default());
+    let window_days = RwSignal::new(program.attribution_window_days.to_string());
+    let first_click = RwSignal::new(program.attribution_model == AttributionModel::First);
+    let consent_text = RwSignal::new(program.lead_consent_text.clone().unwrap_or_default());
     let rules = RwSignal::new(
         program
             .plan
@@ -247,6 +251,12 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
             Ok(m) => m,
             Err(e) => return error.set(Some(e)),
         };
+        let Ok(days) = window_days.get_untracked().trim().parse::<u32>() else {
+            return error.set(Some(ApiError::invalid(
+                "attribution_window_days",
+                tr(T::WholeDays),
+            )));
+        };
         let request = UpdateProgramRequest {
             currency: currency_code.get_untracked().trim().parse().ok(),
             min_payout: Some(min),
@@ -263,8 +273,14 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
                     .collect(),
             ),
             staff_two_factor_required: Some(staff_two_factor.get_untracked()),
-            // The referral link's settings are not on this form yet: left out, they are kept.
-            ..Default::default()
+            landing_url: Some(landing.get_untracked().trim().to_owned()),
+            attribution_window_days: Some(days),
+            attribution_model: Some(if first_click.get_untracked() {
+                AttributionModel::First
+            } else {
+                AttributionModel::Last
+            }),
+            lead_consent_text: Some(consent_text.get_untracked().trim().to_owned()),
         };
         spawn_local(async move {
             match api::submit::<c::UpdateProgram>(&request).await {
@@ -311,6 +327,13 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
                     <label for="widget-origins">{text(T::WidgetOrigins)}</label>
                     <textarea id="widget-origins" rows="2" bind:value=origins data-testid="input-widget_origins"></textarea>
                 </div>
+                <Field label=T::LandingUrl name="landing_url" value=landing error=error kind="url"/>
+                <Field label=T::AttributionWindowDays name="attribution_window_days" value=window_days error=error kind="number"/>
+                <div class="field checkbox">
+                    <input type="checkbox" id="first-click" bind:checked=first_click data-testid="input-attribution_model"/>
+                    <label for="first-click">{text(T::FirstClickWins)}</label>
+                </div>
+                <Field label=T::LeadConsentText name="lead_consent_text" value=consent_text error=error/>
                 <h2>{text(T::Rules)}</h2>
                 <For each=move || rules.get() key=|r| r.id let:rule>
                     <RuleEditor
@@ -326,7 +349,7 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
                 <p class="field-error" role="alert" data-testid="plan-error">
                     {move || checked_plan.get().err().map(|e| format!("{}: {}", e.field.unwrap_or_default(), e.message))}
                 </p>
-                <FormError error=error fields=&["currency", "min_payout", "external_id_template", "reversal_statuses", "staff_two_factor_required"]/>
+                <FormError error=error fields=&["currency", "min_payout", "external_id_template", "reversal_statuses", "staff_two_factor_required", "landing_url", "attribution_window_days", "lead_consent_text"]/>
                 <button type="submit" class="primary" data-testid="save-program">{text(T::Save)}</button>
                 <Show when=move || saved.get()><span class="success" role="status" data-testid="saved">" "{text(T::Saved)}</span></Show>
             </form>
@@ -444,10 +467,37 @@ fn program_aside_view(
     on_uploaded: Callback<()>,
 ) -> Result<AnyView, ApiError> {
     Ok(view! {
+        <WidgetCard/>
         <Simulator plan=plan reversals=reversals currency=currency/>
         <TermsUpload terms=terms on_uploaded=on_uploaded/>
     }
     .into_any())
+}
+
+/// The snippet a tenant pastes into their site: the tracker, a lead form, and where the
+/// embedded panel goes.
+#[component]
+fn WidgetCard() -> impl IntoView {
+    let slug = crate::session::session()
+        .me
+        .get_untracked()
+        .and_then(|me| me.ok().flatten())
+        .map(|me| me.tenant.slug)
+        .unwrap_or_default();
+    let origin = window().location().origin().unwrap_or_default();
+    let snippet = format!(
+        "<script async src=\"{origin}/widget.js\" data-program=\"{slug}\"></script>\n\
+         <!-- A lead form where it stands: -->\n<div data-upline-form></div>\n\
+         <!-- A partner's panel (a token from POST /v1/embed-tokens, minted by your backend): -->\n\
+         <div data-upline-panel data-token=\"…\"></div>"
+    );
+    view! {
+        <section class="card" data-testid="widget-card">
+            <h2>{text(T::WidgetSnippet)}</h2>
+            <p class="hint">{text(T::WidgetSnippetHint)}</p>
+            <textarea readonly rows="6" aria-label=text(T::WidgetSnippet) data-testid="widget-snippet">{snippet}</textarea>
+        </section>
+    }
 }
 
 #[component]
