@@ -147,12 +147,8 @@ pub async fn gate(state: AppState, request: Request, next: Next) -> Response {
                     origin: origin.clone(),
                 });
             }
-            Ok(None) => {
-                let mut response = ApiError::invalid("program", "is no program").into_response();
-                // Not yet known to be an allowed site: readable only as an opaque failure.
-                response.headers_mut().remove(ACCESS_CONTROL_ALLOW_ORIGIN);
-                return response;
-            }
+            // Not known to be an allowed site: no CORS headers, readable only as a failure.
+            Ok(None) => return ApiError::invalid("program", "is no program").into_response(),
             Err(error) => return error.into_response(),
         }
     }

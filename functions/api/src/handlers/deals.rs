@@ -31,11 +31,7 @@ pub async fn put(
     let tenant = caller.tenant_id().clone();
     validate::external_id(&external_id).map_err(|m| ApiError::invalid("external_id", m))?;
     plan::validate_status(&request.status).map_err(|m| ApiError::invalid("status", m))?;
-    let (program, _) = state
-        .store
-        .program(&tenant)
-        .await?
-        .ok_or_else(|| ApiError::not_found("program"))?;
+    let program = super::program_of(&state, &tenant).await?;
     let currency = program.currency;
     // A won deal is one whose status the plan pays on: the partner's count follows it in.
     let won = |status: &str| -> i64 {

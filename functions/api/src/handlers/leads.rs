@@ -65,17 +65,7 @@ pub async fn create(
         .ok_or_else(|| {
             ApiError::invalid("referral_code", "belongs to no partner of this program")
         })?;
-    let lead = LeadRecord {
-        tenant_id: tenant,
-        id: format!("{}_{partner}", new_id("ld")),
-        partner_id: partner,
-        name,
-        email: email.map(Email::into_string),
-        phone,
-        source,
-        created_at: Timestamp::now().rfc3339,
-        registered_at: None,
-    };
+    let lead = new_lead(tenant, partner, name, email, phone, source);
     // Who the lead is stays in the lead; the log says who brought it in, for whom.
     let audit = super::audit::record(
         &caller,
@@ -89,6 +79,28 @@ pub async fn create(
         id: lead.id,
         partner_id: lead.partner_id,
     }))
+}
+
+/// A new lead of `partner`, under a fresh id that names it.
+pub fn new_lead(
+    tenant: TenantId,
+    partner: upline_contract::PartnerId,
+    name: String,
+    email: Option<Email>,
+    phone: Option<String>,
+    source: Option<String>,
+) -> LeadRecord {
+    LeadRecord {
+        tenant_id: tenant,
+        id: format!("{}_{partner}", new_id("ld")),
+        partner_id: partner,
+        name,
+        email: email.map(Email::into_string),
+        phone,
+        source,
+        created_at: Timestamp::now().rfc3339,
+        registered_at: None,
+    }
 }
 
 /// Writes a new lead however it came in (the backend, staff, the widget), with the partner's

@@ -155,12 +155,20 @@ pub fn entry_view(entry: EntryRecord, currency: Currency) -> WalletEntry {
     }
 }
 
-/// The tenant's currency (the program's).
-pub async fn tenant_currency(state: &AppState, tenant: &TenantId) -> Result<Currency, ApiError> {
+/// The tenant's program settings; a tenant without one is a 404.
+pub async fn program_of(
+    state: &AppState,
+    tenant: &TenantId,
+) -> Result<upline_contract::Program, ApiError> {
     let (program, _) = state
         .store
         .program(tenant)
         .await?
         .ok_or_else(|| ApiError::not_found("program"))?;
-    Ok(program.currency)
+    Ok(program)
+}
+
+/// The tenant's currency (the program's).
+pub async fn tenant_currency(state: &AppState, tenant: &TenantId) -> Result<Currency, ApiError> {
+    Ok(program_of(state, tenant).await?.currency)
 }

@@ -52,11 +52,7 @@ pub async fn request(
         .clone()
         .ok_or_else(|| ApiError::conflict(ErrorCode::NotAPartner, "join the program first"))?;
     let tenant = user.tenant_id.clone();
-    let (program, _) = state
-        .store
-        .program(&tenant)
-        .await?
-        .ok_or_else(|| ApiError::not_found("program"))?;
+    let program = super::program_of(&state, &tenant).await?;
     let currency = program.currency;
     let amount = plan::check_amount(currency, body.amount.value(), "amount", "the amount")
         .map_err(|e| ApiError::invalid(e.field, e.message))?;

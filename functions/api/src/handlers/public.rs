@@ -16,11 +16,10 @@ use axum::response::IntoResponse;
 use std::sync::OnceLock;
 use upline_contract as c;
 use upline_contract::{ClickRecorded, ErrorCode, PartnerId, Program, PublicLeadCreated, TenantId};
-use upline_domain::validate::{self, Email};
+use upline_domain::validate;
 use upline_store::Timestamp;
 use upline_store::clicks::ClickRecord;
 use upline_store::keys;
-use upline_store::leads::LeadRecord;
 
 const MILLIS_PER_DAY: i64 = 24 * 60 * 60 * 1000;
 
@@ -217,17 +216,14 @@ pub async fn lead(
             ));
         }
     };
-    let lead = LeadRecord {
-        tenant_id: tenant,
-        id: format!("{}_{partner}", new_id("ld")),
-        partner_id: partner,
+    let lead = super::leads::new_lead(
+        tenant,
+        partner,
         name,
-        email: email.map(Email::into_string),
+        email,
         phone,
-        source: Some("widget".to_owned()),
-        created_at: Timestamp::now().rfc3339,
-        registered_at: None,
-    };
+        Some("widget".to_owned()),
+    );
     super::leads::write_lead(&state, &lead, site.program.currency, None).await?;
     Ok(Reply::ok(PublicLeadCreated {
         id: lead.id,
