@@ -107,7 +107,7 @@ dev: tools app
 # upline-dynamodb-local, which passes UPLINE_TEST_DYNAMODB_ENDPOINT to the command it runs and
 # stops DynamoDB Local afterwards, whatever the outcome (and if it is killed, PDEATHSIG does).
 # upline-app only builds for wasm32: it is linted for that target, its tests run in Chromium by
-# wasm-bindgen-test-runner, and it is left out of host runs. tests/tests/portal.rs drives the
+# wasm-bindgen-test-runner, and it is left out of host runs. tests/tests/flows/portal.rs drives the
 # built dist/ in Chromium and leaves screenshots in target/screenshots/.
 test: tools
 	cargo fmt --all -- --check
@@ -149,14 +149,14 @@ EXAMPLES ?= 200
 fuzz: tools
 	cargo build -p upline-local --bin upline-dynamodb-local
 	UPLINE_FUZZ_EXAMPLES=$(EXAMPLES) $(TARGET_DIR)/debug/upline-dynamodb-local -- \
-	  cargo nextest run -p upline-tests --test contract --no-capture
+	  cargo nextest run -p upline-tests --test flows --no-capture -E 'test(/^contract::/)'
 
 # The fault-injection test over many seeds (`make test` runs 60 of them); UPLINE_FAULT_SEED=N replays one.
 RUNS ?= 2000
 faults: tools
 	cargo build -p upline-local --bin upline-dynamodb-local
 	UPLINE_FAULT_RUNS=$(RUNS) $(TARGET_DIR)/debug/upline-dynamodb-local -- \
-	  cargo nextest run -p upline-tests --test faults --no-capture
+	  cargo nextest run -p upline-tests --test flows --no-capture -E 'test(/^faults::/)'
 
 # The SAM template is generated from the code (`cargo run -p upline-sam`); that the committed one
 # is fresh is a test (infra/sam/tests/template.rs), its lint is this.

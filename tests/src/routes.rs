@@ -132,7 +132,7 @@ pub fn request_for(route_id: &str, path: &str, ours: &Targets) -> (String, Optio
         | "embed_page" => (None, false),
         "record_click" | "create_public_lead" => (Some(json!({})), false),
         // Only API keys mint embed tokens: a rival's session is refused before the partner is
-        // read (the rival's key is tried in tests/tests/front_door.rs).
+        // read (the rival's key is tried in tests/tests/flows/front_door.rs).
         "create_embed_token" => (Some(json!({"partner_id": ours.partner})), false),
         "get_embed_panel" => (None, false),
         "logout" | "list_api_keys" | "delete_api_key" | "list_audit" => (None, false),
