@@ -184,6 +184,8 @@ mod tests {
             kind,
             amount: Amount(amount.parse().unwrap()),
             created_at: at.into(),
+            status: Default::default(),
+            available_at: None,
             deal_id: None,
             from_partner_id: None,
             from_partner_name: None,

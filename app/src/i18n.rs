@@ -172,6 +172,10 @@ texts! {
     Share => "Share", "Udostępnij", "Поделиться", "Поділитися";
     ShareText => "Join me in this program:", "Dołącz do mnie w tym programie:", "Присоединяйтесь ко мне в этой программе:", "Приєднуйтесь до мене в цій програмі:";
     Balance => "Balance", "Saldo", "Баланс", "Баланс";
+    Pending => "Pending", "Oczekujące", "В ожидании", "Очікує";
+    Available => "Available", "Dostępne", "Доступно", "Доступно";
+    PendingUntil => "Pending until", "Oczekuje do", "Ожидает до", "Очікує до";
+    PendingHint => "Earned and held until the hold period ends; a refund in that time takes it back.", "Zarobione i wstrzymane do końca okresu wstrzymania; zwrot w tym czasie je cofa.", "Заработано и удерживается до конца периода удержания; возврат за это время его отменяет.", "Зароблено й утримується до кінця періоду утримання; повернення за цей час його скасовує.";
     RecentEntries => "Recent activity", "Ostatnie operacje", "Последние операции", "Останні операції";
     SeeAll => "See all", "Zobacz wszystko", "Смотреть все", "Дивитися все";
     RequestPayout => "Request payout", "Poproś o wypłatę", "Запросить выплату", "Запросити виплату";
@@ -287,6 +291,7 @@ texts! {
     Rule => "Rule", "Reguła", "Правило", "Правило";
     LandingUrl => "Landing page for referral links (https://…; empty: the registration page)", "Strona docelowa linków polecających (https://…; puste: rejestracja)", "Страница для реферальных ссылок (https://…; пусто: регистрация)", "Сторінка для реферальних посилань (https://…; порожньо: реєстрація)";
     AttributionWindowDays => "Attribution window, days (1–365)", "Okno atrybucji, dni (1–365)", "Окно атрибуции, дней (1–365)", "Вікно атрибуції, днів (1–365)";
+    HoldDays => "Hold period before commissions can be paid out, days (0–365)", "Okres wstrzymania prowizji przed wypłatą, dni (0–365)", "Период удержания комиссий до выплаты, дней (0–365)", "Період утримання комісій до виплати, днів (0–365)";
     FirstClickWins => "The first referral wins (otherwise the last one)", "Wygrywa pierwsze polecenie (inaczej ostatnie)", "Побеждает первая рекомендация (иначе последняя)", "Перемагає перша рекомендація (інакше остання)";
     LeadConsentText => "Consent text of the lead form (empty: the widget's own)", "Tekst zgody formularza (puste: domyślny)", "Текст согласия в форме (пусто: стандартный)", "Текст згоди у формі (порожньо: стандартний)";
     WholeDays => "must be a whole number of days", "musi być liczbą całkowitą dni", "должно быть целым числом дней", "має бути цілою кількістю днів";

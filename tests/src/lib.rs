@@ -390,18 +390,28 @@ impl TestApp {
         tokio::time::sleep(Duration::from_millis(600)).await;
     }
 
-    /// The wallet's balance item equals the sum of its entries, for each partner.
+    /// For each partner: the wallet's `balance + pending` equals the sum of its entries, and
+    /// `balance` the sum of the available ones.
     pub async fn assert_wallets_match_entries(&self, tenant: &TestTenant, partners: &[PartnerId]) {
         let store = self.store();
         for partner in partners {
             let wallet = store.wallet(&tenant.id, partner).await.unwrap();
             let entries = store.all_entries(&tenant.id, partner).await.unwrap();
             let sum: Decimal = entries.iter().map(|e| e.amount).sum();
+            let available: Decimal = entries
+                .iter()
+                .filter(|e| e.status == upline_contract::EntryStatus::Available)
+                .map(|e| e.amount)
+                .sum();
             assert_eq!(
-                wallet.balance,
+                wallet.balance + wallet.pending,
                 sum,
                 "wallet of {partner} differs from its {} entries",
                 entries.len()
+            );
+            assert_eq!(
+                wallet.balance, available,
+                "the balance of {partner} differs from its available entries"
             );
             assert_eq!(
                 wallet.entry_count,

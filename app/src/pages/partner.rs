@@ -17,7 +17,7 @@ use leptos::task::spawn_local;
 use upline_contract as c;
 use upline_contract::{
     Amount, CreateInvitationRequest, CreatePayoutRequest, Currency, DealListQuery, DealSummary,
-    EntryKind, InvitationCreated, Lead, LeadListQuery, ListQuery, NoParams, Partner,
+    EntryKind, EntryStatus, InvitationCreated, Lead, LeadListQuery, ListQuery, NoParams, Partner,
     PartnerListQuery, Payout, PayoutListQuery, Permission, ProgramBasics, QrQuery, Wallet,
     WalletEntry,
 };
@@ -85,10 +85,18 @@ pub fn EntriesTable(entries: Vec<WalletEntry>, currency: Currency) -> impl IntoV
             let source = entry_source(&entry, me.as_deref());
             let negative = entry.amount.value().is_sign_negative();
             let kind = entry.kind;
+            let held_until = (entry.status == EntryStatus::Pending)
+                .then(|| entry.available_at.clone())
+                .flatten();
+            let state = match &held_until {
+                Some(at) => format!("{} {}", tr(T::PendingUntil), date(at)),
+                None => tr(T::Available).to_owned(),
+            };
             view! {
-                <tr data-testid="entry-row">
+                <tr data-testid="entry-row" class:pending=held_until.is_some()>
                     <td data-label=text(T::Date)>{date(&entry.created_at)}</td>
                     <td data-label=text(T::Kind)>{move || tr(kind_label(kind))}</td>
+                    <td data-label=text(T::Status) data-testid="entry-status">{state}</td>
                     <td class="source" data-label=text(T::Source) data-testid="entry-source">{source}</td>
                     <td class="amount" class:negative=negative data-label=text(T::Amount) data-testid="entry-amount">{money(entry.amount, currency)}</td>
                 </tr>
@@ -101,6 +109,7 @@ pub fn EntriesTable(entries: Vec<WalletEntry>, currency: Currency) -> impl IntoV
                 <thead><tr>
                     <th scope="col">{text(T::Date)}</th>
                     <th scope="col">{text(T::Kind)}</th>
+                    <th scope="col">{text(T::Status)}</th>
                     <th scope="col">{text(T::Source)}</th>
                     <th scope="col" class="amount">{text(T::Amount)}</th>
                 </tr></thead>
@@ -246,6 +255,19 @@ fn payout_blocker(wallet: &Wallet, program: &ProgramBasics, open: bool) -> Optio
     None
 }
 
+/// What is earned but still held, with what that means; nothing when nothing is held.
+fn pending_line(wallet: &Wallet) -> Option<impl IntoView + use<>> {
+    (!wallet.pending.value().is_zero()).then(|| {
+        let pending = money(wallet.pending, wallet.currency);
+        view! {
+            <p class="pending" data-testid="pending">
+                {text(T::Pending)}": "<strong data-testid="pending-amount">{pending}</strong>
+                <span class="muted">" — "{text(T::PendingHint)}</span>
+            </p>
+        }
+    })
+}
+
 #[component]
 fn BalanceCard(
     wallet: Wallet,
@@ -261,6 +283,7 @@ fn BalanceCard(
         <section class="card balance" data-testid="balance-card">
             <h2>{text(T::Balance)}</h2>
             <p class="big" data-testid="balance">{money(wallet.balance, wallet.currency)}</p>
+            {pending_line(&wallet)}
             <Show when=move || !asking.get()>
                 <button type="button" class="primary" data-testid="request-payout" disabled=!can_request on:click=move |_| asking.set(true)>
                     {text(T::RequestPayout)}
@@ -476,6 +499,7 @@ pub fn Commissions() -> impl IntoView {
             view! {
                 <section class="card">
                     <p>{text(T::Balance)}": "<strong data-testid="balance">{money(w.balance, currency)}</strong></p>
+                    {pending_line(&w)}
                     // Loading, or why the history could not be read, rather than "no entries".
                     {loaded(entries, move |all: Vec<WalletEntry>| {
                         let more = all.len() > shown.get();

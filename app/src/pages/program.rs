@@ -179,6 +179,7 @@ pub fn simulate(
         amount,
         ledger: &DealLedger::default(),
         turnover: &turnover,
+        timing: upline_domain::Timing::default(),
     })
     .map_err(|e| e.to_string())?;
     Ok(outcome
@@ -213,6 +214,7 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
     let reversals = RwSignal::new(program.reversal_statuses.join(", "));
     let landing = RwSignal::new(program.landing_url.clone().unwrap_or_default());
     let window_days = RwSignal::new(program.attribution_window_days.to_string());
+    let hold_days = RwSignal::new(program.hold_days.to_string());
     let first_click = RwSignal::new(program.attribution_model == AttributionModel::First);
     let consent_text = RwSignal::new(program.lead_consent_text.clone().unwrap_or_default());
     let rules = RwSignal::new(
@@ -257,6 +259,9 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
                 tr(T::WholeDays),
             )));
         };
+        let Ok(hold) = hold_days.get_untracked().trim().parse::<u32>() else {
+            return error.set(Some(ApiError::invalid("hold_days", tr(T::WholeDays))));
+        };
         let request = UpdateProgramRequest {
             currency: currency_code.get_untracked().trim().parse().ok(),
             min_payout: Some(min),
@@ -281,6 +286,7 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
                 AttributionModel::Last
             }),
             lead_consent_text: Some(consent_text.get_untracked().trim().to_owned()),
+            hold_days: Some(hold),
         };
         spawn_local(async move {
             match api::submit::<c::UpdateProgram>(&request).await {
@@ -329,6 +335,7 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
                 </div>
                 <Field label=T::LandingUrl name="landing_url" value=landing error=error kind="url"/>
                 <Field label=T::AttributionWindowDays name="attribution_window_days" value=window_days error=error kind="number"/>
+                <Field label=T::HoldDays name="hold_days" value=hold_days error=error kind="number"/>
                 <div class="field checkbox">
                     <input type="checkbox" id="first-click" bind:checked=first_click data-testid="input-attribution_model"/>
                     <label for="first-click">{text(T::FirstClickWins)}</label>
@@ -349,7 +356,7 @@ fn ProgramForm(program: Program, on_saved: Callback<()>) -> impl IntoView {
                 <p class="field-error" role="alert" data-testid="plan-error">
                     {move || checked_plan.get().err().map(|e| format!("{}: {}", e.field.unwrap_or_default(), e.message))}
                 </p>
-                <FormError error=error fields=&["currency", "min_payout", "external_id_template", "reversal_statuses", "staff_two_factor_required", "landing_url", "attribution_window_days", "lead_consent_text"]/>
+                <FormError error=error fields=&["currency", "min_payout", "external_id_template", "reversal_statuses", "staff_two_factor_required", "landing_url", "attribution_window_days", "hold_days", "lead_consent_text"]/>
                 <button type="submit" class="primary" data-testid="save-program">{text(T::Save)}</button>
                 <Show when=move || saved.get()><span class="success" role="status" data-testid="saved">" "{text(T::Saved)}</span></Show>
             </form>

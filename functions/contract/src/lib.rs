@@ -22,4 +22,4 @@ pub use ids::*;
 pub use money::{Amount, Currency, MoneyError};
 pub use params::*;
 pub use types::*;
-pub use words::{AttributionModel, Channel, DeliveryState, PayoutStatus};
+pub use words::{AttributionModel, Channel, DeliveryState, EntryStatus, PayoutStatus};

@@ -508,6 +508,10 @@ pub struct Program {
     /// own wording in the page's language.
     #[serde(default)]
     pub lead_consent_text: Option<String>,
+    /// How long an accrual stays pending before a payout may take it, in days (0–365; 0: at
+    /// once). Refunds inside it take the money back before it was ever spendable.
+    #[serde(default)]
+    pub hold_days: u32,
     /// The current terms (a PDF); joining needs accepting them. Set by `PUT /v1/program/terms`.
     #[serde(default)]
     pub terms: Option<Terms>,
@@ -518,6 +522,9 @@ pub struct Program {
 }
 
 pub const DEFAULT_ATTRIBUTION_WINDOW_DAYS: u32 = 60;
+
+/// The longest hold period a program may set.
+pub const MAX_HOLD_DAYS: u32 = 365;
 
 fn default_attribution_window_days() -> u32 {
     DEFAULT_ATTRIBUTION_WINDOW_DAYS
@@ -578,6 +585,9 @@ pub struct UpdateProgramRequest {
     #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     #[serde(default)]
     pub lead_consent_text: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 365))]
+    #[serde(default)]
+    pub hold_days: Option<u32>,
     /// Turning it on needs two-factor login on for the caller first (409 `two_factor_first`).
     #[serde(default)]
     pub staff_two_factor_required: Option<bool>,
@@ -868,7 +878,12 @@ pub struct CommissionPreview {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Wallet {
     pub partner_id: PartnerId,
+    /// What a payout may take: every entry that is available.
     pub balance: Amount,
+    /// Held accruals (less refunds of them) not yet available; `balance + pending` is the sum
+    /// of every entry.
+    #[serde(default)]
+    pub pending: Amount,
     pub currency: Currency,
     /// A payout request of the partner is waiting for staff (a second one would be refused).
     #[serde(default)]
@@ -914,6 +929,12 @@ pub struct WalletEntry {
     pub kind: EntryKind,
     pub amount: Amount,
     pub created_at: String,
+    /// `pending` while the program's hold period runs, then `available`.
+    #[serde(default)]
+    pub status: crate::EntryStatus,
+    /// When a pending entry becomes (or became) available; none: it was available at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deal_id: Option<String>,
     /// The partner whose deal this came from (level 1 of the walk).
@@ -1398,6 +1419,7 @@ mod tests {
             attribution_window_days: DEFAULT_ATTRIBUTION_WINDOW_DAYS,
             attribution_model: crate::AttributionModel::Last,
             lead_consent_text: None,
+            hold_days: 0,
             terms: Some(Terms {
                 version: "v2".into(),
                 url: "https://example.com/terms.pdf".into(),

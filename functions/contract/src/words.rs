@@ -89,6 +89,13 @@ words! {
         Last = "last",
     }
 
+    /// Whether a wallet entry counts toward the balance a payout may take.
+    EntryStatus {
+        /// Held until `available_at` (the program's hold period).
+        Pending = "pending",
+        Available = "available",
+    }
+
     /// Where a delivery (a notification or a webhook event) stands.
     DeliveryState {
         /// Not tried yet.
@@ -100,6 +107,13 @@ words! {
         Retrying = "retrying",
         /// Gave up, or refused for good.
         Failed = "failed",
+    }
+}
+
+/// Entries written before hold periods, and every entry without a hold, are available.
+impl Default for EntryStatus {
+    fn default() -> Self {
+        EntryStatus::Available
     }
 }
 
@@ -130,6 +144,8 @@ mod tests {
         check(PayoutStatus::ALL);
         check(Channel::ALL);
         check(DeliveryState::ALL);
+        check(EntryStatus::ALL);
+        check(AttributionModel::ALL);
         assert_eq!(DeliveryState::parse("sent"), Some(DeliveryState::Sent));
         assert_eq!(Channel::parse("fax"), None);
     }

@@ -42,6 +42,7 @@ fn bench_walk(c: &mut Criterion) {
         amount,
         ledger,
         turnover: &turnover,
+        timing: upline_domain::Timing::default(),
     };
     let empty = DealLedger::default();
     c.bench_function("walk: 10-level chain, deal enters won", |b| {

@@ -12,4 +12,7 @@ pub mod validate;
 pub mod walk;
 
 pub use plan::{PlanError, default_plan, default_reversal_statuses, validate_plan};
-pub use walk::{Accrued, Credit, CreditKind, DealLedger, WalkError, WalkInput, WalkOutcome, walk};
+pub use walk::{
+    Accrued, Credit, CreditKind, DealLedger, MILLIS_PER_DAY, Timing, WalkError, WalkInput,
+    WalkOutcome, walk,
+};

@@ -34,6 +34,10 @@ pub struct Accrued {
     pub level: u32,
     pub rule: String,
     pub amount: Decimal,
+    /// When a held accrual becomes available (unix millis); none: at once (no hold, or a
+    /// ledger written before hold periods).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_at: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +73,22 @@ pub struct Credit {
     pub level: u32,
     pub rule: String,
     pub amount: Decimal,
+    /// Pending until then (unix millis), in the wallet's `pending`; none: in its `balance`.
+    /// A reversal of held accruals is itself held until the earliest of them would have been
+    /// released, so the released balance never holds money a refund took back.
+    pub available_at: Option<i64>,
+}
+
+pub const MILLIS_PER_DAY: i64 = 86_400_000;
+
+/// When the walk happens and how long what it earns is held.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timing {
+    /// The transition's time (unix millis): a reversal at this time finds an accrual whose
+    /// `available_at` is later still held.
+    pub at_millis: i64,
+    /// The program's hold period (0: accruals are available at once).
+    pub hold_millis: i64,
 }
 
 pub struct WalkInput<'a> {
@@ -86,11 +106,13 @@ pub struct WalkInput<'a> {
     pub ledger: &'a DealLedger,
     /// Level 1's turnover per rule key before this deal, for tiers.
     pub turnover: &'a BTreeMap<String, Decimal>,
+    pub timing: Timing,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WalkOutcome {
-    /// At most one credit per partner, in chain order.
+    /// In chain order: one credit per partner, except a reversal that takes back both held and
+    /// released accruals of one partner (one held credit, one not).
     pub credits: Vec<Credit>,
     pub ledger: DealLedger,
     /// How level 1's turnover changes, per rule key.
@@ -142,17 +164,26 @@ fn reverse(
     input: &WalkInput<'_>,
     ledger: &mut DealLedger,
 ) -> (Vec<Credit>, BTreeMap<String, Decimal>) {
-    // Merge per partner: one wallet movement each, as one transaction may touch an item once.
+    // Merge per partner and per held-or-not: one entry each, and one wallet movement per
+    // partner (the store merges the two), as one transaction may touch an item once.
+    let at = input.timing.at_millis;
     let mut credits: Vec<Credit> = Vec::new();
     for line in input.ledger.outstanding() {
-        match credits.iter_mut().find(|c| c.partner_id == line.partner_id) {
-            Some(credit) => credit.amount -= line.amount,
+        let held_until = line.available_at.filter(|until| *until > at);
+        match credits.iter_mut().find(|c| {
+            c.partner_id == line.partner_id && c.available_at.is_some() == held_until.is_some()
+        }) {
+            Some(credit) => {
+                credit.amount -= line.amount;
+                credit.available_at = credit.available_at.min(held_until);
+            }
             None => credits.push(Credit {
                 partner_id: line.partner_id.clone(),
                 kind: CreditKind::Reversal,
                 level: line.level,
                 rule: line.rule.clone(),
                 amount: -line.amount,
+                available_at: held_until,
             }),
         }
     }
@@ -183,6 +214,8 @@ fn earn(
         return Ok((Vec::new(), BTreeMap::new()));
     }
     let turnover = input.turnover.get(&rule_key).copied().unwrap_or_default();
+    let timing = input.timing;
+    let available_at = (timing.hold_millis > 0).then(|| timing.at_millis + timing.hold_millis);
     let mut credits: Vec<Credit> = Vec::new();
     for (index, (reward, partner)) in rule.levels.iter().zip(input.chain).enumerate() {
         let amount = match reward {
@@ -206,6 +239,7 @@ fn earn(
             level: u32::try_from(index + 1).unwrap_or(u32::MAX),
             rule: rule_key.clone(),
             amount,
+            available_at,
         });
     }
     ledger.earned.insert(rule_key.clone(), input.amount);
@@ -228,6 +262,7 @@ fn record(ledger: &mut DealLedger, seq: u64, credits: &[Credit]) {
         level: credit.level,
         rule: credit.rule.clone(),
         amount: credit.amount,
+        available_at: credit.available_at,
     }));
 }
 
@@ -260,6 +295,7 @@ mod tests {
         ledger: DealLedger,
         turnover: BTreeMap<String, Decimal>,
         amount: Decimal,
+        timing: Timing,
     }
 
     impl Deal {
@@ -271,10 +307,18 @@ mod tests {
                 ledger: DealLedger::default(),
                 turnover: BTreeMap::new(),
                 amount: dec(amount),
+                timing: Timing::default(),
             }
         }
 
         fn enter(&mut self, status: &str) -> Vec<(String, String)> {
+            self.credits_on(status)
+                .into_iter()
+                .map(|c| (c.partner_id.0, c.amount.to_string()))
+                .collect()
+        }
+
+        fn credits_on(&mut self, status: &str) -> Vec<Credit> {
             let trigger = Trigger::DealStatus(status.into());
             let reversal = vec!["refunded".to_owned()];
             let outcome = walk(&WalkInput {
@@ -287,17 +331,14 @@ mod tests {
                 amount: self.amount,
                 ledger: &self.ledger,
                 turnover: &self.turnover,
+                timing: self.timing,
             })
             .unwrap();
             for (rule, change) in &outcome.turnover_changes {
                 *self.turnover.entry(rule.clone()).or_default() += change;
             }
             self.ledger = outcome.ledger;
-            outcome
-                .credits
-                .into_iter()
-                .map(|c| (c.partner_id.0, c.amount.to_string()))
-                .collect()
+            outcome.credits
         }
     }
 
@@ -364,6 +405,7 @@ mod tests {
             amount: deal.amount,
             ledger: &deal.ledger,
             turnover: &deal.turnover,
+            timing: Timing::default(),
         };
         assert_eq!(
             walk(&input(1)),
@@ -405,5 +447,95 @@ mod tests {
         assert_eq!(deal.turnover["deal_status:won"], dec("0.00"));
         deal.turnover.insert("deal_status:won".into(), dec("5000"));
         assert_eq!(deal.enter("won")[0].1, "720.00");
+    }
+
+    const DAY: i64 = MILLIS_PER_DAY;
+
+    fn held(credits: &[Credit]) -> Vec<(String, String, Option<i64>)> {
+        credits
+            .iter()
+            .map(|c| (c.partner_id.0.clone(), c.amount.to_string(), c.available_at))
+            .collect()
+    }
+
+    #[test]
+    fn with_a_hold_every_accrual_is_pending_until_the_transition_time_plus_the_hold() {
+        let mut deal = Deal::new("100.00");
+        deal.timing = Timing {
+            at_millis: 1_000,
+            hold_millis: 30 * DAY,
+        };
+        let credits = deal.credits_on("won");
+        assert!(
+            credits
+                .iter()
+                .all(|c| c.available_at == Some(1_000 + 30 * DAY))
+        );
+        assert_eq!(deal.ledger.lines[0].available_at, Some(1_000 + 30 * DAY));
+    }
+
+    #[test]
+    fn a_refund_inside_the_hold_is_held_until_the_accrual_would_have_been_released() {
+        let mut deal = Deal::new("100.00");
+        deal.timing = Timing {
+            at_millis: 0,
+            hold_millis: 30 * DAY,
+        };
+        deal.enter("won");
+        deal.timing.at_millis = 10 * DAY;
+        let credits = deal.credits_on("refunded");
+        assert_eq!(
+            held(&credits),
+            vec![
+                ("D".into(), "-10.00".into(), Some(30 * DAY)),
+                ("C".into(), "-5.00".into(), Some(30 * DAY)),
+                ("B".into(), "-20.00".into(), Some(30 * DAY)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_refund_after_the_hold_takes_from_the_released_balance() {
+        let mut deal = Deal::new("100.00");
+        deal.timing = Timing {
+            at_millis: 0,
+            hold_millis: 30 * DAY,
+        };
+        deal.enter("won");
+        deal.timing.at_millis = 30 * DAY;
+        assert!(
+            deal.credits_on("refunded")
+                .iter()
+                .all(|c| c.available_at.is_none())
+        );
+    }
+
+    #[test]
+    fn a_refund_of_one_released_and_one_held_accrual_of_a_partner_is_two_credits() {
+        let mut deal = Deal::new("100.00");
+        deal.plan.rules.push(Rule {
+            on: Trigger::DealStatus("invoiced".into()),
+            levels: vec![LevelReward::Fixed(Amount(dec("1.00")))],
+            tiers: None,
+        });
+        deal.timing = Timing {
+            at_millis: 0,
+            hold_millis: 10 * DAY,
+        };
+        deal.enter("invoiced");
+        deal.timing.at_millis = 5 * DAY;
+        deal.enter("won");
+        deal.timing.at_millis = 12 * DAY;
+        let credits = deal.credits_on("refunded");
+        let of_d: Vec<_> = held(&credits).into_iter().filter(|c| c.0 == "D").collect();
+        assert_eq!(
+            of_d,
+            vec![
+                ("D".into(), "-1.00".into(), None),
+                ("D".into(), "-10.00".into(), Some(15 * DAY)),
+            ]
+        );
+        let net: Decimal = credits.iter().map(|c| c.amount).sum();
+        assert_eq!(net, dec("-36.00"), "everything earned is taken back");
     }
 }

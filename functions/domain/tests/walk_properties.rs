@@ -78,6 +78,7 @@ fn run(
             amount,
             ledger: &ledger,
             turnover: &turnover,
+            timing: upline_domain::Timing::default(),
         })
         .unwrap();
         for (rule, change) in outcome.turnover_changes {
@@ -153,7 +154,7 @@ proptest! {
         let trigger = Trigger::DealStatus("won".into());
         let again = walk(&WalkInput {
             plan: &plan, reversal_statuses: &[], currency: eur(), chain: &chain, seq: replay,
-            trigger: &trigger, amount: Decimal::new(cents, 2), ledger: &ledger, turnover: &BTreeMap::new(),
+            trigger: &trigger, amount: Decimal::new(cents, 2), ledger: &ledger, turnover: &BTreeMap::new(), timing: upline_domain::Timing::default(),
         });
         prop_assert_eq!(again, Err(WalkError::AlreadyApplied { seq: replay, applied_seq: 3 }));
     }

@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod partners;
 pub mod payouts;
 pub mod program;
+pub mod releases;
 pub mod schema;
 pub mod sealed;
 pub mod templates;
@@ -64,6 +65,13 @@ pub struct Timestamp {
 impl Timestamp {
     pub fn now() -> Self {
         Self::from(OffsetDateTime::now_utc())
+    }
+
+    /// A time given in unix milliseconds (an accrual's `available_at`).
+    pub fn from_millis(millis: i64) -> Self {
+        let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        Self::from(at)
     }
 }
 

@@ -26,6 +26,7 @@ pub(crate) fn program_item(tenant: &TenantId, program: &Program, version: u64) -
         .n("attribution_window_days", program.attribution_window_days)
         .s("attribution_model", program.attribution_model.as_str())
         .opt_s("lead_consent_text", program.lead_consent_text.as_deref())
+        .n("hold_days", program.hold_days)
         .opt_s(
             "terms_version",
             program.terms.as_ref().map(|t| t.version.as_str()),
@@ -67,6 +68,12 @@ pub(crate) fn program_from(view: &View) -> Result<(Program, u64), StoreError> {
             None => upline_contract::AttributionModel::Last,
         },
         lead_consent_text: view.opt_s("lead_consent_text")?.map(str::to_owned),
+        hold_days: match view.opt_u64("hold_days")? {
+            Some(days) => {
+                u32::try_from(days).map_err(|_| StoreError::Corrupt("hold_days".into()))?
+            }
+            None => 0,
+        },
         terms: match view.opt_s("terms_version")? {
             Some(version) => Some(Terms {
                 version: version.to_owned(),

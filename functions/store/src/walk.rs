@@ -122,28 +122,55 @@ impl Store {
         ];
 
         let entry_id = keys::walk_entry_id(t.at.millis, t.seq, &t.deal_id);
-        let mut wallet_updates: Vec<(PartnerId, Decimal)> = Vec::new();
+        // Per partner: what goes to `balance` and what to `pending` (one update per wallet).
+        let mut wallet_updates: Vec<WalletChange> = Vec::new();
         for credit in &write.outcome.credits {
             let kind = match credit.kind {
                 CreditKind::Accrual => "accrual",
                 CreditKind::Reversal => "reversal",
             };
-            let entry =
-                ItemBuilder::new(&keys::entry(tenant, &credit.partner_id, &entry_id), "entry")
-                    .s("tenant_id", tenant.as_str())
-                    .s("partner_id", credit.partner_id.as_str())
-                    .s("kind", kind)
-                    .n("amount", credit.amount)
-                    .s("currency", t.currency.code())
-                    .s("created_at", &t.at.rfc3339)
-                    .s("deal_id", &t.deal_id)
-                    .s("from_partner_id", t.partner_id.as_str())
-                    .n("level", credit.level)
-                    .s("rule", &credit.rule)
-                    .n("seq", t.seq)
-                    .build();
-            actions.push(put_new(&self.table, entry)?);
-            wallet_updates.push((credit.partner_id.clone(), credit.amount));
+            let change = match wallet_updates
+                .iter_mut()
+                .position(|c| c.partner == credit.partner_id)
+            {
+                Some(index) => &mut wallet_updates[index],
+                None => {
+                    wallet_updates.push(WalletChange::of(&credit.partner_id));
+                    wallet_updates.last_mut().expect("just pushed")
+                }
+            };
+            // A partner's second credit (a refund of both held and released accruals) needs an
+            // id of its own.
+            let id = if change.entries == 0 {
+                entry_id.clone()
+            } else {
+                format!("{entry_id}~2")
+            };
+            change.entries += 1;
+            let key = keys::entry(tenant, &credit.partner_id, &id);
+            let mut entry = ItemBuilder::new(&key, "entry")
+                .s("tenant_id", tenant.as_str())
+                .s("partner_id", credit.partner_id.as_str())
+                .s("kind", kind)
+                .n("amount", credit.amount)
+                .s("currency", t.currency.code())
+                .s("created_at", &t.at.rfc3339)
+                .s("deal_id", &t.deal_id)
+                .s("from_partner_id", t.partner_id.as_str())
+                .n("level", credit.level)
+                .s("rule", &credit.rule)
+                .n("seq", t.seq);
+            match credit.available_at {
+                Some(millis) => {
+                    change.pending += credit.amount;
+                    entry = crate::releases::held(entry, &key, millis);
+                }
+                None => {
+                    change.available += credit.amount;
+                    entry = entry.s("status", upline_contract::EntryStatus::Available.as_str());
+                }
+            }
+            actions.push(put_new(&self.table, entry.build())?);
             if credit.kind == CreditKind::Accrual {
                 let notification = crate::outbox::OutboxRecord {
                     amount: Some(credit.amount),
@@ -168,11 +195,12 @@ impl Store {
         // Level 1's turnover rides on its wallet update (or on its own one if it earned nothing).
         let level_one = &t.partner_id;
         if !write.outcome.turnover_changes.is_empty()
-            && !wallet_updates.iter().any(|(p, _)| p == level_one)
+            && !wallet_updates.iter().any(|c| &c.partner == level_one)
         {
-            wallet_updates.push((level_one.clone(), Decimal::ZERO));
+            wallet_updates.push(WalletChange::of(level_one));
         }
-        for (partner, amount) in wallet_updates {
+        for change in wallet_updates {
+            let partner = change.partner;
             let mut expression = String::from(
                 "SET entity = :wallet_entity, tenant_id = :tenant, partner_id = :partner, currency = :currency",
             );
@@ -206,21 +234,16 @@ impl Store {
                     }
                 }
             }
-            let turnover_only = amount.is_zero()
-                && &partner == level_one
-                && !write
-                    .outcome
-                    .credits
-                    .iter()
-                    .any(|c| c.partner_id == partner);
-            expression.push_str(if turnover_only {
-                " ADD balance :amount"
-            } else {
-                " ADD balance :amount, entry_count :one"
-            });
-            update = update.expression_attribute_values(":amount", n(amount));
+            let turnover_only = change.entries == 0;
+            expression.push_str(" ADD balance :amount");
+            update = update.expression_attribute_values(":amount", n(change.available));
+            if !change.pending.is_zero() {
+                expression.push_str(", pending :pending");
+                update = update.expression_attribute_values(":pending", n(change.pending));
+            }
             if !turnover_only {
-                update = update.expression_attribute_values(":one", n(1));
+                expression.push_str(", entry_count :entries");
+                update = update.expression_attribute_values(":entries", n(change.entries));
             }
             if !conditions.is_empty() {
                 update = update.condition_expression(conditions.join(" AND "));
@@ -232,6 +255,25 @@ impl Store {
             actions.push(TransactWriteItem::builder().update(update).build());
         }
         Ok(actions)
+    }
+}
+
+/// One wallet's movement in a walk: to `balance`, to `pending`, and how many entries.
+struct WalletChange {
+    partner: PartnerId,
+    available: Decimal,
+    pending: Decimal,
+    entries: u64,
+}
+
+impl WalletChange {
+    fn of(partner: &PartnerId) -> Self {
+        WalletChange {
+            partner: partner.clone(),
+            available: Decimal::ZERO,
+            pending: Decimal::ZERO,
+            entries: 0,
+        }
     }
 }
 

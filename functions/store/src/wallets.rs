@@ -1,5 +1,7 @@
 //! Wallets: an append-only list of entries per partner and a balance item updated in the same
-//! transaction as each entry, so the balance is always the sum of the entries.
+//! transaction as each entry, so `balance + pending` is always the sum of the entries and
+//! `balance` the sum of the available ones. A held entry moves from `pending` to `balance`
+//! once, by the release sweep (`releases.rs`).
 
 use crate::item::{Item, ItemBuilder, View, key_item, n, s};
 use crate::ops::{Refusal, Tx, put_new};
@@ -7,14 +9,17 @@ use crate::{Store, StoreError, keys};
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use upline_contract::{EntryKind, PartnerId, TenantId};
+use upline_contract::{EntryKind, EntryStatus, PartnerId, TenantId};
 
 /// Turnover per rule lives on the wallet item as `turnover:<rule key>`.
 pub const TURNOVER_PREFIX: &str = "turnover:";
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WalletRecord {
+    /// Available: what a payout may take.
     pub balance: Decimal,
+    /// Held entries not yet released.
+    pub pending: Decimal,
     pub entry_count: u64,
     /// Level-1 turnover per rule key, for tiers.
     pub turnover: BTreeMap<String, Decimal>,
@@ -27,6 +32,9 @@ pub struct EntryRecord {
     pub kind: EntryKind,
     pub amount: Decimal,
     pub created_at: String,
+    pub status: EntryStatus,
+    /// When a held entry is (or was) released.
+    pub available_at: Option<String>,
     pub deal_id: Option<String>,
     pub from_partner_id: Option<PartnerId>,
     pub level: Option<u32>,
@@ -47,6 +55,7 @@ pub(crate) fn wallet_from(item: &Item) -> Result<WalletRecord, StoreError> {
     }
     Ok(WalletRecord {
         balance: view.decimal("balance")?,
+        pending: view.opt_decimal("pending")?.unwrap_or_default(),
         entry_count: view.u64("entry_count")?,
         turnover,
     })
@@ -62,6 +71,12 @@ fn entry_from(item: &Item) -> Result<EntryRecord, StoreError> {
             .ok_or_else(|| StoreError::Corrupt(format!("{sk}: kind")))?,
         amount: view.decimal("amount")?,
         created_at: view.s("created_at")?.to_owned(),
+        // Entries written before hold periods were available at once.
+        status: match view.opt_s("status")? {
+            Some(_) => view.word("status")?,
+            None => EntryStatus::Available,
+        },
+        available_at: view.opt_s("available_at")?.map(str::to_owned),
         deal_id: view.opt_s("deal_id")?.map(str::to_owned),
         from_partner_id: view.opt_s("from_partner_id")?.map(PartnerId::from),
         level: view.opt_u64("level")?.and_then(|l| u32::try_from(l).ok()),
@@ -87,6 +102,8 @@ impl EntryRecord {
             kind: EntryKind::Adjustment,
             amount,
             created_at: at.rfc3339.clone(),
+            status: EntryStatus::Available,
+            available_at: None,
             deal_id: None,
             from_partner_id: None,
             level: None,

@@ -89,6 +89,7 @@ async fn a_taken_slug_writes_nothing_of_the_second_tenant() {
         attribution_window_days: upline_contract::DEFAULT_ATTRIBUTION_WINDOW_DAYS,
         attribution_model: upline_contract::AttributionModel::Last,
         lead_consent_text: None,
+        hold_days: 0,
         terms: None,
         staff_two_factor_required: false,
     };
@@ -215,6 +216,7 @@ async fn a_walk_is_written_once_and_a_replay_is_refused_by_its_condition() {
         amount: deal.amount,
         ledger: &DealLedger::default(),
         turnover: &turnover,
+        timing: upline_domain::Timing::default(),
     })
     .unwrap();
     let write = WalkWrite {
@@ -279,6 +281,7 @@ async fn entries_page_newest_first() {
             amount: transition.amount,
             ledger: &DealLedger::default(),
             turnover: &BTreeMap::new(),
+            timing: upline_domain::Timing::default(),
         })
         .unwrap();
         let write = WalkWrite {

@@ -124,12 +124,17 @@ async fn main() -> Result<(), Error> {
                 let report = handler.sweep_due(time::OffsetDateTime::now_utc()).await;
                 tracing::info!(
                     due = report.due,
+                    released = report.released,
                     errors = report.errors,
-                    "swept due deliveries"
+                    release_errors = report.release_errors,
+                    "swept due deliveries and held entries"
                 );
-                return Ok::<_, Error>(
-                    serde_json::json!({"due": report.due, "errors": report.errors}),
-                );
+                return Ok::<_, Error>(serde_json::json!({
+                    "due": report.due,
+                    "released": report.released,
+                    "errors": report.errors,
+                    "release_errors": report.release_errors,
+                }));
             }
             let batch: aws_lambda_events::event::dynamodb::Event =
                 serde_json::from_value(event.payload)?;

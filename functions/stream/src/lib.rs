@@ -34,17 +34,28 @@ pub struct StreamHandler {
     links: Option<EmailLinks>,
 }
 
-/// What one sweep of due retries did.
+/// What one sweep of due retries and releases did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SweepReport {
     /// Deliveries found due.
     pub due: usize,
     /// Of those, how many failed for a reason of the store (they stay due).
     pub errors: usize,
+    /// Held entries released into their wallets' balance.
+    pub released: usize,
+    /// Shards whose release stopped on a failure of the store (their entries stay due).
+    pub release_errors: usize,
 }
 
 /// At most this many due deliveries per sweep, so one invocation stays short.
 const SWEEP_LIMIT: usize = 500;
+
+/// At most this many held entries released per sweep (a minute's sweep releases 10,000 in
+/// seconds; more wait for the next one).
+const RELEASE_LIMIT: usize = 20_000;
+
+/// Due entries read per query of the `due` index.
+const RELEASE_PAGE: i32 = 500;
 
 /// Why one record failed.
 #[derive(Debug, thiserror::Error)]
@@ -201,10 +212,64 @@ impl StreamHandler {
         Ok(())
     }
 
-    /// Retries every delivery whose time has come (the cloud runs this on a schedule, the local
-    /// cloud on a timer). Each is claimed first, so a sweep never races the stream or another
-    /// sweep into sending one attempt twice.
+    /// Retries every delivery whose time has come and releases every held entry whose hold is
+    /// over (the cloud runs this on a schedule, the local cloud on a timer). A delivery is
+    /// claimed first, so a sweep never races the stream or another sweep into sending one
+    /// attempt twice; a release is conditional on the entry still being pending.
     pub async fn sweep_due(&self, now: time::OffsetDateTime) -> SweepReport {
+        let mut report = self.retry_due(now).await;
+        let (released, errors) = self.release_due(now).await;
+        report.released = released;
+        report.release_errors = errors;
+        report
+    }
+
+    /// Releases every held entry whose time has come, shard by shard, the shards at once.
+    async fn release_due(&self, now: time::OffsetDateTime) -> (usize, usize) {
+        let now_millis = upline_store::Timestamp::from(now).millis;
+        let per_shard = RELEASE_LIMIT / upline_store::releases::RELEASE_SHARDS as usize;
+        let shards = (0..upline_store::releases::RELEASE_SHARDS)
+            .map(|shard| self.release_shard(shard, now_millis, per_shard));
+        futures::future::join_all(shards)
+            .await
+            .into_iter()
+            .fold((0, 0), |(r, e), (released, errors)| {
+                (r + released, e + errors)
+            })
+    }
+
+    async fn release_shard(&self, shard: u32, now_millis: i64, limit: usize) -> (usize, usize) {
+        let (mut released, mut errors) = (0, 0);
+        while released < limit {
+            let due = match self
+                .store
+                .due_entries(shard, now_millis, RELEASE_PAGE)
+                .await
+            {
+                Ok(due) if due.is_empty() => break,
+                Ok(due) => due,
+                Err(err) => {
+                    tracing::warn!(shard, error = %err, "could not read due entries");
+                    errors += 1;
+                    break;
+                }
+            };
+            match self.store.release(&due).await {
+                // Nothing moved (all taken by another sweep, which is going on): stop here.
+                Ok(done) if done.entries == 0 => break,
+                Ok(done) => released += done.entries,
+                Err(err) => {
+                    tracing::warn!(shard, error = %err, "due entries stay held until the next sweep");
+                    errors += 1;
+                    break;
+                }
+            }
+        }
+        (released, errors)
+    }
+
+    /// Retries every delivery whose time has come.
+    async fn retry_due(&self, now: time::OffsetDateTime) -> SweepReport {
         let mut report = SweepReport::default();
         while report.due < SWEEP_LIMIT {
             let items = match self.store.due_deliveries(now, 100).await {

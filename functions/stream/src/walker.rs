@@ -3,7 +3,7 @@
 
 use crate::RecordError;
 use std::time::Duration;
-use upline_domain::{WalkError, WalkInput, walk};
+use upline_domain::{MILLIS_PER_DAY, Timing, WalkError, WalkInput, walk};
 use upline_store::deals::TransitionRecord;
 use upline_store::walk::{ApplyWalkError, WalkWrite};
 use upline_store::{Store, StoreError};
@@ -93,6 +93,10 @@ async fn try_apply(store: &Store, transition: &TransitionRecord) -> Result<(), A
             amount: step.amount,
             ledger: &context.ledger,
             turnover: &context.turnover,
+            timing: Timing {
+                at_millis: step.at.millis,
+                hold_millis: i64::from(program.hold_days) * MILLIS_PER_DAY,
+            },
         }) {
             Ok(outcome) => outcome,
             Err(WalkError::AlreadyApplied { .. }) => continue,

@@ -4,7 +4,9 @@
 //! 1. raw: TransactWriteItems of exactly the walk's item shape, no reads, same concurrency;
 //! 2. walk: N deal transitions already in the table, then the real poller + stream handler
 //!    drain them; deals/s from start to the last commission, and requests per deal;
-//! 3. end to end: N deals pushed over HTTP to a running local cloud until every commission lands.
+//! 3. release: 10,000 held entries due now, released by the real sweep; time and requests per
+//!    entry;
+//! 4. end to end: N deals pushed over HTTP to a running local cloud until every commission lands.
 //!
 //! `cargo run --release -p upline-tests --bin upline-load -- [deals] [concurrency]`
 
@@ -12,6 +14,7 @@
 #![allow(clippy::float_arithmetic)]
 
 use anyhow::{Context, Result, ensure};
+use futures::StreamExt;
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -67,6 +70,14 @@ async fn main() -> Result<()> {
         walk_rate / bound
     );
 
+    let (took, release_requests) = release_sweep(&endpoint, RELEASED_ENTRIES).await?;
+    println!(
+        "release sweep over {RELEASED_ENTRIES} due entries ({ENTRIES_PER_WALLET} per wallet): {took:.1?}, {:.0} entries/s",
+        RELEASED_ENTRIES as f64 / took.as_secs_f64()
+    );
+    print_requests_per(&release_requests, RELEASED_ENTRIES, "entry");
+    println!();
+
     let (e2e_rate, e2e_requests, first_landing) = end_to_end(&endpoint, deals, concurrency).await?;
     println!(
         "end to end over HTTP (PUT → stream → wallets): {e2e_rate:.0} deals/s; one deal alone lands in {first_landing:?}"
@@ -76,16 +87,125 @@ async fn main() -> Result<()> {
 }
 
 fn print_requests(counts: &BTreeMap<String, u64>, deals: usize) {
+    print_requests_per(counts, deals, "deal");
+}
+
+fn print_requests_per(counts: &BTreeMap<String, u64>, units: usize, unit: &str) {
     let total: u64 = counts.values().sum();
     let per_op: Vec<String> = counts
         .iter()
-        .map(|(op, n)| format!("{op} {:.2}", *n as f64 / deals as f64))
+        .map(|(op, n)| format!("{op} {:.3}", *n as f64 / units as f64))
         .collect();
     println!(
-        "  DynamoDB requests per deal: {:.2} ({})",
-        total as f64 / deals as f64,
+        "  DynamoDB requests per {unit}: {:.3} ({})",
+        total as f64 / units as f64,
         per_op.join(", ")
     );
+}
+
+const RELEASED_ENTRIES: usize = 10_000;
+const ENTRIES_PER_WALLET: usize = 10;
+
+/// `count` held entries due now, `ENTRIES_PER_WALLET` to a wallet, written straight to a fresh
+/// table (BatchWriteItem, not counted); then the real sweep releases them all.
+async fn release_sweep(endpoint: &str, count: usize) -> Result<(Duration, BTreeMap<String, u64>)> {
+    use upline_store::item::ItemBuilder;
+    use upline_store::keys;
+    let table = upline_local::unique_table_name("load-release");
+    let cloud = LocalCloud::start(LocalConfig::new(endpoint, &table)).await?;
+    let app = TestApp::from_cloud(cloud);
+    let store = app.store();
+    app.cloud.shutdown().await?;
+    let tenant = upline_contract::TenantId::from("tn_release");
+    let due = Timestamp::now().millis - 1_000;
+    let mut items = Vec::new();
+    for wallet in 0..count.div_ceil(ENTRIES_PER_WALLET) {
+        let partner = PartnerId::from(format!("pt_release{wallet}").as_str());
+        let entries = ENTRIES_PER_WALLET.min(count - wallet * ENTRIES_PER_WALLET);
+        for e in 0..entries {
+            let at = due - e as i64;
+            let id = keys::walk_entry_id(at, 1, &format!("deal-{wallet}-{e}"));
+            let key = keys::entry(&tenant, &partner, &id);
+            let entry = ItemBuilder::new(&key, "entry")
+                .s("tenant_id", tenant.as_str())
+                .s("partner_id", partner.as_str())
+                .s("kind", "accrual")
+                .n("amount", "1.00")
+                .s("currency", "EUR")
+                .s("created_at", Timestamp::from_millis(at).rfc3339);
+            items.push(upline_store::releases::held(entry, &key, at).build());
+        }
+        items.push(
+            ItemBuilder::new(&keys::wallet(&tenant, &partner), "wallet")
+                .s("tenant_id", tenant.as_str())
+                .s("partner_id", partner.as_str())
+                .s("currency", "EUR")
+                .n("balance", 0)
+                .n("pending", entries)
+                .n("entry_count", entries)
+                .build(),
+        );
+    }
+    let writer = aws_sdk_dynamodb::Client::new(&upline_local::sdk_config(endpoint));
+    let batches = items.chunks(25).map(|chunk| {
+        let (writer, table) = (writer.clone(), table.clone());
+        let mut requests: Vec<aws_sdk_dynamodb::types::WriteRequest> = chunk
+            .iter()
+            .map(|item| {
+                aws_sdk_dynamodb::types::WriteRequest::builder()
+                    .put_request(
+                        aws_sdk_dynamodb::types::PutRequest::builder()
+                            .set_item(Some(item.clone()))
+                            .build()
+                            .expect("an item"),
+                    )
+                    .build()
+            })
+            .collect();
+        async move {
+            while !requests.is_empty() {
+                let output = writer
+                    .batch_write_item()
+                    .request_items(&table, std::mem::take(&mut requests))
+                    .send()
+                    .await?;
+                requests = output
+                    .unprocessed_items
+                    .and_then(|mut left| left.remove(&table))
+                    .unwrap_or_default();
+            }
+            Ok::<_, anyhow::Error>(())
+        }
+    });
+    futures::stream::iter(batches)
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
+
+    let handler = upline_stream::StreamHandler::new(
+        store.clone(),
+        Arc::new(upline_local::LocalOutbox::in_memory()),
+    );
+    let before = requests::snapshot();
+    let started = Instant::now();
+    let mut released = 0;
+    while released < count {
+        let report = handler.sweep_due(time::OffsetDateTime::now_utc()).await;
+        ensure!(report.errors == 0, "the sweep met {} errors", report.errors);
+        ensure!(report.released > 0, "only {released} of {count} released");
+        released += report.released;
+    }
+    let took = started.elapsed();
+    let left = store
+        .wallet(&tenant, &PartnerId::from("pt_release0"))
+        .await?;
+    ensure!(
+        left.pending.is_zero() && left.balance == Decimal::from(ENTRIES_PER_WALLET as u64),
+        "a released wallet reads {left:?}"
+    );
+    Ok((took, requests::since(&before)))
 }
 
 /// A tenant with the load plan and `CHAINS` chains of `LEVELS` partners; returns the leaves.

@@ -13,9 +13,14 @@
 //! cancels transactions with `TransactionConflict`, and answers 500 to writes that did succeed
 //! (the ambiguous commit), all drawn from the run's seed. DynamoDB Local never does any of this.
 //!
-//! After each run: every wallet equals the sum of its entries; every accrual and reversal the
-//! pure walk says the deals earn is there exactly once (none lost, none twice); payouts made
-//! under the same faults never take a balance below zero.
+//! Half the runs' programs hold accruals for some days; release sweeps (two at once, through the
+//! same faults) run between the deliveries and after them.
+//!
+//! After each run: every wallet's `balance + pending` equals the sum of its entries and
+//! `balance` the sum of the available ones; every accrual and reversal the pure walk says the
+//! deals earn is there exactly once (none lost, none twice), held until the time the walk says;
+//! every held entry is released once its time has come; payouts made under the same faults never
+//! take a balance below zero.
 //!
 //! `UPLINE_FAULT_RUNS` sets how many runs (default 60, about 35 s; `make faults` runs 2,000);
 //! `UPLINE_FAULT_SEED` replays one run.
@@ -285,12 +290,17 @@ fn plan() -> Plan {
     }
 }
 
+/// A status a deal entered, and when (unix millis).
+type StatusAt = (String, i64);
+
 struct Scenario {
     tenant: TenantId,
     /// Root first.
     partners: Vec<PartnerRecord>,
-    /// Per deal: its partner and the statuses it went through, with the amount.
-    deals: Vec<(String, PartnerId, Decimal, Vec<String>)>,
+    /// Per deal: its partner and the statuses it went through (with each transition's time in
+    /// unix millis), with the amount.
+    deals: Vec<(String, PartnerId, Decimal, Vec<StatusAt>)>,
+    hold_days: u32,
 }
 
 /// Writes the program, the partners and the deals' transitions (through a client without faults:
@@ -299,6 +309,11 @@ async fn write_scenario(store: &Store, run: u64, rng: &mut StdRng) -> Scenario {
     let tenant = TenantId::from(format!("tn_fault{run}").as_str());
     let currency: Currency = "EUR".parse().unwrap();
     let now = upline_store::Timestamp::now().rfc3339;
+    let hold_days = if rng.gen_bool(0.5) {
+        rng.gen_range(1..=30)
+    } else {
+        0
+    };
     let program = Program {
         currency,
         min_payout: Amount::ZERO,
@@ -311,6 +326,7 @@ async fn write_scenario(store: &Store, run: u64, rng: &mut StdRng) -> Scenario {
         attribution_window_days: upline_contract::DEFAULT_ATTRIBUTION_WINDOW_DAYS,
         attribution_model: upline_contract::AttributionModel::Last,
         lead_consent_text: None,
+        hold_days,
         terms: None,
         staff_two_factor_required: false,
     };
@@ -386,11 +402,9 @@ async fn write_scenario(store: &Store, run: u64, rng: &mut StdRng) -> Scenario {
             at: upline_store::Timestamp::now(),
             event: None,
         };
-        store
-            .create_deal(&deal, &transition(&deal, None), None, 0)
-            .await
-            .unwrap();
-        let mut applied = vec![statuses[0].clone()];
+        let first = transition(&deal, None);
+        store.create_deal(&deal, &first, None, 0).await.unwrap();
+        let mut applied = vec![(statuses[0].clone(), first.at.millis)];
         for status in &statuses[1..] {
             if *status == deal.status {
                 continue; // the API writes no transition for an unchanged status
@@ -398,11 +412,12 @@ async fn write_scenario(store: &Store, run: u64, rng: &mut StdRng) -> Scenario {
             let from = Some(deal.status.clone());
             deal.seq += 1;
             deal.status = status.clone();
+            let next = transition(&deal, from);
             store
-                .update_deal(&deal, deal.seq - 1, Some(&transition(&deal, from)), None, 0)
+                .update_deal(&deal, deal.seq - 1, Some(&next), None, 0)
                 .await
                 .unwrap();
-            applied.push(status.clone());
+            applied.push((status.clone(), next.at.millis));
         }
         deals.push((deal_id, partner, amount, applied));
     }
@@ -410,14 +425,19 @@ async fn write_scenario(store: &Store, run: u64, rng: &mut StdRng) -> Scenario {
         tenant,
         partners,
         deals,
+        hold_days,
     }
 }
 
-/// What the pure walk says each partner's accruals and reversals are, as (deal, seq, kind) →
-/// amount.
+/// An entry as the walk identifies it: deal, transition, kind, and which of the partner's
+/// credits in that transition (a refund of held and released accruals is two).
+type EntryKey = (String, u64, &'static str, u8);
+
+/// What the pure walk says each partner's accruals and reversals are, with when each is
+/// available (none: at once).
 fn expected_entries(
     scenario: &Scenario,
-) -> BTreeMap<PartnerId, BTreeMap<(String, u64, &'static str), Decimal>> {
+) -> BTreeMap<PartnerId, BTreeMap<EntryKey, (Decimal, Option<i64>)>> {
     let plan = plan();
     let reversal = vec!["refunded".to_owned()];
     let mut expected: BTreeMap<PartnerId, BTreeMap<_, _>> = BTreeMap::new();
@@ -433,7 +453,7 @@ fn expected_entries(
             .map(|p| p.id.clone())
             .collect();
         let mut ledger = DealLedger::default();
-        for (index, status) in statuses.iter().enumerate() {
+        for (index, (status, at_millis)) in statuses.iter().enumerate() {
             let trigger = Trigger::DealStatus(status.clone());
             let outcome = walk(&WalkInput {
                 plan: &plan,
@@ -445,6 +465,10 @@ fn expected_entries(
                 amount: *amount,
                 ledger: &ledger,
                 turnover: &BTreeMap::new(),
+                timing: upline_domain::Timing {
+                    at_millis: *at_millis,
+                    hold_millis: i64::from(scenario.hold_days) * upline_domain::MILLIS_PER_DAY,
+                },
             })
             .unwrap();
             for credit in &outcome.credits {
@@ -452,10 +476,17 @@ fn expected_entries(
                     CreditKind::Accrual => "accrual",
                     CreditKind::Reversal => "reversal",
                 };
-                expected
-                    .entry(credit.partner_id.clone())
-                    .or_default()
-                    .insert((deal.clone(), index as u64 + 1, kind), credit.amount);
+                let of_partner = expected.entry(credit.partner_id.clone()).or_default();
+                let seq = index as u64 + 1;
+                let part = if of_partner.contains_key(&(deal.clone(), seq, kind, 1)) {
+                    2
+                } else {
+                    1
+                };
+                of_partner.insert(
+                    (deal.clone(), seq, kind, part),
+                    (credit.amount, credit.available_at),
+                );
             }
             ledger = outcome.ledger;
         }
@@ -537,7 +568,7 @@ async fn assert_walk_entries(store: &Store, scenario: &Scenario, seed: u64) {
     let expected = expected_entries(scenario);
     let entries = entries_by_partner(store, scenario).await;
     for (partner, entries) in &entries {
-        let mut got: BTreeMap<(String, u64, &'static str), Decimal> = BTreeMap::new();
+        let mut got: BTreeMap<EntryKey, (Decimal, Option<i64>)> = BTreeMap::new();
         for entry in entries {
             let kind = match entry.kind {
                 EntryKind::Accrual => "accrual",
@@ -545,9 +576,17 @@ async fn assert_walk_entries(store: &Store, scenario: &Scenario, seed: u64) {
                 _ => continue,
             };
             let seq: u64 = entry.id.split('_').nth(1).unwrap().parse().unwrap();
-            let key = (entry.deal_id.clone().unwrap(), seq, kind);
+            let part = if entry.id.ends_with("~2") { 2 } else { 1 };
+            let key = (entry.deal_id.clone().unwrap(), seq, kind, part);
+            let available_at = entry.available_at.as_deref().map(|at| {
+                let at =
+                    time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+                        .unwrap();
+                upline_store::Timestamp::from(at).millis
+            });
             assert!(
-                got.insert(key.clone(), entry.amount).is_none(),
+                got.insert(key.clone(), (entry.amount, available_at))
+                    .is_none(),
                 "seed {seed}: {partner} has {key:?} twice"
             );
         }
@@ -602,6 +641,18 @@ async fn pay_out(store: &Store, tenant: &TenantId, partner: &PartnerId, amount: 
             Err(upline_store::TxError::Store(_)) => tokio::task::yield_now().await,
         }
     }
+}
+
+/// Sweeps at `at` (two at once, through the faults) until a sweep finds nothing left to
+/// release and meets no error.
+async fn release_all(handler: &StreamHandler, at: time::OffsetDateTime, seed: u64) {
+    for _ in 0..50 {
+        let (a, b) = futures::join!(handler.sweep_due(at), handler.sweep_due(at));
+        if a.released + b.released == 0 && a.release_errors + b.release_errors == 0 {
+            return;
+        }
+    }
+    panic!("seed {seed}: held entries were still being released after 50 sweeps");
 }
 
 /// A read through the faults, retried until it answers.
@@ -669,6 +720,15 @@ async fn run_seeds(endpoint: String, first: u64, count: u64, injected: Arc<Injec
         }
         // Nothing lost by the faults (before late duplicates could make up for it)…
         assert_walk_entries(&clean, &scenario, seed).await;
+        // The hold is over for everything: sometimes two sweeps race before the duplicates.
+        let released_at = time::OffsetDateTime::now_utc()
+            + time::Duration::days(i64::from(scenario.hold_days) + 1);
+        if rng.gen_bool(0.5) {
+            futures::join!(
+                handler.sweep_due(released_at),
+                handler.sweep_due(released_at)
+            );
+        }
         // Late duplicates: some records once or twice more, in any order.
         let mut late: Vec<Record> = Vec::new();
         for record in &seen {
@@ -682,6 +742,7 @@ async fn run_seeds(endpoint: String, first: u64, count: u64, injected: Arc<Injec
         deliver(&handler, &cursor.arn, &late, &mut rng, seed).await;
         // …and nothing applied twice by them.
         assert_walk_entries(&clean, &scenario, seed).await;
+        release_all(&handler, released_at, seed).await;
 
         // Payouts under the same faults: two racing for more than half the balance each.
         let rich = &scenario.partners[scenario.partners.len() - 1].id;
@@ -703,7 +764,29 @@ async fn run_seeds(endpoint: String, first: u64, count: u64, injected: Arc<Injec
                 .await
                 .unwrap();
             let sum: Decimal = entries.iter().map(|e| e.amount).sum();
-            assert_eq!(wallet.balance, sum, "seed {seed}: {}'s balance", partner.id);
+            let available: Decimal = entries
+                .iter()
+                .filter(|e| e.status == upline_contract::EntryStatus::Available)
+                .map(|e| e.amount)
+                .sum();
+            assert_eq!(
+                wallet.balance + wallet.pending,
+                sum,
+                "seed {seed}: {}'s balance + pending",
+                partner.id
+            );
+            assert_eq!(
+                wallet.balance, available,
+                "seed {seed}: {}'s balance",
+                partner.id
+            );
+            assert!(
+                entries
+                    .iter()
+                    .all(|e| e.status == upline_contract::EntryStatus::Available),
+                "seed {seed}: {} has an entry still held after its time",
+                partner.id
+            );
             assert_eq!(
                 wallet.entry_count,
                 entries.len() as u64,

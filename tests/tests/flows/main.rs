@@ -10,6 +10,7 @@ mod contract;
 mod faults;
 mod front_door;
 mod hardening;
+mod holds;
 mod iam_policies;
 mod isolation;
 mod late_records;

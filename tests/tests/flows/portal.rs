@@ -979,3 +979,68 @@ async fn two_factor_in_the_portal(browser: &Browser, email: &str) -> Result<()> 
     submit_login(Some(code(&secret, now() + 30))).await?;
     browser.wait_for_path("/dashboard").await
 }
+
+#[tokio::test]
+async fn a_partner_sees_held_commissions_as_pending_with_their_date_and_then_as_balance() {
+    let app = TestApp::spawn_with_portal().await;
+    in_chromium(&app, async |browser| held_commissions(&app, browser).await)
+        .await
+        .unwrap();
+}
+
+async fn held_commissions(app: &TestApp, browser: &Browser) -> Result<()> {
+    let tenant = program_with_owner_as_partner(app).await;
+    let (status, body) = app
+        .put("/v1/program", &tenant.token, json!({"hold_days": 14}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let owner = format!("owner@{}.example", tenant.slug);
+    let partner = partner_id_of(app, &tenant, &owner).await;
+    let (status, body) = app
+        .put_deal(&tenant, "held-1", "300.00", "won", &partner)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    log_in(browser, &tenant.slug, &owner).await?;
+    browser
+        .wait_for_text("pending-amount", "30.00", true)
+        .await?;
+    assert!(browser.text("balance").await?.contains("0.00"));
+    // Held money cannot be asked for: the minimum (20.00) is measured against the balance.
+    assert!(
+        !browser
+            .wait_for_any_text("payout-blocker")
+            .await?
+            .is_empty()
+    );
+    both_widths(browser, "dashboard-pending").await?;
+    browser.click("nav-commissions").await?;
+    let status = browser
+        .wait_for_text("entry-status", "Pending until", false)
+        .await?;
+    let (_, entries) = app
+        .get(
+            &format!("/v1/partners/{partner}/wallet/entries"),
+            &tenant.token,
+        )
+        .await;
+    let available_at = entries["items"][0]["available_at"].as_str().unwrap();
+    let day = available_at.get(8..10).unwrap().trim_start_matches('0');
+    assert!(
+        status.contains(day),
+        "{status} shows the day of {available_at}"
+    );
+    both_widths(browser, "commissions-pending").await?;
+
+    let released = app
+        .cloud
+        .sweep_due_at(time::OffsetDateTime::now_utc() + time::Duration::days(15))
+        .await;
+    assert_eq!(released.released, 1, "the owner has no sponsor: one entry");
+    browser
+        .wait_for_text("entry-status", "Available", true)
+        .await?;
+    browser.wait_for_text("balance", "30.00", true).await?;
+    assert!(!browser.has("pending").await, "nothing is held any more");
+    Ok(())
+}

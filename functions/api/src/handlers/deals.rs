@@ -378,6 +378,7 @@ pub async fn preview(
         amount: deal.amount,
         ledger: &context.ledger,
         turnover: &context.turnover,
+        timing: upline_domain::Timing::default(),
     })
     .map_err(|e| ApiError::invalid("amount", e))?;
     let items = outcome

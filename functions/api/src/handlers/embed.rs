@@ -141,7 +141,7 @@ pub async fn panel(
         clients: stats.clients,
         deals_won: stats.deals_won,
         balance: Amount(currency.normalize(wallet.balance)),
-        pending: Amount(currency.normalize(Decimal::ZERO)),
+        pending: Amount(currency.normalize(wallet.pending)),
         paid_out: Amount(currency.normalize(paid_out)),
         expires_at: rfc3339(claims.exp),
         qr_svg: super::partners::qr_svg(&qr),

@@ -145,6 +145,8 @@ pub fn entry_view(entry: EntryRecord, currency: Currency) -> WalletEntry {
         kind: entry.kind,
         amount: Amount(currency.normalize(entry.amount)),
         created_at: entry.created_at,
+        status: entry.status,
+        available_at: entry.available_at,
         deal_id: entry.deal_id,
         from_partner_id: entry.from_partner_id,
         from_partner_name: None,

@@ -111,6 +111,7 @@ fn merged(current: Program, request: UpdateProgramRequest) -> Result<Program, Ap
                     .map_err(|m| ApiError::invalid("lead_consent_text", m))?,
             ),
         },
+        hold_days: request.hold_days.unwrap_or(current.hold_days),
         terms: current.terms,
         staff_two_factor_required: request
             .staff_two_factor_required
@@ -144,6 +145,9 @@ fn merged(current: Program, request: UpdateProgramRequest) -> Result<Program, Ap
             "attribution_window_days",
             "must be 1 to 365 days",
         ));
+    }
+    if program.hold_days > upline_contract::MAX_HOLD_DAYS {
+        return Err(ApiError::invalid("hold_days", "must be 0 to 365 days"));
     }
     if let Some(url) = &program.landing_url
         && !is_landing_url(url)

@@ -16,12 +16,10 @@ use axum::response::IntoResponse;
 use std::sync::OnceLock;
 use upline_contract as c;
 use upline_contract::{ClickRecorded, ErrorCode, PartnerId, Program, PublicLeadCreated, TenantId};
-use upline_domain::validate;
+use upline_domain::{MILLIS_PER_DAY, validate};
 use upline_store::Timestamp;
 use upline_store::clicks::ClickRecord;
 use upline_store::keys;
-
-const MILLIS_PER_DAY: i64 = 24 * 60 * 60 * 1000;
 
 /// Whether a user agent is a known crawler or bot (the `isbot` crate's maintained patterns):
 /// its visits are not counted as clicks.

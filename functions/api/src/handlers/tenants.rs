@@ -62,6 +62,7 @@ pub async fn create(
         attribution_window_days: upline_contract::DEFAULT_ATTRIBUTION_WINDOW_DAYS,
         attribution_model: upline_contract::AttributionModel::Last,
         lead_consent_text: None,
+        hold_days: 0,
         terms: None,
         staff_two_factor_required: false,
     };

@@ -35,6 +35,7 @@ async fn wallet(state: &AppState, tenant: &TenantId, partner: PartnerId) -> ApiR
     Ok(Wallet {
         partner_id: partner,
         balance: Amount(currency.normalize(record.balance)),
+        pending: Amount(currency.normalize(record.pending)),
         currency,
         payout_open,
     })
