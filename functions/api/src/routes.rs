@@ -247,6 +247,8 @@ const OUTBOX_LIST: &str = "T#*#OUTBOX";
 pub const WEBHOOK_DELIVERIES: &str = "T#*#WH#*";
 /// The `due` index's one partition (retries waiting for their time).
 pub const DUE: &str = "DUE";
+/// The `due` index's release partitions (held entries by when they become available).
+pub const RELEASES: &str = "RELEASE#*";
 pub const DEAD_LETTER: &str = "DLQ#*";
 
 /// Routes that write program terms PDFs to the terms bucket (`s3:PutObject` under `terms/`).
@@ -276,6 +278,7 @@ pub const STREAM_IAM: Iam = Iam {
         DEAD_LETTER,
         WEBHOOK_DELIVERIES,
         DUE,
+        RELEASES,
     ],
 };
 
