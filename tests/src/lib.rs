@@ -52,6 +52,18 @@ pub fn email(address: &str) -> upline_domain::validate::Email {
     upline_domain::validate::Email::parse(address).expect("an email address")
 }
 
+/// The sum of a wallet's entries, and of its available ones: what `balance + pending` and
+/// `balance` must be.
+pub fn entry_sums(entries: &[upline_store::wallets::EntryRecord]) -> (Decimal, Decimal) {
+    let sum = entries.iter().map(|e| e.amount).sum();
+    let available = entries
+        .iter()
+        .filter(|e| e.status == upline_contract::EntryStatus::Available)
+        .map(|e| e.amount)
+        .sum();
+    (sum, available)
+}
+
 pub fn dec(text: &str) -> Decimal {
     text.parse().expect("a decimal literal")
 }
@@ -397,12 +409,7 @@ impl TestApp {
         for partner in partners {
             let wallet = store.wallet(&tenant.id, partner).await.unwrap();
             let entries = store.all_entries(&tenant.id, partner).await.unwrap();
-            let sum: Decimal = entries.iter().map(|e| e.amount).sum();
-            let available: Decimal = entries
-                .iter()
-                .filter(|e| e.status == upline_contract::EntryStatus::Available)
-                .map(|e| e.amount)
-                .sum();
+            let (sum, available) = entry_sums(&entries);
             assert_eq!(
                 wallet.balance + wallet.pending,
                 sum,

@@ -451,6 +451,14 @@ mod tests {
 
     const DAY: i64 = MILLIS_PER_DAY;
 
+    /// A hold of `days`, the walk starting at time 0.
+    fn holding(days: i64) -> Timing {
+        Timing {
+            at_millis: 0,
+            hold_millis: days * DAY,
+        }
+    }
+
     fn held(credits: &[Credit]) -> Vec<(String, String, Option<i64>)> {
         credits
             .iter()
@@ -477,10 +485,7 @@ mod tests {
     #[test]
     fn a_refund_inside_the_hold_is_held_until_the_accrual_would_have_been_released() {
         let mut deal = Deal::new("100.00");
-        deal.timing = Timing {
-            at_millis: 0,
-            hold_millis: 30 * DAY,
-        };
+        deal.timing = holding(30);
         deal.enter("won");
         deal.timing.at_millis = 10 * DAY;
         let credits = deal.credits_on("refunded");
@@ -497,10 +502,7 @@ mod tests {
     #[test]
     fn a_refund_after_the_hold_takes_from_the_released_balance() {
         let mut deal = Deal::new("100.00");
-        deal.timing = Timing {
-            at_millis: 0,
-            hold_millis: 30 * DAY,
-        };
+        deal.timing = holding(30);
         deal.enter("won");
         deal.timing.at_millis = 30 * DAY;
         assert!(
@@ -518,10 +520,7 @@ mod tests {
             levels: vec![LevelReward::Fixed(Amount(dec("1.00")))],
             tiers: None,
         });
-        deal.timing = Timing {
-            at_millis: 0,
-            hold_millis: 10 * DAY,
-        };
+        deal.timing = holding(10);
         deal.enter("invoiced");
         deal.timing.at_millis = 5 * DAY;
         deal.enter("won");

@@ -12,7 +12,7 @@
 use crate::item::{Item, ItemBuilder, View, key_item, n, s};
 use crate::keys::{self, DUE, DUE_AT, DUE_PK, Key};
 use crate::{Store, StoreError, Timestamp};
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use upline_contract::EntryStatus;
@@ -67,14 +67,6 @@ fn due_entry_from(item: &Item) -> Result<DueEntry, StoreError> {
     })
 }
 
-/// What releasing some due entries did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Released {
-    pub entries: usize,
-    /// Already released by someone else (a concurrent or an earlier crashed sweep).
-    pub already: usize,
-}
-
 impl Store {
     /// Held entries of one shard due by `now_millis`, earliest first (one page).
     pub async fn due_entries(
@@ -101,8 +93,9 @@ impl Store {
     }
 
     /// Releases due entries: one transaction per wallet and up to 99 entries. An entry someone
-    /// else released in the meantime is left out and the rest released again.
-    pub async fn release(&self, due: &[DueEntry]) -> Result<Released, StoreError> {
+    /// else released in the meantime is left out and the rest released again. Answers how many
+    /// this call released.
+    pub async fn release(&self, due: &[DueEntry]) -> Result<usize, StoreError> {
         let mut by_wallet: Vec<(&str, Vec<&DueEntry>)> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
         for entry in due {
@@ -112,12 +105,10 @@ impl Store {
             });
             by_wallet[at].1.push(entry);
         }
-        let mut released = Released::default();
+        let mut released = 0;
         for (pk, entries) in by_wallet {
             for chunk in entries.chunks(ENTRIES_PER_RELEASE) {
-                let done = self.release_wallet(pk, chunk.to_vec()).await?;
-                released.entries += done;
-                released.already += chunk.len() - done;
+                released += self.release_wallet(pk, chunk.to_vec()).await?;
             }
         }
         Ok(released)
@@ -139,11 +130,12 @@ impl Store {
             {
                 Ok(()) => return Ok(entries.len()),
                 Err(StoreError::ConditionFailed { failed }) => {
-                    let mut position = 0;
-                    entries.retain(|_| {
-                        position += 1;
-                        !failed.contains(&(position - 1))
-                    });
+                    entries = entries
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(action, _)| !failed.contains(action))
+                        .map(|(_, entry)| entry)
+                        .collect();
                 }
                 Err(other) => return Err(other),
             }
@@ -183,7 +175,7 @@ impl Store {
             .update_expression("ADD balance :total, pending :minus")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":total", n(total))
-            .expression_attribute_values(":minus", AttributeValue::N((-total).to_string()))
+            .expression_attribute_values(":minus", n(-total))
             .build()
             .map_err(StoreError::build)?;
         actions.push(TransactWriteItem::builder().update(update).build());

@@ -256,8 +256,8 @@ impl StreamHandler {
             };
             match self.store.release(&due).await {
                 // Nothing moved (all taken by another sweep, which is going on): stop here.
-                Ok(done) if done.entries == 0 => break,
-                Ok(done) => released += done.entries,
+                Ok(0) => break,
+                Ok(done) => released += done,
                 Err(err) => {
                     tracing::warn!(shard, error = %err, "due entries stay held until the next sweep");
                     errors += 1;

@@ -763,12 +763,7 @@ async fn run_seeds(endpoint: String, first: u64, count: u64, injected: Arc<Injec
                 .all_entries(&scenario.tenant, &partner.id)
                 .await
                 .unwrap();
-            let sum: Decimal = entries.iter().map(|e| e.amount).sum();
-            let available: Decimal = entries
-                .iter()
-                .filter(|e| e.status == upline_contract::EntryStatus::Available)
-                .map(|e| e.amount)
-                .sum();
+            let (sum, available) = upline_tests::entry_sums(&entries);
             assert_eq!(
                 wallet.balance + wallet.pending,
                 sum,
